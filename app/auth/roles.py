@@ -1,0 +1,30 @@
+"""Roles and what each may do: one table, read by the dependencies and by the role-matrix test."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    admin = "admin"
+    analyst = "analyst"
+    planner = "planner"
+    technician = "technician"
+    reporter = "reporter"
+
+
+ALL_STAFF = frozenset(Role)
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # Incident detail is sensitive: every signed-in role may read, the public never.
+    "incidents:read": ALL_STAFF,
+    "incidents:create": frozenset({Role.admin, Role.analyst, Role.reporter}),
+    "incidents:edit": frozenset({Role.admin, Role.analyst}),
+    "places:write": frozenset({Role.admin, Role.analyst}),
+    "analysis:read": frozenset({Role.admin, Role.analyst, Role.planner, Role.technician}),
+    "imports:write": frozenset({Role.admin, Role.analyst}),
+}
+
+
+def allowed(role: Role | None, permission: str) -> bool:
+    return role is not None and role in PERMISSIONS[permission]

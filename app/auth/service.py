@@ -1,0 +1,53 @@
+"""Token creation and lookup. Tokens are 256-bit random strings, so a plain SHA-256 digest suffices."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import ApiToken
+from app.auth.roles import Role
+from app.errors import InvalidInput
+
+TOKEN_PREFIX = "lgb_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's role and organisation."""
+
+    token_id: int
+    name: str
+    role: Role
+    organisation: str | None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, *, role: str, name: str, organisation: str | None = None) -> str:
+    """Store a new token's digest and return the token itself (shown once)."""
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown role {role!r}; allowed: {', '.join(r.value for r in Role)}", loc=("role",)
+        ) from None
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(name=name, role=role_value.value, organisation=organisation, token_hash=_digest(token)))
+    session.commit()
+    return token
+
+
+def authenticate(session: Session, token: str) -> Principal | None:
+    row = session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    return Principal(token_id=row.id, name=row.name, role=Role(row.role), organisation=row.organisation)

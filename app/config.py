@@ -1,0 +1,61 @@
+"""Settings: the one place that reads the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration from environment variables; every field is documented in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="LAGESBILD_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="PostGIS server to use; unset means run a local one in `home`.",
+    )
+    home: Path = Field(default=Path(".lagesbild"), description="Project-local data folder.")
+    db_port: int = Field(default=55432, description="Port of the self-started local PostGIS.")
+    db_name: str = "lagesbild"
+    environment: Literal["local", "test", "production"] = "local"
+    extent: tuple[float, float, float, float] = Field(
+        default=(14.85, 58.15, 15.45, 58.50),
+        description="Accepted lon/lat extent (min lon, min lat, max lon, max lat): Mjölby municipality.",
+    )
+    timezone: str = "Europe/Stockholm"
+    max_body_bytes: int = 2_000_000
+    max_upload_bytes: int = 500_000_000
+    statement_timeout_ms: int = 20_000
+    page_limit_max: int = 10_000
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "© OpenStreetMap contributors"
+    language: Literal["sv", "en"] = "sv"
+
+    @field_validator("extent", mode="before")
+    @classmethod
+    def _parse_extent(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").split(",") if p.strip()]
+            if len(parts) != 4:
+                raise ValueError("extent needs four numbers: min_lon,min_lat,max_lon,max_lat")
+            return tuple(float(p) for p in parts)
+        return value
+
+    @property
+    def uses_local_db(self) -> bool:
+        return not self.database_url
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,64 @@
+"""Database engine and sessions (SQLAlchemy 2, psycopg 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from app.config import get_settings
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every ORM model; Alembic compares against its metadata."""
+
+
+def database_url() -> str:
+    """The configured DATABASE_URL, or the URL of the self-started local server."""
+    settings = get_settings()
+    if settings.database_url:
+        url = settings.database_url
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+    from app.localdb import server_from_settings
+
+    return server_from_settings().url(settings.db_name)
+
+
+@lru_cache
+def get_engine() -> Engine:
+    settings = get_settings()
+    engine = create_engine(
+        database_url(),
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"connect_timeout": 3},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        # Bound every query a request can run: no analysis may hold a connection forever.
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET statement_timeout = {int(settings.statement_timeout_ms)}")
+            cur.execute("SET TIME ZONE 'UTC'")
+        dbapi_conn.commit()
+
+    return engine
+
+
+@lru_cache
+def session_factory() -> sessionmaker[Session]:
+    import app.models  # noqa: F401  (registers every mapper before the first session)
+
+    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+def get_session() -> Iterator[Session]:
+    """FastAPI dependency: one session per request, rolled back unless the service committed."""
+    with session_factory()() as session:
+        yield session

@@ -1,0 +1,119 @@
+"""Request dependencies: session, caller, permission checks and small typed query parsers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
+from sqlalchemy.orm import Session
+
+from app.auth.roles import allowed
+from app.auth.service import Principal, authenticate
+from app.config import Settings, get_settings
+from app.db import get_session
+from app.errors import InvalidInput
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def current_principal(request: Request, session: SessionDep) -> Principal | None:
+    """The caller from `Authorization: Bearer <token>` (or `X-API-Key`), or None for the public."""
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
+    if not token:
+        return None
+    principal = authenticate(session, token)
+    if principal is None:
+        raise HTTPException(401, "Invalid or revoked token.", headers={"WWW-Authenticate": "Bearer"})
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal | None, Depends(current_principal)]
+
+
+def require(permission: str) -> Callable[[Principal | None], Principal]:
+    """Dependency factory: 401 without a token, 403 when the role may not do `permission`."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal is None:
+            raise HTTPException(401, "This needs a token (Authorization: Bearer ...).",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if not allowed(principal.role, permission):
+            raise HTTPException(403, f"Role '{principal.role}' may not {permission.replace(':', ' ')}.")
+        return principal
+
+    return check
+
+
+@dataclass(frozen=True)
+class BBox:
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+def parse_bbox(value: str | None, field: str = "bbox") -> BBox | None:
+    """Parse `min_lon,min_lat,max_lon,max_lat` (RFC 7946 order), checking ranges and order."""
+    if value is None or value == "":
+        return None
+    parts = value.split(",")
+    if len(parts) != 4:
+        raise InvalidInput("bbox needs four numbers: min_lon,min_lat,max_lon,max_lat", loc=("query", field))
+    try:
+        nums = [float(p) for p in parts]
+    except ValueError:
+        raise InvalidInput(f"bbox has a value that is not a number: {value!r}", loc=("query", field)) from None
+    if not all(math.isfinite(n) for n in nums):
+        raise InvalidInput("bbox values must be finite numbers", loc=("query", field))
+    box = BBox(*nums)
+    if not (-180 <= box.min_lon <= 180 and -180 <= box.max_lon <= 180):
+        raise InvalidInput("bbox longitudes must lie in [-180, 180]", loc=("query", field))
+    if not (-90 <= box.min_lat <= 90 and -90 <= box.max_lat <= 90):
+        raise InvalidInput("bbox latitudes must lie in [-90, 90] (order is lon,lat,lon,lat)",
+                           loc=("query", field))
+    if box.min_lon > box.max_lon or box.min_lat > box.max_lat:
+        raise InvalidInput("bbox minimum is greater than its maximum", loc=("query", field))
+    return box
+
+
+def bbox_query(bbox: Annotated[str | None, Query(
+        description="min_lon,min_lat,max_lon,max_lat (WGS84)", examples=["15.10,58.31,15.16,58.34"])] = None,
+) -> BBox | None:
+    return parse_bbox(bbox)
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    start: datetime | None
+    end: datetime | None
+
+
+def require_aware(value: datetime | None, field: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise InvalidInput(
+            f"{field} has no timezone; give an offset, e.g. 2025-06-07T19:30:00+02:00 or ...Z",
+            loc=("query", field),
+        )
+    return value
+
+
+def time_range_query(
+    start: Annotated[datetime | None, Query(description="Inclusive start, ISO 8601 with offset")] = None,
+    end: Annotated[datetime | None, Query(description="Exclusive end, ISO 8601 with offset")] = None,
+) -> TimeRange:
+    require_aware(start, "start")
+    require_aware(end, "end")
+    if start and end and end <= start:
+        raise InvalidInput("end must be after start (the range is empty)", loc=("query", "end"))
+    return TimeRange(start, end)
+
+
+BBoxDep = Annotated[BBox | None, Depends(bbox_query)]
+TimeRangeDep = Annotated[TimeRange, Depends(time_range_query)]

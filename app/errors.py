@@ -1,0 +1,66 @@
+"""Domain errors and their HTTP mapping: every error is JSON `{"detail": [...]}` naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+
+class DomainError(Exception):
+    """Base of errors the API reports to clients; `loc` names the failing field."""
+
+    status_code = 400
+    kind = "invalid"
+
+    def __init__(self, msg: str, loc: tuple[str | int, ...] = (), **context: Any) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.loc = loc
+        self.context = context
+
+    def detail(self) -> list[dict[str, Any]]:
+        item: dict[str, Any] = {"loc": list(self.loc), "msg": self.msg, "type": self.kind}
+        if self.context:
+            item["ctx"] = self.context
+        return [item]
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+    kind = "value_error"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    kind = "not_found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    kind = "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    kind = "too_large"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeoutError)
+    async def _db_down(_: Request, exc: SQLAlchemyError) -> JSONResponse:
+        # The database is away or overloaded: say so quickly rather than hang or answer 500.
+        return JSONResponse(
+            {"detail": [{"loc": ["database"], "msg": "The database is unavailable; try again shortly.",
+                         "type": "unavailable"}]},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )

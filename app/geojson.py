@@ -1,0 +1,25 @@
+"""Small helpers for GeoJSON responses assembled from PostGIS text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import Request, Response
+
+GEOJSON = "application/geo+json"
+
+
+def page_links(request: Request, *, next_after: int | None) -> list[dict[str, str]]:
+    links = [{"rel": "self", "href": str(request.url), "type": GEOJSON}]
+    if next_after is not None:
+        links.append({"rel": "next", "href": str(request.url.include_query_params(after=next_after)),
+                      "type": GEOJSON})
+    return links
+
+
+def feature_collection(features_json: str, **members: Any) -> Response:
+    """Wrap a JSON array of features (text from PostGIS) with extra top-level members, no re-parsing."""
+    extra = orjson.dumps(members)[1:-1] if members else b""
+    body = b'{"type":"FeatureCollection","features":' + features_json.encode() + (b"," + extra if extra else b"") + b"}"
+    return Response(content=body, media_type=GEOJSON)

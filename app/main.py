@@ -1,0 +1,42 @@
+"""App factory: routers, error handlers, limits, lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from app import health
+from app.config import get_settings
+from app.db import get_engine
+from app.errors import install_error_handlers
+from app.incidents.router import router as incidents_router
+from app.limits import BodySizeLimit
+from app.places.router import router as places_router
+from app.reference.router import router as reference_router
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield
+    get_engine().dispose()
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Lägesbild",
+        summary="Incident mapping and hotspot analysis for Mjölby's ESM work",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(places_router)
+    api.include_router(incidents_router)
+    api.include_router(reference_router)
+    app.include_router(api)
+    app.include_router(health.router)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
+    return app

@@ -1,0 +1,9 @@
+"""Every ORM model, imported in one place so Alembic and the app see the whole schema."""
+
+from app.auth.models import ApiToken
+from app.db import Base
+from app.incidents.models import Incident
+from app.places.models import Place
+from app.reference.models import Category, Organisation
+
+__all__ = ["ApiToken", "Base", "Category", "Incident", "Organisation", "Place"]

@@ -1,0 +1,51 @@
+"""Look-ups of categories and organisations, matched the way people type them."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidInput
+from app.reference.models import Category, Organisation
+
+
+def normalise(text: str) -> str:
+    """Case- and accent-insensitive key: 'Skadegörelse' → 'skadegorelse', 'Stöld/inbrott' → 'stold inbrott'."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.replace("_", " ").replace("-", " ").replace("/", " ").split())
+
+
+def category_lookup(session: Session) -> dict[str, str]:
+    """Map from every normalised code, Swedish and English label to the category code."""
+    lookup: dict[str, str] = {}
+    for cat in session.scalars(select(Category)):
+        for name in (cat.code, cat.label_sv, cat.label_en):
+            lookup.setdefault(normalise(name), cat.code)
+    return lookup
+
+
+def resolve_category(lookup: dict[str, str], value: str, loc: tuple[str | int, ...]) -> str:
+    code = lookup.get(normalise(value))
+    if code is None:
+        allowed = sorted(set(lookup.values()))
+        raise InvalidInput(f"unknown category {value!r}; allowed: {', '.join(allowed)}", loc=loc)
+    return code
+
+
+def resolve_categories(session: Session, values: list[str], loc: tuple[str | int, ...]) -> list[str]:
+    lookup = category_lookup(session)
+    return [resolve_category(lookup, v, loc) for v in values]
+
+
+def organisation_codes(session: Session) -> set[str]:
+    return set(session.scalars(select(Organisation.code)))
+
+
+def check_organisation(session: Session, code: str, loc: tuple[str | int, ...]) -> str:
+    codes = organisation_codes(session)
+    if code not in codes:
+        raise InvalidInput(f"unknown source organisation {code!r}; allowed: {', '.join(sorted(codes))}", loc=loc)
+    return code
