@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
 from app.config import get_settings
 
@@ -30,7 +31,7 @@ def _ensure_database() -> None:
         raise typer.Exit(1) from None
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> Session:
     from app.db import session_factory
 
     return session_factory()()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -41,7 +42,7 @@ def get_engine() -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Bound every query a request can run: no analysis may hold a connection forever.
         with dbapi_conn.cursor() as cur:
             cur.execute(f"SET statement_timeout = {int(settings.statement_timeout_ms)}")

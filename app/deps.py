@@ -58,8 +58,12 @@ class BBox:
     max_lon: float
     max_lat: float
 
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (self.min_lon, self.min_lat, self.max_lon, self.max_lat)
 
-def parse_bbox(value: str | None, field: str = "bbox") -> BBox | None:
+
+def parse_bbox(value: str | None, field: str = "bbox",
+               extent: tuple[float, float, float, float] | None = None) -> BBox | None:
     """Parse `min_lon,min_lat,max_lon,max_lat` (RFC 7946 order), checking ranges and order."""
     if value is None or value == "":
         return None
@@ -80,13 +84,19 @@ def parse_bbox(value: str | None, field: str = "bbox") -> BBox | None:
                            loc=("query", field))
     if box.min_lon > box.max_lon or box.min_lat > box.max_lat:
         raise InvalidInput("bbox minimum is greater than its maximum", loc=("query", field))
+    if extent is not None and not _overlaps(nums, extent) and _overlaps([nums[1], nums[0], nums[3], nums[2]], extent):
+        raise InvalidInput("bbox looks swapped: the order is min_lon,min_lat,max_lon,max_lat", loc=("query", field))
     return box
+
+
+def _overlaps(a: list[float] | tuple[float, ...], b: tuple[float, float, float, float]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
 def bbox_query(bbox: Annotated[str | None, Query(
         description="min_lon,min_lat,max_lon,max_lat (WGS84)", examples=["15.10,58.31,15.16,58.34"])] = None,
 ) -> BBox | None:
-    return parse_bbox(bbox)
+    return parse_bbox(bbox, extent=get_settings().extent)
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ class LocalServer:
 
     def _run(self, bindir: Path, args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
         prefix = ["runuser", "-u", "postgres", "--"] if _is_root() else []
-        return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        return subprocess.run(  # type: ignore[call-overload]
             [*prefix, str(bindir / args[0]), *args[1:]], text=True, capture_output=True, **kwargs
         )
 

@@ -28,7 +28,9 @@ def list_incidents(
     _: Reader,
     bbox: BBoxDep,
     time: TimeRangeDep,
-    category: Annotated[list[str] | None, Query(description="Category codes or labels; repeat or comma-separate")] = None,
+    category: Annotated[
+        list[str] | None, Query(description="Category codes or labels; repeat or comma-separate")
+    ] = None,
     source: Annotated[list[str] | None, Query(description="Source organisation codes")] = None,
     place: Annotated[int | None, Query(description="Only incidents in this place")] = None,
     limit: Annotated[int, Query(ge=1, description="Page size")] = 1000,
@@ -36,7 +38,7 @@ def list_incidents(
 ) -> Response:
     limit = min(limit, settings.page_limit_max)
     flt = service.build_filter(
-        session, bbox=bbox and (bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat),
+        session, bbox=bbox.as_tuple() if bbox else None,
         start=time.start, end=time.end, categories=category, sources=source, place_id=place,
     )
     page = service.list_page(session, flt, limit=limit, after=after)
@@ -48,7 +50,9 @@ def list_incidents(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Report an incident (lon/lat or GeoJSON Feature)")
-def create_incident(body: IncidentCreate, session: SessionDep, principal: Creator, response: Response) -> dict[str, Any]:
+def create_incident(
+    body: IncidentCreate, session: SessionDep, principal: Creator, response: Response
+) -> dict[str, Any]:
     incident_id = service.create(session, body, principal)
     response.headers["Location"] = f"/api/v1/incidents/{incident_id}"
     return service.get_feature(session, incident_id)

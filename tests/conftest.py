@@ -1,0 +1,109 @@
+"""Test fixtures: a real PostGIS (the self-started local server, database `lagesbild_test`).
+
+With DATABASE_URL set, the tests use that server as is: point it at a throwaway database.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LAGESBILD_DB_NAME", "lagesbild_test")
+os.environ.setdefault("LAGESBILD_ENVIRONMENT", "test")
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.auth.roles import Role
+from app.auth.service import create_token
+from app.config import get_settings
+from app.db import get_engine, session_factory
+from app.main import create_app
+from app.migrate import upgrade
+from app.seed import seed
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database() -> Iterator[None]:
+    settings = get_settings()
+    if settings.uses_local_db:
+        from app.localdb import server_from_settings
+
+        server = server_from_settings()
+        server.start(())
+        server.ensure_database(settings.db_name, fresh=True)
+    upgrade()
+    with session_factory()() as session:
+        seed(session)
+    yield
+    get_engine().dispose()
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    with session_factory()() as s:
+        yield s
+
+
+@pytest.fixture(autouse=True)
+def clean_tables(database: None) -> Iterator[None]:
+    """Each test starts from the seeded reference data and places, with no incidents."""
+    yield
+    with session_factory()() as s:
+        s.execute(text("TRUNCATE incidents, places RESTART IDENTITY CASCADE"))
+        s.commit()
+        seed(s)
+
+
+@pytest.fixture(scope="session")
+def client(database: None) -> Iterator[TestClient]:
+    with TestClient(create_app()) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def tokens(database: None) -> dict[str, str]:
+    """One token per role, plus the organisation `polisen` for the reporter."""
+    with session_factory()() as s:
+        return {
+            role.value: create_token(
+                s, role=role.value, name=f"test-{role.value}",
+                organisation="polisen" if role is Role.reporter else None,
+            )
+            for role in Role
+        }
+
+
+def scratch_database_url(name: str) -> str:
+    """A fresh, empty PostGIS database beside the test database (for migration tests)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from app.db import database_url
+
+    settings = get_settings()
+    if settings.uses_local_db:
+        from app.localdb import server_from_settings
+
+        server = server_from_settings()
+        server.ensure_database(name, fresh=True)
+        return server.url(name)
+    url = make_url(database_url())
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    scratch = url.set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(scratch, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine.dispose()
+    return scratch
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,83 @@
+"""Every API endpoint × every role and the public: allowed calls pass the gate, others get 401/403.
+
+A new endpoint without a row here fails `test_matrix_covers_every_endpoint`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.auth.roles import PERMISSIONS, Role
+from app.main import create_app
+from tests.conftest import auth
+
+PUBLIC = None
+Body = Callable[[TestClient, dict[str, str]], Any]
+
+
+def _incident_id(client: TestClient, tokens: dict[str, str]) -> int:
+    r = client.post("/api/v1/incidents", headers=auth(tokens["admin"]), json={
+        "lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z"})
+    return int(r.json()["id"])
+
+
+INCIDENT = {"lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z"}
+PLACE = {"name": "Testplats", "geometry": {"type": "Point", "coordinates": [15.13, 58.32]}, "source": "test"}
+
+# (method, path template) -> permission needed (None: open to the public)
+MATRIX: dict[tuple[str, str], str | None] = {
+    ("GET", "/api/v1/places"): PUBLIC,
+    ("GET", "/api/v1/places/{place_id}"): PUBLIC,
+    ("POST", "/api/v1/places"): "places:write",
+    ("PATCH", "/api/v1/places/{place_id}"): "places:write",
+    ("GET", "/api/v1/incidents"): "incidents:read",
+    ("POST", "/api/v1/incidents"): "incidents:create",
+    ("GET", "/api/v1/incidents/{incident_id}"): "incidents:read",
+    ("PATCH", "/api/v1/incidents/{incident_id}"): "incidents:edit",
+    ("DELETE", "/api/v1/incidents/{incident_id}"): "incidents:edit",
+    ("GET", "/api/v1/categories"): PUBLIC,
+    ("GET", "/api/v1/organisations"): PUBLIC,
+}
+
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/v1/places"): PLACE,
+    ("PATCH", "/api/v1/places/{place_id}"): {"unsafe_share": 0.4},
+    ("POST", "/api/v1/incidents"): INCIDENT,
+    ("PATCH", "/api/v1/incidents/{incident_id}"): {"description": "ändrad"},
+}
+
+
+def test_matrix_covers_every_endpoint() -> None:
+    paths = create_app().openapi()["paths"]
+    routes = {(method.upper(), path) for path, ops in paths.items() if path.startswith("/api/") for method in ops}
+    assert routes == set(MATRIX)
+
+
+@pytest.mark.parametrize("role", [None, *[r.value for r in Role]])
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_role_matrix(client: TestClient, tokens: dict[str, str], endpoint: tuple[str, str], role: str | None) -> None:
+    method, template = endpoint
+    path = template.replace("{place_id}", "1")
+    if "{incident_id}" in template:
+        path = template.replace("{incident_id}", str(_incident_id(client, tokens)))
+    headers = auth(tokens[role]) if role else {}
+    body = BODIES.get(endpoint)
+    if body is not None and endpoint == ("POST", "/api/v1/places"):
+        body = {**body, "name": f"Testplats {role}"}
+    r = client.request(method, path, headers=headers, json=body)
+    permission = MATRIX[endpoint]
+    if permission is None or (role is not None and Role(role) in PERMISSIONS[permission]):
+        assert r.status_code < 400, (endpoint, role, r.status_code, r.text)
+    elif role is None:
+        assert r.status_code == 401, (endpoint, role, r.status_code)
+    else:
+        assert r.status_code == 403, (endpoint, role, r.status_code)
+
+
+def test_bad_token_is_401(client: TestClient) -> None:
+    r = client.get("/api/v1/incidents", headers=auth("lgb_not-a-token"))
+    assert r.status_code == 401
