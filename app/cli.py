@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
+from app.errors import DomainError
 
 app = typer.Typer(help="Lägesbild: incident mapping and hotspot analysis for ESM work.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -122,7 +126,6 @@ def token_create(
 ) -> None:
     """Create an API token and print it once (only its digest is stored)."""
     from app.auth.service import create_token
-    from app.errors import DomainError
 
     _ensure_database()
     with _session() as session:
@@ -152,6 +155,51 @@ def serve(
                 log_level="warning", access_log=False)
 
 
+@app.command("demo-data")
+def demo_data(
+    seed: int = typer.Option(42, help="Random seed: the same seed and end date give the same data"),
+    days: int = typer.Option(730, min=7, max=3650, help="How many days of history"),
+    end: str | None = typer.Option(None, help="Last day (YYYY-MM-DD); default today"),
+) -> None:
+    """Load the synthetic demo data set (source `demo`), replacing any earlier demo rows in one go."""
+    import io
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from app.demo import DEMO_SURVEY, generate, to_csv
+    from app.imports.service import ImportOptions, run_import
+    from app.migrate import upgrade
+    from app.seed import seed as run_seed
+
+    _ensure_database()
+    upgrade()
+    try:
+        last_day = date.fromisoformat(end) if end else date.today()
+    except ValueError:
+        console.print(f"[red]--end must be YYYY-MM-DD, not {end!r}[/red]")
+        raise typer.Exit(2) from None
+    rows = generate(last_day, days=days, seed=seed)
+    with _session() as session:
+        run_seed(session)
+        # Delete and re-import in one transaction: a reader sees the old or the new set, never neither.
+        session.execute(text("DELETE FROM incidents WHERE source = 'demo'"))
+        for slug, share in DEMO_SURVEY.items():
+            session.execute(text("UPDATE places SET unsafe_share = :share WHERE slug = :slug AND unsafe_share IS NULL"),
+                            {"slug": slug, "share": share})
+        report = run_import(session, io.BytesIO(to_csv(rows)),
+                            ImportOptions(filename="demo.csv", format="csv", source="demo", imported_by="demo-data"))
+    console.print(f"demo data: {report.inserted} synthetic incidents ({days} days to {last_day}), source 'demo'; "
+                  "illustrative survey scores on places that had none")
+
+
+def _has_demo_data() -> bool:
+    from sqlalchemy import text
+
+    with _session() as session:
+        return bool(session.execute(text("SELECT EXISTS (SELECT 1 FROM incidents WHERE source = 'demo')")).scalar())
+
+
 @app.command()
 def up(
     host: str = typer.Option("127.0.0.1", help="Address to listen on"),
@@ -159,7 +207,87 @@ def up(
 ) -> None:
     """Everything a first run needs: database, schema, places, demo data; then serve."""
     seed()
+    if not _has_demo_data():
+        demo_data(seed=42, days=730, end=None)
     serve(host=host, port=port, workers=1)
+
+
+def _parse_mapping(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        field_name, sep, header = pair.partition("=")
+        if not sep or not field_name.strip() or not header.strip():
+            console.print(f"[red]--map takes FIELD=COLUMN, got {pair!r}[/red]")
+            raise typer.Exit(2)
+        mapping[field_name.strip()] = header.strip()
+    return mapping
+
+
+@app.command("import")
+def import_file(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, GeoJSON or police feed JSON"),
+    fmt: str | None = typer.Option(None, "--format", help="csv, geojson or police (default: guessed)"),
+    source: str | None = typer.Option(
+        None, "--source", help="Organisation code (default: kommunen; polisen for the feed)"
+    ),
+    mapping: list[str] = typer.Option([], "--map", help="FIELD=COLUMN, e.g. --map time=Händelsedatum"),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good rows; write rejects to a file"),
+    rejects: Path | None = typer.Option(None, "--rejects", help="Where rejects go (default FILE.rejects.csv)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate only; store nothing"),
+    timezone: str = typer.Option("Europe/Stockholm", "--timezone", help="Zone of times without an offset"),
+) -> None:
+    """Import incidents from a file: whole or not at all (unless --skip-invalid); re-import adds nothing."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    from app.imports.service import ImportOptions, ImportRejected, run_import
+
+    if fmt not in (None, "csv", "geojson", "police"):
+        console.print(f"[red]--format must be csv, geojson or police, not {fmt!r}[/red]")
+        raise typer.Exit(2)
+    _ensure_database()
+    options = ImportOptions(
+        filename=path.name, format=fmt, source=source, mapping=_parse_mapping(mapping) or None,  # type: ignore[arg-type]
+        skip_invalid=skip_invalid, dry_run=dry_run, timezone=timezone, imported_by="cli",
+        rejects_path=(rejects or path.with_name(path.name + ".rejects.csv")) if skip_invalid else None,
+    )
+    columns = [BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn()]
+    with _session() as session, path.open("rb") as stream, Progress(
+        "[progress.description]{task.description}", *columns, console=console, transient=True
+    ) as progress:
+        task = progress.add_task(f"Importerar {path.name}", total=path.stat().st_size)
+        try:
+            report = run_import(session, stream, options, on_bytes=lambda n: progress.advance(task, n))
+        except ImportRejected as exc:
+            progress.stop()
+            _print_report(exc.report)
+            console.print(f"[red]{exc.msg}[/red]\nUse --skip-invalid to import the valid rows.")
+            raise typer.Exit(1) from None
+        except DomainError as exc:
+            progress.stop()
+            console.print(f"[red]{' '.join(map(str, exc.loc))}: {exc.msg}[/red]")
+            raise typer.Exit(2) from None
+    _print_report(report)
+
+
+def _print_report(report: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{report.format} · {report.source}", show_header=False)
+    for label, value in (("rows read", report.rows_read), ("valid", report.valid), ("inserted", report.inserted),
+                         ("already stored", report.duplicates), ("rejected", report.rejected),
+                         ("skipped", report.skipped)):
+        table.add_row(label, str(value))
+    console.print(table)
+    for reason, n in sorted(report.skipped_reasons.items(), key=lambda kv: -kv[1]):
+        console.print(f"  skipped {n}: {reason}")
+    for error in report.errors[:20]:
+        console.print(f"  row {error.row}, {error.field}: {error.reason}")
+    if len(report.errors) > 20 or report.errors_truncated:
+        console.print(f"  … {report.rejected} rejected rows in all")
+    if report.rejects_file:
+        console.print(f"rejected rows written to {report.rejects_file}")
+    if report.dry_run:
+        console.print("dry run: nothing was stored")
 
 
 if __name__ == "__main__":

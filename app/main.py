@@ -11,6 +11,7 @@ from app import health
 from app.config import get_settings
 from app.db import get_engine
 from app.errors import install_error_handlers
+from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
 from app.limits import BodySizeLimit
 from app.places.router import router as places_router
@@ -35,6 +36,7 @@ def create_app() -> FastAPI:
     api.include_router(places_router)
     api.include_router(incidents_router)
     api.include_router(reference_router)
+    api.include_router(imports_router)
     app.include_router(api)
     app.include_router(health.router)
     install_error_handlers(app)

@@ -2,8 +2,9 @@
 
 from app.auth.models import ApiToken
 from app.db import Base
+from app.imports.models import ImportBatch, PoliceEventType
 from app.incidents.models import Incident
 from app.places.models import Place
 from app.reference.models import Category, Organisation
 
-__all__ = ["ApiToken", "Base", "Category", "Incident", "Organisation", "Place"]
+__all__ = ["ApiToken", "Base", "Category", "ImportBatch", "Incident", "Organisation", "Place", "PoliceEventType"]

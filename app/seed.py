@@ -44,6 +44,13 @@ def seed(session: Session) -> SeedResult:
         ).rowcount  # type: ignore[attr-defined]
         for o in organisations
     )
+    police_types = json.loads((DATA / "police_event_types.json").read_text(encoding="utf-8"))
+    for row in police_types:
+        session.execute(
+            text("INSERT INTO police_event_types (type, category, note) VALUES (:type, :category, :note) "
+                 "ON CONFLICT (type) DO NOTHING"),
+            row,
+        )
     n_place = 0
     for feature in places:
         props = feature["properties"]

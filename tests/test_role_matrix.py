@@ -41,6 +41,7 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("DELETE", "/api/v1/incidents/{incident_id}"): "incidents:edit",
     ("GET", "/api/v1/categories"): PUBLIC,
     ("GET", "/api/v1/organisations"): PUBLIC,
+    ("POST", "/api/v1/imports"): "imports:write",
 }
 
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -68,7 +69,11 @@ def test_role_matrix(client: TestClient, tokens: dict[str, str], endpoint: tuple
     body = BODIES.get(endpoint)
     if body is not None and endpoint == ("POST", "/api/v1/places"):
         body = {**body, "name": f"Testplats {role}"}
-    r = client.request(method, path, headers=headers, json=body)
+    if endpoint == ("POST", "/api/v1/imports"):
+        csv_text = f"tidpunkt;kategori;lat;lon\n2025-03-0{len(role or '') % 9 + 1} 21:00;vald;58,32;15,13\n"
+        r = client.post(path, headers=headers, files={"file": ("a.csv", csv_text.encode())})
+    else:
+        r = client.request(method, path, headers=headers, json=body)
     permission = MATRIX[endpoint]
     if permission is None or (role is not None and Role(role) in PERMISSIONS[permission]):
         assert r.status_code < 400, (endpoint, role, r.status_code, r.text)

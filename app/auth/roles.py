@@ -22,7 +22,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "incidents:edit": frozenset({Role.admin, Role.analyst}),
     "places:write": frozenset({Role.admin, Role.analyst}),
     "analysis:read": frozenset({Role.admin, Role.analyst, Role.planner, Role.technician}),
-    "imports:write": frozenset({Role.admin, Role.analyst}),
+    # Reporters import their own unit's files; the source is then forced to their organisation.
+    "imports:write": frozenset({Role.admin, Role.analyst, Role.reporter}),
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,8 +34,7 @@ class Incident(Base):
             name="incident_location_precision",
         ),
         Index("ix_incidents_occurred_at", "occurred_at"),
-        Index("ix_incidents_category_occurred_at", "category", "occurred_at"),
-        Index("ix_incidents_place_id", "place_id"),
+        Index("ix_incidents_place_id", "place_id", postgresql_where=text("place_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -48,6 +48,7 @@ class Incident(Base):
     precision_m: Mapped[int | None] = mapped_column(Integer, doc="Radius of uncertainty in metres.")
     description: Mapped[str | None] = mapped_column(Text)
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

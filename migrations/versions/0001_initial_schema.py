@@ -101,8 +101,8 @@ def upgrade() -> None:
     )
     op.create_index("idx_incidents_geom", "incidents", ["geom"], postgresql_using="gist")
     op.create_index("ix_incidents_occurred_at", "incidents", ["occurred_at"])
-    op.create_index("ix_incidents_category_occurred_at", "incidents", ["category", "occurred_at"])
-    op.create_index("ix_incidents_place_id", "incidents", ["place_id"])
+    # Partial: most incidents have no explicit place link, and a full index would slow bulk imports.
+    op.create_index("ix_incidents_place_id", "incidents", ["place_id"], postgresql_where=sa.text("place_id IS NOT NULL"))
     op.create_table(
         "api_tokens",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -121,7 +121,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("api_tokens")
     op.drop_index("ix_incidents_place_id", table_name="incidents")
-    op.drop_index("ix_incidents_category_occurred_at", table_name="incidents")
     op.drop_index("ix_incidents_occurred_at", table_name="incidents")
     op.drop_index("idx_incidents_geom", table_name="incidents")
     op.drop_table("incidents")

@@ -1,0 +1,479 @@
+"""The import engine shared by `lagesbild import` and `POST /api/v1/imports`.
+
+Rows are read as a stream, validated in chunks (numbers, times, positions, categories, places) and
+sent with PostgreSQL COPY into a temporary staging table; one INSERT … SELECT then moves them into
+`incidents`, skipping rows already stored (same source + external id). Everything happens in one
+transaction, so a file goes in whole or not at all, and a killed import leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import shapely
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.errors import InvalidInput
+from app.imports.models import ImportBatch, PoliceEventType
+from app.imports.readers import Candidate, Format, read_csv, read_geojson, read_police_feed, sniff_format
+from app.imports.values import ValueProblem, content_hash, parse_number, parse_when
+from app.incidents.models import LOCATION_PRECISIONS
+from app.reference.service import category_lookup, check_organisation, normalise
+from geo.crs import in_extent, lonlat_problem, to_sweref, to_wgs84
+
+CHUNK_ROWS = 5_000
+MAX_REPORTED_ERRORS = 1_000
+MAX_DESCRIPTION = 5_000
+POINT_PLACE_RADIUS_M = 100.0
+NORTHING = (6.0e6, 7.8e6)
+EASTING = (1.0e5, 1.0e6)
+
+STAGING_COLUMNS = ("row_no", "lon", "lat", "category", "occurred_at", "source", "external_id",
+                   "location_precision", "precision_m", "description", "place_id")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    reason: str
+
+
+@dataclass
+class ImportOptions:
+    filename: str = "upload"
+    format: Format | None = None
+    source: str | None = None
+    mapping: dict[str, str] | None = None
+    skip_invalid: bool = False
+    dry_run: bool = False
+    timezone: str = "Europe/Stockholm"
+    imported_by: str | None = None
+    rejects_path: Path | None = None
+
+
+@dataclass
+class ImportReport:
+    format: str
+    source: str
+    rows_read: int = 0
+    valid: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    errors_truncated: bool = False
+    dry_run: bool = False
+    committed: bool = False
+    batch_id: int | None = None
+    rejects_file: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ImportRejected(InvalidInput):
+    """The file had bad rows and was not imported; the report lists them."""
+
+    status_code = 422
+
+    def __init__(self, report: ImportReport) -> None:
+        first = report.errors[0] if report.errors else None
+        where = f" (first: row {first.row}, {first.field}: {first.reason})" if first else ""
+        super().__init__(f"{report.rejected} invalid row(s); nothing was imported{where}", loc=("file",))
+        self.report = report
+
+    def detail(self) -> list[dict[str, Any]]:
+        items = super().detail()
+        items[0]["report"] = self.report.as_dict()
+        return items
+
+
+@dataclass
+class _Context:
+    """Look-ups loaded once per import."""
+
+    categories: dict[str, str]
+    police_types: dict[str, tuple[str | None, str | None]]
+    places: dict[str, int]
+    place_ids: list[int]
+    place_tree: shapely.STRtree
+    place_areas: np.ndarray
+    extent: tuple[float, float, float, float]
+    tz: ZoneInfo
+    format: Format
+
+
+def _load_context(session: Session, fmt: Format, tz: str) -> _Context:
+    police = {normalise(p.type): (p.category, p.note) for p in session.scalars(select(PoliceEventType))}
+    rows = session.execute(text(
+        "SELECT id, slug, name, ST_AsBinary(geom), GeometryType(geom) = 'POINT', ST_Area(geom::geography) "
+        "FROM places ORDER BY id")).all()
+    places: dict[str, int] = {}
+    zones = []
+    for pid, slug, name, wkb, is_point, _area in rows:
+        places.setdefault(normalise(slug), pid)
+        places.setdefault(normalise(name), pid)
+        geom = shapely.from_wkb(bytes(wkb))
+        if is_point:  # a disc of 100 m around a point place, built in metres
+            x, y = to_sweref([geom.x], [geom.y])
+            disc = shapely.Point(x[0], y[0]).buffer(POINT_PLACE_RADIUS_M, quad_segs=8)
+            ring_x, ring_y = to_wgs84(*np.asarray(disc.exterior.coords).T)
+            geom = shapely.Polygon(np.column_stack([ring_x, ring_y]))
+        zones.append(geom)
+    try:
+        zone = ZoneInfo(tz)
+    except (KeyError, ValueError):
+        raise InvalidInput(f"unknown time zone {tz!r}", loc=("timezone",)) from None
+    return _Context(
+        categories=category_lookup(session), police_types=police, places=places,
+        place_ids=[r[0] for r in rows], place_tree=shapely.STRtree(zones),
+        place_areas=np.array([r[5] if not r[4] else np.pi * POINT_PLACE_RADIUS_M**2 for r in rows]),
+        extent=get_settings().extent, tz=zone, format=fmt,
+    )
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts bytes read, for a progress bar over a stream that a text wrapper consumes."""
+
+    def __init__(self, raw: IO[bytes], on_bytes: Callable[[int], None] | None) -> None:
+        self.raw = raw
+        self.on_bytes = on_bytes
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self.raw.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        if self.on_bytes and data:
+            self.on_bytes(len(data))
+        return len(data)
+
+
+def run_import(
+    session: Session,
+    stream: IO[bytes],
+    options: ImportOptions,
+    *,
+    on_bytes: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validate and import one file. Raises ImportRejected (nothing written) on bad rows unless skip_invalid."""
+    head = stream.read(4096)
+    stream.seek(0)
+    fmt: Format = options.format or sniff_format(head, options.filename)
+    source = options.source or ("polisen" if fmt == "police" else "kommunen")
+    check_organisation(session, source, ("source",))
+    context = _load_context(session, fmt, options.timezone)
+    counted = io.BufferedReader(_CountingReader(stream, on_bytes), buffer_size=1 << 20)
+    candidates = _open(counted, fmt, options.mapping)
+    report = ImportReport(format=fmt, source=source, dry_run=options.dry_run)
+    rejects = _RejectsWriter(options.rejects_path)
+
+    conn = session.connection()
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE import_staging (row_no int, lon float8, lat float8, category text, "
+        "occurred_at timestamptz, source text, external_id text, location_precision text, precision_m int, "
+        "description text, place_id int) ON COMMIT DROP"
+    )
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(f"COPY import_staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
+        for chunk in _chunks(candidates, CHUNK_ROWS):
+            report.rows_read += len(chunk)
+            good, errors, skipped = _validate(chunk, context, source)
+            for reason in skipped:
+                report.skipped_reasons[reason] = report.skipped_reasons.get(reason, 0) + 1
+            report.skipped += len(skipped)
+            for row in good:
+                copy.write_row(row)
+            report.valid += len(good)
+            if errors:
+                report.rejected += len({e.row for e in errors})
+                rejects.write(errors)
+                room = MAX_REPORTED_ERRORS - len(report.errors)
+                report.errors.extend(errors[:max(room, 0)])
+                report.errors_truncated |= len(errors) > room
+    report.rejects_file = rejects.close()
+
+    if options.dry_run:
+        report.duplicates = int(conn.exec_driver_sql(
+            "SELECT count(*) - count(DISTINCT (s.source, s.external_id)) + count(*) FILTER (WHERE EXISTS ("
+            "SELECT 1 FROM incidents i WHERE i.source = s.source AND i.external_id = s.external_id)) "
+            "FROM import_staging s").scalar_one())
+        session.rollback()
+        return report
+    if report.rejected and not options.skip_invalid:
+        session.rollback()
+        raise ImportRejected(report)
+
+    batch = ImportBatch(filename=options.filename[:500], format=fmt, source=source, rows_read=report.rows_read,
+                        inserted=0, duplicates=0, rejected=report.rejected, skipped=report.skipped,
+                        imported_by=options.imported_by)
+    session.add(batch)
+    session.flush()
+    result = conn.execute(
+        text("""INSERT INTO incidents (geom, category, occurred_at, source, external_id, location_precision,
+                    precision_m, description, place_id, import_batch_id)
+                SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4326), category, occurred_at, source, external_id,
+                       location_precision, precision_m, description, place_id, :batch
+                FROM import_staging ORDER BY occurred_at
+                ON CONFLICT (source, external_id) DO NOTHING"""),
+        {"batch": batch.id},
+    )
+    report.inserted = int(result.rowcount)
+    report.duplicates = report.valid - report.inserted
+    batch.inserted, batch.duplicates = report.inserted, report.duplicates
+    session.commit()
+    report.committed = True
+    report.batch_id = batch.id
+    return report
+
+
+def _open(stream: IO[bytes], fmt: Format, mapping: dict[str, str] | None) -> Iterator[Candidate]:
+    if fmt == "csv":
+        _, rows = read_csv(stream, mapping)
+        return rows
+    if fmt == "geojson":
+        return read_geojson(stream, mapping)
+    return read_police_feed(stream)
+
+
+def _chunks(items: Iterable[Candidate], size: int) -> Iterator[list[Candidate]]:
+    chunk: list[Candidate] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@dataclass
+class _Pending:
+    candidate: Candidate
+    category: str
+    occurred_at: datetime
+    precision: str
+    place_id: int | None
+    description: str | None
+    lon: float = float("nan")
+    lat: float = float("nan")
+    easting: float | None = None
+    northing: float | None = None
+
+
+def _validate(
+    chunk: list[Candidate], ctx: _Context, source: str
+) -> tuple[list[tuple[Any, ...]], list[RowError], list[str]]:
+    """Check one chunk; return staging rows, row errors and skip reasons."""
+    errors: list[RowError] = []
+    skipped: list[str] = []
+    pending: list[_Pending] = []
+    for cand in chunk:
+        if cand.error:
+            errors.append(RowError(cand.row, *cand.error))
+            continue
+        row_errors: list[RowError] = []
+        category = _category(cand, ctx, row_errors, skipped)
+        if category is None and not row_errors:
+            continue  # skipped by the police type table
+        occurred_at = _time(cand, ctx, row_errors)
+        precision = cand.values.get("precision", cand.precision or "exact").lower()
+        if precision not in LOCATION_PRECISIONS:
+            row_errors.append(RowError(cand.row, "precision",
+                                       f"{precision!r} is not one of {', '.join(LOCATION_PRECISIONS)}"))
+        place_id = None
+        if "place" in cand.values:
+            place_id = ctx.places.get(normalise(cand.values["place"]))
+            if place_id is None:
+                row_errors.append(RowError(cand.row, "place", f"unknown place {cand.values['place']!r}"))
+        description = cand.values.get("description")
+        if description and len(description) > MAX_DESCRIPTION:
+            row_errors.append(RowError(cand.row, "description", f"longer than {MAX_DESCRIPTION} characters"))
+        item = _Pending(cand, category or "", occurred_at or datetime.min, precision, place_id, description)
+        _position(item, ctx, row_errors)
+        if row_errors:
+            errors.extend(row_errors)
+        else:
+            pending.append(item)
+
+    _project_sweref(pending)
+    good: list[_Pending] = []
+    for item in pending:
+        problem = lonlat_problem(item.lon, item.lat, ctx.extent)
+        if problem is None:
+            good.append(item)
+        elif ctx.format == "police":
+            name = item.candidate.values.get("location_name", "?")
+            skipped.append(f"outside the configured area ({name})")
+        else:
+            errors.append(RowError(item.candidate.row, "position", problem))
+    _assign_places(good, ctx)
+    rows = [
+        (
+            item.candidate.row, item.lon, item.lat, item.category, item.occurred_at, source,
+            item.candidate.values.get("external_id") or content_hash(
+                item.occurred_at.isoformat(), item.category, round(item.lon, 6), round(item.lat, 6),
+                item.description),
+            item.precision, item.candidate.precision_m, item.description, item.place_id,
+        )
+        for item in good
+    ]
+    return rows, errors, skipped
+
+
+def _category(cand: Candidate, ctx: _Context, errors: list[RowError], skipped: list[str]) -> str | None:
+    raw = cand.values.get("category")
+    if not raw:
+        errors.append(RowError(cand.row, "category", "empty"))
+        return None
+    if ctx.format == "police":
+        mapped = ctx.police_types.get(normalise(raw))
+        if mapped is None:
+            if normalise(raw).startswith("sammanfattning"):
+                skipped.append("summary of a shift, not an incident")
+            else:
+                skipped.append(f"no category for police event type {raw!r} (add it to police_event_types)")
+            return None
+        code, note = mapped
+        if code is None:
+            skipped.append(f"{raw}: {note or 'not an incident'}")
+        return code
+    code = ctx.categories.get(normalise(raw))
+    if code is None:
+        allowed = ", ".join(sorted(set(ctx.categories.values())))
+        errors.append(RowError(cand.row, "category", f"unknown category {raw!r}; allowed: {allowed}"))
+    return code
+
+
+def _time(cand: Candidate, ctx: _Context, errors: list[RowError]) -> datetime | None:
+    values = cand.values
+    if "time" in values:
+        main, clock, name = values["time"], None, "time"
+    elif "date" in values:
+        main, clock, name = values["date"], values.get("clock"), "date"
+    else:
+        errors.append(RowError(cand.row, "time", "empty"))
+        return None
+    try:
+        return parse_when(main, clock, ctx.tz)
+    except ValueProblem as exc:
+        errors.append(RowError(cand.row, name, str(exc)))
+        return None
+
+
+def _position(item: _Pending, ctx: _Context, errors: list[RowError]) -> None:
+    cand = item.candidate
+    values = cand.values
+    try:
+        if cand.lonlat is not None:
+            if cand.crs_sweref:
+                item.easting, item.northing = cand.lonlat
+            else:
+                item.lon, item.lat = cand.lonlat
+        elif "lat" in values or "lon" in values:
+            item.lat = parse_number(values.get("lat", ""))
+            item.lon = parse_number(values.get("lon", ""))
+        elif len(cand.sweref) == 2:
+            a, b = (parse_number(v) for v in cand.sweref)
+            _assign_sweref(item, a, b)
+        elif "position" in values:
+            first, second = _split_pair(values["position"])
+            # Swedish sources write "lat,lon"; accept either order when only one lands in the area.
+            if in_extent(first, second, ctx.extent):
+                item.lon, item.lat = first, second
+            else:
+                item.lon, item.lat = second, first
+        else:
+            errors.append(RowError(cand.row, "position", "empty"))
+    except ValueProblem as exc:
+        errors.append(RowError(cand.row, "position", str(exc)))
+
+
+def _assign_sweref(item: _Pending, a: float, b: float) -> None:
+    for east, north in ((a, b), (b, a)):
+        if EASTING[0] <= east <= EASTING[1] and NORTHING[0] <= north <= NORTHING[1]:
+            item.easting, item.northing = east, north
+            return
+    raise ValueProblem(f"({a}, {b}) are not SWEREF 99 TM coordinates in Sweden (E 100–1000 km, N 6000–7800 km)")
+
+
+def _split_pair(text_value: str) -> tuple[float, float]:
+    parts = [p for p in text_value.replace(";", ",").split(",") if p.strip()]
+    if len(parts) != 2:
+        parts = text_value.split()
+    if len(parts) != 2:
+        raise ValueProblem(f"{text_value!r} is not a 'lat,lon' pair")
+    return parse_number(parts[0]), parse_number(parts[1])
+
+
+def _project_sweref(items: list[_Pending]) -> None:
+    """SWEREF 99 TM → WGS84 for every row of the chunk that came in metres, in one vectorised call."""
+    todo = [i for i in items if i.easting is not None]
+    if not todo:
+        return
+    lon, lat = to_wgs84([float(i.easting or 0) for i in todo], [float(i.northing or 0) for i in todo])
+    for item, x, y in zip(todo, lon, lat, strict=True):
+        item.lon, item.lat = float(x), float(y)
+
+
+def _assign_places(items: list[_Pending], ctx: _Context) -> None:
+    """Link rows without a named place to the smallest place whose catchment holds them."""
+    todo = [i for i in items if i.place_id is None]
+    if not todo or not ctx.place_ids:
+        return
+    points = shapely.points([i.lon for i in todo], [i.lat for i in todo])
+    point_idx, zone_idx = ctx.place_tree.query(points, predicate="intersects")
+    best: dict[int, int] = {}
+    for p, z in zip(point_idx.tolist(), zone_idx.tolist(), strict=True):
+        if p not in best or ctx.place_areas[z] < ctx.place_areas[best[p]]:
+            best[p] = z
+    for p, z in best.items():
+        todo[p].place_id = ctx.place_ids[z]
+
+
+class _RejectsWriter:
+    """With --skip-invalid on the command line: every rejected row with its reason, for the sender to fix."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.handle: IO[str] | None = None
+        self.writer: Any = None
+
+    def write(self, errors: list[RowError]) -> None:
+        if self.path is None:
+            return
+        if self.handle is None:
+            self.handle = self.path.open("w", encoding="utf-8-sig", newline="")
+            self.writer = csv.writer(self.handle, delimiter=";")
+            self.writer.writerow(["rad", "fält", "orsak"])
+        self.writer.writerows((e.row, e.field, e.reason) for e in errors)
+
+    def close(self) -> str | None:
+        if self.handle is None:
+            return None
+        self.handle.close()
+        return str(self.path)

@@ -1,0 +1,122 @@
+"""Parsing single values the way Swedish exports write them: decimal commas, local times, Excel dates."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_CLOCK_DOTS = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?:\.(\d{2}))?$")
+_POLICE_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-])(\d{2}):?(\d{2})$"
+)
+_DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y")
+_CLOCK_FORMATS = ("%H:%M:%S", "%H:%M", "%H%M")
+EXCEL_EPOCH = datetime(1899, 12, 30)
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+class ValueProblem(ValueError):
+    """A value that cannot be read; the message says why."""
+
+
+def parse_number(text: str) -> float:
+    """'58,3245' and '6 467 123,5' and '15.13' → float. Rejects empty, NaN and infinity."""
+    cleaned = _SPACES.sub("", text)
+    if not cleaned:
+        raise ValueProblem("empty")
+    if "," in cleaned:
+        if "." in cleaned:  # 1.234,5 (thousands dot) or 1,234.5 (thousands comma)
+            cleaned = cleaned.replace(".", "").replace(",", ".") if cleaned.rfind(",") > cleaned.rfind(".") \
+                else cleaned.replace(",", "")
+        else:
+            cleaned = cleaned.replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueProblem(f"{text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueProblem(f"{text!r} is not a finite number")
+    return value
+
+
+def parse_when(date_text: str, clock_text: str | None, tz: tzinfo, now: datetime | None = None) -> datetime:
+    """A point in time from one timestamp column or a date + clock pair; naive times are local (`tz`).
+
+    Accepts ISO 8601 (with or without offset, 'T' or space), '21.30' clocks, dd/mm/yyyy and
+    dd.mm.yyyy dates, compact yyyymmdd, the police feed's unpadded hour ('2025-06-07 7:32:06 +02:00'),
+    and Excel serial day numbers. Rejects times in the future and before 1990.
+    """
+    text = date_text.strip()
+    if clock_text and clock_text.strip():
+        text = f"{text} {clock_text.strip().removeprefix('kl.').removeprefix('kl').strip()}"
+    if not text:
+        raise ValueProblem("empty")
+    value = _parse_datetime(text, tz)
+    now = now or datetime.now(UTC)
+    if value > now + timedelta(days=1):
+        raise ValueProblem(f"{text!r} lies in the future")
+    if value < EARLIEST:
+        raise ValueProblem(f"{text!r} is before 1990; check the date format")
+    return value
+
+
+def _parse_datetime(text: str, tz: tzinfo) -> datetime:
+    police = _POLICE_TIME.match(text)
+    if police:
+        y, mo, d, h, mi, s, sign, oh, om = police.groups()
+        offset = timedelta(hours=int(oh), minutes=int(om)) * (1 if sign == "+" else -1)
+        try:
+            naive = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0))
+        except ValueError as exc:
+            raise ValueProblem(f"{text!r}: {exc}") from None
+        return (naive - offset).replace(tzinfo=UTC)
+    normalised = _CLOCK_DOTS.sub(lambda m: f"{m[1]}:{m[2]}" + (f":{m[3]}" if m[3] else ""), text)
+    normalised = normalised.replace("Z", "+00:00") if normalised.endswith("Z") else normalised
+    try:
+        value = datetime.fromisoformat(normalised)
+    except ValueError:
+        fallback = _parse_with_formats(normalised) or _parse_excel_serial(normalised)
+        if fallback is None:
+            raise ValueProblem(f"{text!r} is not a date and time (use e.g. 2025-06-07 21:30)") from None
+        value = fallback
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(UTC)
+
+
+def _parse_with_formats(text: str) -> datetime | None:
+    parts = text.split()
+    date_part, clock_part = parts[0], " ".join(parts[1:])
+    for date_format in _DATE_FORMATS:
+        try:
+            day = datetime.strptime(date_part, date_format)
+        except ValueError:
+            continue
+        if not clock_part:
+            return day
+        for clock_format in _CLOCK_FORMATS:
+            try:
+                clock = datetime.strptime(clock_part, clock_format)
+            except ValueError:
+                continue
+            return day.replace(hour=clock.hour, minute=clock.minute, second=clock.second)
+        return None
+    return None
+
+
+def _parse_excel_serial(text: str) -> datetime | None:
+    try:
+        serial = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    if not 30_000 < serial < 80_000:  # 1982..2119: anything else is not an Excel date
+        return None
+    return EXCEL_EPOCH + timedelta(days=serial)
+
+
+def content_hash(*parts: object) -> str:
+    """Stable id for a row that has none, so re-importing the same file adds nothing."""
+    digest = hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
+    return f"sha1:{digest[:24]}"
