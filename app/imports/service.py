@@ -106,6 +106,7 @@ class _Context:
     """Look-ups loaded once per import."""
 
     categories: dict[str, str]
+    category_cache: dict[str, str]
     police_types: dict[str, tuple[str | None, str | None]]
     places: dict[str, int]
     place_ids: list[int]
@@ -138,7 +139,7 @@ def _load_context(session: Session, fmt: Format, tz: str) -> _Context:
     except (KeyError, ValueError):
         raise InvalidInput(f"unknown time zone {tz!r}", loc=("timezone",)) from None
     return _Context(
-        categories=category_lookup(session), police_types=police, places=places,
+        categories=category_lookup(session), category_cache={}, police_types=police, places=places,
         place_ids=[r[0] for r in rows], place_tree=shapely.STRtree(zones),
         place_areas=np.array([r[5] if not r[4] else np.pi * POINT_PLACE_RADIUS_M**2 for r in rows]),
         extent=get_settings().extent, tz=zone, format=fmt,
@@ -362,7 +363,11 @@ def _category(cand: Candidate, ctx: _Context, errors: list[RowError], skipped: l
         if code is None:
             skipped.append(f"{raw}: {note or 'not an incident'}")
         return code
-    code = ctx.categories.get(normalise(raw))
+    code = ctx.category_cache.get(raw)
+    if code is None:
+        code = ctx.categories.get(normalise(raw))
+        if code is not None:
+            ctx.category_cache[raw] = code
     if code is None:
         allowed = ", ".join(sorted(set(ctx.categories.values())))
         errors.append(RowError(cand.row, "category", f"unknown category {raw!r}; allowed: {allowed}"))

@@ -63,6 +63,16 @@ def parse_when(date_text: str, clock_text: str | None, tz: tzinfo, now: datetime
 
 
 def _parse_datetime(text: str, tz: tzinfo) -> datetime:
+    try:  # fast path: ISO 8601, by far the most common
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return _parse_datetime_slow(text, tz)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(UTC)
+
+
+def _parse_datetime_slow(text: str, tz: tzinfo) -> datetime:
     police = _POLICE_TIME.match(text)
     if police:
         y, mo, d, h, mi, s, sign, oh, om = police.groups()
