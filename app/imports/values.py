@@ -63,6 +63,8 @@ def parse_when(date_text: str, clock_text: str | None, tz: tzinfo, now: datetime
 
 
 def _parse_datetime(text: str, tz: tzinfo) -> datetime:
+    if "." in text:  # '21.30' is a Swedish clock, which fromisoformat would misread as a fraction
+        return _parse_datetime_slow(text, tz)
     try:  # fast path: ISO 8601, by far the most common
         value = datetime.fromisoformat(text)
     except ValueError:
