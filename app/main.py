@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app import health
+from app.analysis.router import router as analysis_router
 from app.config import get_settings
 from app.db import get_engine
 from app.errors import install_error_handlers
@@ -37,6 +38,7 @@ def create_app() -> FastAPI:
     api.include_router(incidents_router)
     api.include_router(reference_router)
     api.include_router(imports_router)
+    api.include_router(analysis_router)
     app.include_router(api)
     app.include_router(health.router)
     install_error_handlers(app)

@@ -70,8 +70,12 @@ def populated_area_m2(x: NDArray[np.float64], y: NDArray[np.float64], cell: floa
     """
     if x.size == 0:
         return 0.0
-    keys = np.unique(np.floor(x / cell).astype(np.int64) * 1_000_003 + np.floor(y / cell).astype(np.int64))
-    return float(keys.size * cell * cell)
+    return float(np.unique(footprint_keys(x, y, cell)).size * cell * cell)
+
+
+def footprint_keys(x: NDArray[np.float64], y: NDArray[np.float64], cell: float = FOOTPRINT_CELL_M) -> NDArray[np.int64]:
+    """One integer per footprint cell (SWEREF metres stay far below the 10⁶-cell stride)."""
+    return np.floor(np.asarray(x) / cell).astype(np.int64) * 1_000_003 + np.floor(np.asarray(y) / cell).astype(np.int64)
 
 
 def csr_min_samples(n: int, area_m2: float, eps: float, alpha: float = 0.05) -> CsrThreshold:

@@ -1,0 +1,53 @@
+"""A small in-process LRU for analysis results, keyed on parameters and the data version.
+
+The data version is a PostgreSQL sequence that every write to incidents or places bumps (migration
+0003), so a cached result is never served after the data under it changed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+MAX_ENTRIES = 64
+
+
+class ResultCache:
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key]
+        value = compute()
+        with self._lock:
+            self.misses += 1
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def data_version(session: Session) -> int:
+    return int(session.execute(text("SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) "
+                                    "FROM data_version_seq")).scalar_one())
+
+
+results = ResultCache()

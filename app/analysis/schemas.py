@@ -1,0 +1,111 @@
+"""Analysis parameters: typed, bounded, echoed back with every result."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from app.errors import InvalidInput
+
+
+class Scope(BaseModel):
+    """Which incidents: time range (default the last `default_days`), categories, area, sources."""
+
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    category: list[str] | None = None
+    source: list[str] | None = None
+    place: int | None = None
+    bbox: str | None = None
+    include_imprecise: bool = Field(False, description="Include municipality-level positions (police feed)")
+
+    def period(self, default_days: int) -> tuple[datetime, datetime]:
+        end = self.end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        start = self.start or end - timedelta(days=default_days)
+        if end <= start:
+            raise InvalidInput("end must be after start (the range is empty)", loc=("query", "end"))
+        if end - start > timedelta(days=366 * 20):
+            raise InvalidInput("the time range may span at most 20 years", loc=("query", "start"))
+        return start, end
+
+
+class ClusterParams(BaseModel):
+    method: Literal["dbscan", "hdbscan"] = "dbscan"
+    eps: float = Field(100.0, gt=0, le=5000, description="Neighbourhood radius in metres")
+    min_samples: int | None = Field(None, ge=1, le=1_000_000, description="Default: derived from CSR")
+    alpha: float = Field(0.05, gt=0, lt=1, description="Significance for the CSR-derived threshold")
+
+
+class GiStarParams(BaseModel):
+    cell: float = Field(100.0, ge=10, le=5000, description="Grid cell size in metres")
+    band: float | None = Field(None, gt=0, le=50_000, description="Distance band in metres (default 2 × cell)")
+    permutations: int = Field(0, ge=0, le=999)
+    seed: int = 0
+    fdr: bool = True
+    only_significant: bool = False
+
+    @model_validator(mode="after")
+    def _band(self) -> GiStarParams:
+        if self.band is None:
+            self.band = 2 * self.cell
+        if self.band < self.cell:
+            raise ValueError("band must be at least one cell wide")
+        if self.band > 20 * self.cell:
+            raise ValueError("band may be at most 20 cells wide")
+        return self
+
+
+class DensityParams(BaseModel):
+    bandwidth: float = Field(250.0, ge=10, le=10_000, description="Kernel radius in metres")
+    cell: float = Field(25.0, ge=5, le=2000, description="Output cell size in metres")
+    kernel: Literal["quartic", "epanechnikov", "gaussian"] = "quartic"
+
+    @model_validator(mode="after")
+    def _ratio(self) -> DensityParams:
+        if self.bandwidth < self.cell:
+            raise ValueError("bandwidth must be at least one cell wide")
+        return self
+
+
+class EmergingParams(BaseModel):
+    cell: float = Field(200.0, ge=25, le=5000)
+    band: float | None = Field(None, gt=0, le=50_000)
+    slice_days: int = Field(28, ge=1, le=366, description="Length of each time slice in days")
+    slices: int = Field(12, ge=4, le=60, description="Number of slices, ending at `end`")
+
+    @model_validator(mode="after")
+    def _band(self) -> EmergingParams:
+        if self.band is None:
+            self.band = 2 * self.cell
+        if not self.cell <= self.band <= 20 * self.cell:
+            raise ValueError("band must be between one and twenty cells wide")
+        return self
+
+
+class NearRepeatParams(BaseModel):
+    space_bands: str = Field("100,200,400", description="Upper edges in metres, increasing")
+    time_bands: str = Field("7,14,30", description="Upper edges in days, increasing")
+    permutations: int = Field(99, ge=9, le=999)
+    seed: int = 0
+
+    def bands(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        return _bands(self.space_bands, "space_bands"), _bands(self.time_bands, "time_bands")
+
+
+def _bands(text: str, name: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise InvalidInput(f"{name} must be comma-separated numbers", loc=("query", name)) from None
+    if not values or len(values) > 10 or any(v <= 0 for v in values) or list(values) != sorted(set(values)):
+        raise InvalidInput(f"{name} must be 1–10 positive, increasing numbers", loc=("query", name))
+    return values
+
+
+class EvaluateParams(BaseModel):
+    method: Literal["gistar", "dbscan", "density"] = "gistar"
+    cell: float = Field(100.0, ge=10, le=5000)
+    eps: float = Field(100.0, gt=0, le=5000)
+    top_share: float = Field(0.05, gt=0, le=0.5, description="Density: flag the densest share of the area")

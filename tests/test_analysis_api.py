@@ -1,0 +1,149 @@
+"""Analysis endpoints on planted data in PostGIS: found, echoed, validated, cached."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.analysis import cache
+from geo.crs import to_sweref, to_wgs84
+from tests.conftest import auth
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+END = datetime(2025, 7, 1, tzinfo=UTC)
+RESECENTRUM = (15.13199, 58.32298)
+PERIOD = {"start": START.isoformat(), "end": END.isoformat()}
+
+
+def _insert(session: Session, lon: np.ndarray, lat: np.ndarray, times: list[datetime], category: str) -> None:
+    session.execute(
+        text("""INSERT INTO incidents (geom, category, occurred_at, source, location_precision)
+                VALUES (ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :cat, :t, 'demo', 'exact')"""),
+        [{"lon": float(a), "lat": float(b), "cat": category, "t": t} for a, b, t in zip(lon, lat, times, strict=True)],
+    )
+
+
+@pytest.fixture
+def planted(session: Session) -> None:
+    """Uniform background over Mjölby town plus an evening cluster of drug incidents at Resecentrum."""
+    rng = np.random.default_rng(21)
+    span = (END - START).total_seconds()
+    n = 1500
+    times = [START + timedelta(seconds=float(s)) for s in rng.uniform(0, span, n)]
+    _insert(session, rng.uniform(15.10, 15.16, n), rng.uniform(58.31, 58.34, n), times, "skadegorelse")
+    cx, cy = to_sweref([RESECENTRUM[0]], [RESECENTRUM[1]])
+    lon, lat = to_wgs84(rng.normal(cx[0], 35, 300), rng.normal(cy[0], 35, 300))
+    days = rng.uniform(0, (END - START).days - 1, 300)
+    local = START.astimezone(ZoneInfo("Europe/Stockholm")).replace(hour=0)
+    evening = [local + timedelta(days=int(d), hours=int(h))
+               for d, h in zip(days, rng.choice([20, 21, 22, 23], 300), strict=True)]
+    _insert(session, lon, lat, evening, "narkotika")
+    session.commit()
+
+
+def _get(client: TestClient, token: str, path: str, **params: object):  # type: ignore[no-untyped-def]
+    return client.get(f"/api/v1/analysis/{path}", params={**PERIOD, **params}, headers=auth(token))
+
+
+def test_clusters_find_the_planted_hotspot(client: TestClient, tokens: dict[str, str], planted: None) -> None:
+    r = _get(client, tokens["analyst"], "clusters")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["parameters"]["eps"] == 100 and body["parameters"]["start"] == START.isoformat()
+    assert body["csr_threshold"]["min_samples"] == body["parameters"]["min_samples"]
+    top = body["features"][0]
+    assert shapely.geometry.shape(top["geometry"]).contains(shapely.Point(*RESECENTRUM))
+    assert top["properties"]["categories"][0]["code"] == "narkotika"
+    assert set(top["properties"]["active_hours"]) <= {20, 21, 22, 23}
+    assert top["properties"]["count"] >= 250
+    hdb = _get(client, tokens["analyst"], "clusters", method="hdbscan")
+    assert hdb.status_code == 200 and hdb.json()["features"]
+
+
+def test_gistar_marks_the_hotspot_and_echoes_parameters(
+        client: TestClient, tokens: dict[str, str], planted: None) -> None:
+    r = _get(client, tokens["planner"], "gistar", cell=100, band=200, only_significant="true")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["parameters"]["band"] == 200 and body["parameters"]["fdr"] is True
+    assert all(f["properties"]["class"] != 0 for f in body["features"])
+    hot = [f for f in body["features"] if f["properties"]["class"] == 3]
+    assert any(shapely.geometry.shape(f["geometry"]).contains(shapely.Point(*RESECENTRUM)) for f in hot)
+
+
+def test_density_time_profile_and_compare(client: TestClient, tokens: dict[str, str], planted: None,
+                                          session: Session) -> None:
+    d = _get(client, tokens["analyst"], "density", bandwidth=200, cell=25).json()
+    assert d["image"].startswith("data:image/png;base64,") and d["max"] > 0
+    (south, west), (north, east) = d["bounds"]
+    assert west < RESECENTRUM[0] < east and south < RESECENTRUM[1] < north
+    t = _get(client, tokens["analyst"], "time-profile", category="narkotika").json()
+    assert sum(map(sum, t["matrix"])) == 300 and sum(t["by_hour"][20:24]) == 300
+    c = client.get("/api/v1/analysis/compare", headers=auth(tokens["analyst"]),
+                   params={"start": "2025-06-01T00:00:00Z", "end": "2025-07-01T00:00:00Z"}).json()
+    direct = dict(session.execute(text(
+        "SELECT category, count(*) FROM incidents WHERE occurred_at >= '2025-06-01Z' AND occurred_at < '2025-07-01Z' "
+        "GROUP BY 1")).all())
+    previous = dict(session.execute(text(
+        "SELECT category, count(*) FROM incidents WHERE occurred_at >= '2025-05-02Z' AND occurred_at < '2025-06-01Z' "
+        "GROUP BY 1")).all())
+    assert {x["code"]: x["current"] for x in c["categories"]} == direct
+    assert {x["code"]: x["vs_previous"]["count"] for x in c["categories"]} == previous
+
+
+def test_emerging_near_repeat_and_evaluate(client: TestClient, tokens: dict[str, str], planted: None) -> None:
+    e = _get(client, tokens["analyst"], "emerging", cell=200, slice_days=14, slices=12)
+    assert e.status_code == 200, e.text
+    assert "persistent_hot" in e.json()["patterns"] or "intensifying_hot" in e.json()["patterns"]
+    k = _get(client, tokens["analyst"], "near-repeat", permutations=19)
+    assert k.status_code == 200 and len(k.json()["observed"]) == 3
+    v = _get(client, tokens["analyst"], "evaluate", start="2025-04-01T00:00:00Z")
+    assert v.status_code == 200, v.text
+    assert v.json()["pai"] is not None and v.json()["pai"] > 1  # the planted hotspot persists
+
+
+@pytest.mark.parametrize(("path", "params", "field"), [
+    ("clusters", {"eps": 0}, "eps"),
+    ("clusters", {"eps": -5}, "eps"),
+    ("clusters", {"method": "kmeans"}, "method"),
+    ("gistar", {"cell": 5}, "cell"),
+    ("gistar", {"cell": 100, "band": 50}, "band"),
+    ("gistar", {"permutations": 5000}, "permutations"),
+    ("density", {"bandwidth": 0}, "bandwidth"),
+    ("density", {"bandwidth": 20, "cell": 50}, "bandwidth"),
+    ("clusters", {"start": "2025-01-01T00:00:00"}, "start"),
+    ("clusters", {"start": "2025-03-01T00:00:00Z", "end": "2025-02-01T00:00:00Z"}, "end"),
+    ("near-repeat", {"space_bands": "200,100"}, "space_bands"),
+    ("emerging", {"slices": 2}, "slices"),
+])
+def test_invalid_parameters_get_a_clear_422(client: TestClient, tokens: dict[str, str], path: str,
+                                            params: dict[str, object], field: str) -> None:
+    r = client.get(f"/api/v1/analysis/{path}", params={**PERIOD, **params}, headers=auth(tokens["analyst"]))
+    assert r.status_code == 422, r.text
+    assert any(field in map(str, d["loc"]) or field in d["msg"] for d in r.json()["detail"]), r.json()
+
+
+def test_grid_too_large_is_refused(client: TestClient, tokens: dict[str, str], session: Session) -> None:
+    _insert(session, np.array([14.9, 15.4]), np.array([58.17, 58.48]), [START + timedelta(days=1)] * 2, "vald")
+    session.commit()
+    r = _get(client, tokens["analyst"], "gistar", cell=10)
+    assert r.status_code == 422 and "cells exceeds" in r.json()["detail"][0]["msg"]
+
+
+def test_results_are_cached_until_the_data_changes(client: TestClient, tokens: dict[str, str], planted: None,
+                                                   session: Session) -> None:
+    first = _get(client, tokens["analyst"], "time-profile").json()
+    hits = cache.results.hits
+    assert _get(client, tokens["analyst"], "time-profile").json() == first
+    assert cache.results.hits == hits + 1
+    _insert(session, np.array([15.13]), np.array([58.32]), [START + timedelta(days=3)], "vald")
+    session.commit()
+    after = _get(client, tokens["analyst"], "time-profile").json()
+    assert after["incidents"] == first["incidents"] + 1
