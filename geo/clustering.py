@@ -30,7 +30,7 @@ from sklearn.cluster import DBSCAN, HDBSCAN
 
 BIN_FRACTION = 0.25
 FOOTPRINT_CELL_M = 250.0
-HDBSCAN_MAX_POINTS = 50_000
+HDBSCAN_MAX_POINTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,10 @@ def dbscan_hotspots(x: NDArray[np.float64], y: NDArray[np.float64], *, eps: floa
     size = eps * BIN_FRACTION
     bx = np.floor(x / size).astype(np.int64)
     by = np.floor(y / size).astype(np.int64)
-    keys, inverse, weights = np.unique(np.column_stack([bx, by]), axis=0, return_inverse=True, return_counts=True)
-    centres = (keys + 0.5) * size
+    ox, oy = bx.min(), by.min()
+    stride = int(by.max() - oy + 1)
+    flat, inverse, weights = np.unique((bx - ox) * stride + (by - oy), return_inverse=True, return_counts=True)
+    centres = (np.column_stack([flat // stride + ox, flat % stride + oy]) + 0.5) * size
     model = DBSCAN(eps=eps, min_samples=min_samples, algorithm="ball_tree")
     bin_labels = model.fit(centres, sample_weight=weights).labels_.copy()
     # Keep core bins only: border bins are, by definition, not dense, and would widen every
@@ -128,25 +130,43 @@ def dbscan_hotspots(x: NDArray[np.float64], y: NDArray[np.float64], *, eps: floa
 
 
 def hdbscan_hotspots(x: NDArray[np.float64], y: NDArray[np.float64], *, min_cluster_size: int | None = None,
-                     eps: float = 100.0, alpha: float = 0.05, buffer_m: float = 15.0) -> ClusterResult:
-    """HDBSCAN for varying densities; min_cluster_size defaults to the CSR threshold at `eps`."""
+                     eps: float = 100.0, alpha: float = 0.05, buffer_m: float = 15.0,
+                     max_points: int = HDBSCAN_MAX_POINTS, seed: int = 0) -> ClusterResult:
+    """HDBSCAN for varying densities; min_cluster_size defaults to the CSR threshold at `eps`.
+
+    Above `max_points` incidents it clusters a seeded random sample (min_cluster_size scaled by the
+    sampling fraction) and gives every other incident the label of its nearest sampled one within eps.
+    """
     n = x.size
-    if n > HDBSCAN_MAX_POINTS:
-        raise ValueError(f"HDBSCAN handles at most {HDBSCAN_MAX_POINTS} incidents; narrow the filter or use DBSCAN")
     threshold = None
     if min_cluster_size is None:
         threshold = csr_min_samples(n, populated_area_m2(x, y), eps, alpha)
         min_cluster_size = threshold.min_samples
     labels = np.full(n, -1, dtype=np.intp)
-    if n >= max(min_cluster_size, 2):
-        model = HDBSCAN(min_cluster_size=max(min_cluster_size, 2), min_samples=max(min_cluster_size // 2, 1),
-                        copy=False)
-        labels = model.fit(np.column_stack([x, y])).labels_.astype(np.intp)
-    clusters = [
-        Cluster(label=int(k), members=np.flatnonzero(labels == k),
-                hull=_hull(np.column_stack([x[labels == k], y[labels == k]]), buffer_m))
-        for k in np.unique(labels[labels >= 0])
-    ]
+    sample = np.arange(n) if n <= max_points else np.sort(
+        np.random.default_rng(seed).choice(n, max_points, replace=False))
+    size = max(2, round(min_cluster_size * sample.size / max(n, 1)))
+    if sample.size >= size:
+        model = HDBSCAN(min_cluster_size=size, min_samples=max(size // 2, 1), copy=False)
+        sample_labels = model.fit(np.column_stack([x[sample], y[sample]])).labels_.astype(np.intp)
+        if sample.size == n:
+            labels = sample_labels
+        else:
+            from scipy.spatial import cKDTree
+
+            distance, nearest = cKDTree(np.column_stack([x[sample], y[sample]])).query(
+                np.column_stack([x, y]), distance_upper_bound=eps)
+            found = np.isfinite(distance)
+            labels[found] = sample_labels[nearest[found]]
+    bin_size = eps * BIN_FRACTION
+    clusters = []
+    for k in np.unique(labels[labels >= 0]):
+        members = np.flatnonzero(labels == k)
+        # The hull of the occupied bins, not of every member: same outline, a fraction of the work.
+        keys = np.unique(footprint_keys(x[members], y[members], bin_size))
+        cells = np.column_stack([keys // 1_000_003, keys % 1_000_003]).astype(float)
+        clusters.append(Cluster(label=int(k), members=members, hull=_hull((cells + 0.5) * bin_size,
+                                                                          bin_size / 2 + buffer_m)))
     return ClusterResult(labels, _by_size(clusters), threshold, eps, min_cluster_size, method="hdbscan")
 
 

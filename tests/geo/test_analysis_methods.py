@@ -154,3 +154,24 @@ def test_period_comparison_and_profile() -> None:
     assert not exposure.significant and exposure.ratio == pytest.approx(1.0)
     matrix = hour_weekday_matrix(np.array([0, 0, 6]), np.array([22, 22, 3]))
     assert matrix.shape == (7, 24) and matrix[0, 22] == 2 and matrix[6, 3] == 1
+
+
+def test_knox_samples_when_pairs_would_be_too_many() -> None:
+    rng = np.random.default_rng(9)
+    n = 2000
+    x, y, t = rng.uniform(0, 3000, n), rng.uniform(0, 3000, n), rng.uniform(0, 365, n)
+    fx, fy, ft = x[:600] + rng.normal(0, 30, 600), y[:600] + rng.normal(0, 30, 600), t[:600] + rng.uniform(0, 3, 600)
+    xs, ys, ts = np.concatenate([x, fx]), np.concatenate([y, fy]), np.concatenate([t, ft])
+    full = knox_test(xs, ys, ts, permutations=19, seed=2)
+    bounded = knox_test(xs, ys, ts, permutations=19, seed=2, max_pairs=int(full.observed.sum() / 4))
+    assert 0 < bounded.sampled_fraction < 1
+    assert bounded.ratio[0, 0] > 2 and full.ratio[0, 0] > 2
+
+
+def test_hdbscan_on_a_sample_labels_every_point() -> None:
+    x, y = _town(3_000, 300)
+    result = hdbscan_hotspots(x, y, max_points=1_500)
+    assert len(result.clusters) >= 3
+    for cx, cy in CENTRES:
+        near = np.hypot(x - cx, y - cy) < 30
+        assert (result.labels[near] >= 0).mean() > 0.9
