@@ -155,8 +155,10 @@ def bench_api() -> None:
                                   headers={"Authorization": f"Bearer {token}"})
             seconds = time.perf_counter() - start
             label = path + (f" ({extra['method']})" if "method" in extra else "")
-            print(f"  API (1,000,000 stored) {label:<22} {response.status_code} {seconds:>7.2f} s  {len(response.content) / 1024:>8.0f} KiB"
-                  + ("" if response.status_code == 200 else f"  {response.text[:120]}"))
+            size_kib = len(response.content) / 1024
+            error = "" if response.status_code == 200 else f"  {response.text[:120]}"
+            print(f"  API (1,000,000 stored) {label:<22} {response.status_code} {seconds:>7.2f} s  {size_kib:>8.0f} KiB"
+                  + error)
 
 
 def main() -> None:
