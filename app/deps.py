@@ -18,6 +18,7 @@ from app.db import get_session
 from app.errors import InvalidInput
 
 SessionDep = Annotated[Session, Depends(get_session)]
+TOKEN_COOKIE = "lagesbild_token"
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -25,6 +26,7 @@ def current_principal(request: Request, session: SessionDep) -> Principal | None
     """The caller from `Authorization: Bearer <token>` (or `X-API-Key`), or None for the public."""
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
+    token = token or request.cookies.get(TOKEN_COOKIE)
     if not token:
         return None
     principal = authenticate(session, token)

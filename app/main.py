@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app import health
 from app.analysis.router import router as analysis_router
@@ -15,8 +16,10 @@ from app.errors import install_error_handlers
 from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
 from app.limits import BodySizeLimit
+from app.paths import FRONTEND
 from app.places.router import router as places_router
 from app.reference.router import router as reference_router
+from app.web.router import router as web_router
 
 
 @asynccontextmanager
@@ -41,6 +44,8 @@ def create_app() -> FastAPI:
     api.include_router(analysis_router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     return app

@@ -52,7 +52,7 @@ def _dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
 
 
-def _filter(session: Session, scope: Scope, start: datetime, end: datetime) -> IncidentFilter:
+def scope_filter(session: Session, scope: Scope, start: datetime, end: datetime) -> IncidentFilter:
     bbox = parse_bbox(scope.bbox, extent=get_settings().extent)
     return build_filter(session, bbox=bbox.as_tuple() if bbox else None, start=start, end=end,
                         categories=scope.category, sources=scope.source, place_id=scope.place)
@@ -86,7 +86,7 @@ def clusters(session: Session, scope: Scope, params: ClusterParams) -> bytes:
 
 def _clusters(session: Session, scope: Scope, params: ClusterParams, start: datetime, end: datetime) -> dict[str, Any]:
     # One query for both periods, split in memory: the previous one feeds each hotspot's trend.
-    both = load_points(session, _filter(session, scope, start - (end - start), end),
+    both = load_points(session, scope_filter(session, scope, start - (end - start), end),
                        include_imprecise=scope.include_imprecise)
     current = both.epoch >= start.timestamp()
     points, previous = both.subset(current), both.subset(~current)
@@ -169,7 +169,7 @@ def gistar(session: Session, scope: Scope, params: GiStarParams) -> bytes:
 
 def _gistar(session: Session, scope: Scope, params: GiStarParams, start: datetime, end: datetime) -> dict[str, Any]:
     assert params.band is not None
-    points = load_points(session, _filter(session, scope, start, end), include_imprecise=scope.include_imprecise)
+    points = load_points(session, scope_filter(session, scope, start, end), include_imprecise=scope.include_imprecise)
     echo = _echo(scope, start, end, cell=params.cell, band=params.band, fdr=params.fdr,
                  permutations=params.permutations, seed=params.seed, only_significant=params.only_significant)
     if points.size == 0:
@@ -209,7 +209,7 @@ def density_surface(session: Session, scope: Scope, params: DensityParams) -> by
 
 
 def _density(session: Session, scope: Scope, params: DensityParams, start: datetime, end: datetime) -> dict[str, Any]:
-    points = load_points(session, _filter(session, scope, start, end), include_imprecise=scope.include_imprecise)
+    points = load_points(session, scope_filter(session, scope, start, end), include_imprecise=scope.include_imprecise)
     echo = _echo(scope, start, end, bandwidth=params.bandwidth, cell=params.cell, kernel=params.kernel)
     if points.size == 0:
         return {"parameters": echo, "unit": "incidents per km²", "grid": None, "bounds": None, "max": 0.0,
@@ -254,7 +254,7 @@ def time_profile(session: Session, scope: Scope) -> bytes:
         # Counted in PostgreSQL: a 7 × 24 table needs no points in Python.
         from sqlalchemy import text
 
-        where, params = _filter(session, scope, start, end).where()
+        where, params = scope_filter(session, scope, start, end).where()
         rows = session.execute(text(f"""
             SELECT extract(isodow FROM i.occurred_at AT TIME ZONE :tz)::int - 1,
                    extract(hour FROM i.occurred_at AT TIME ZONE :tz)::int, count(*)
@@ -283,7 +283,7 @@ def _compare(session: Session, scope: Scope, start: datetime, end: datetime) -> 
     periods = {"current": (start, end), "previous": (start - length, start),
                "last_year": (start - timedelta(days=364), end - timedelta(days=364))}
     days = length.total_seconds() / DAY
-    flt = _filter(session, scope, start - timedelta(days=364), end)
+    flt = scope_filter(session, scope, start - timedelta(days=364), end)
     where, params = IncidentFilter(bbox=flt.bbox, categories=flt.categories, sources=flt.sources,
                                    place_id=flt.place_id).where()
     rows = session.execute(text(f"""
@@ -327,7 +327,7 @@ def emerging(session: Session, scope: Scope, params: EmergingParams) -> bytes:
 def _emerging(session: Session, scope: Scope, params: EmergingParams, start: datetime,
               end: datetime) -> dict[str, Any]:
     assert params.band is not None
-    points = load_points(session, _filter(session, scope, start, end), include_imprecise=scope.include_imprecise)
+    points = load_points(session, scope_filter(session, scope, start, end), include_imprecise=scope.include_imprecise)
     echo = _echo(scope, start, end, cell=params.cell, band=params.band, slice_days=params.slice_days,
                  slices=params.slices)
     if points.size == 0:
@@ -379,7 +379,7 @@ def _near_repeat(session: Session, scope: Scope, params: NearRepeatParams, start
     space, time = params.bands()
     if not scope.category:
         scope = scope.model_copy(update={"category": near_repeat_categories(session)})
-    points = load_points(session, _filter(session, scope, start, end), include_imprecise=False)
+    points = load_points(session, scope_filter(session, scope, start, end), include_imprecise=False)
     try:
         result = nearrepeat.knox_test(points.x, points.y, points.epoch / DAY, space_bands=space, time_bands=time,
                                       permutations=params.permutations, seed=params.seed)
@@ -411,8 +411,8 @@ def evaluate(session: Session, scope: Scope, params: EvaluateParams) -> bytes:
 def _evaluate(session: Session, scope: Scope, params: EvaluateParams, start: datetime,
               end: datetime) -> dict[str, Any]:
     train_start = start - (end - start)
-    train = load_points(session, _filter(session, scope, train_start, start), include_imprecise=False)
-    test = load_points(session, _filter(session, scope, start, end), include_imprecise=False)
+    train = load_points(session, scope_filter(session, scope, train_start, start), include_imprecise=False)
+    test = load_points(session, scope_filter(session, scope, start, end), include_imprecise=False)
     both_x, both_y = np.concatenate([train.x, test.x]), np.concatenate([train.y, test.y])
     if train.size == 0 or test.size == 0:
         raise InvalidInput("the map needs incidents in both periods; widen the time range or the filter",

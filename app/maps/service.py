@@ -1,0 +1,128 @@
+"""Map data per user group, gathered from the analyses, and the aggregated incidents endpoint."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any, Literal
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.analysis import service as analysis
+from app.analysis.schemas import ClusterParams, DensityParams, GiStarParams, Scope
+from app.config import get_settings
+from app.incidents.service import IncidentFilter
+from app.places import service as places
+from app.reference.router import list_categories
+from geo.maps import MapData
+
+View = Literal["oversikt", "analys", "patrull", "belysning", "publik"]
+VIEW_LAYERS: dict[str, tuple[str, ...]] = {
+    "oversikt": ("incidents", "density", "hotspots", "places"),
+    "analys": ("incidents", "density", "hotspots", "gistar", "places"),
+    "patrull": ("patrol", "hotspots", "incidents", "places"),
+    "belysning": ("lighting", "incidents", "places"),
+    "publik": ("density", "places"),
+}
+POINTS_FROM_ZOOM = 16
+MAX_POINTS = 2500
+LAT0 = 58.3
+LIGHTING_CATEGORIES = ("belysning", "vegetation")
+
+
+def cell_size_m(zoom: int) -> float:
+    """Cell edge for a zoom level: about 20–25 screen pixels per cell."""
+    return max(10.0, 20000.0 / 2 ** (zoom - 6))
+
+
+def aggregated_incidents(session: Session, flt: IncidentFilter, *, zoom: int) -> bytes:
+    """Counts per cell (mean position, most common category), or single incidents close up.
+
+    Cells are squares of `cell_size_m(zoom)` in degrees scaled for Mjölby's latitude, so PostgreSQL
+    groups plain numbers instead of projecting every point.
+    """
+    where, params = flt.where()
+    if zoom >= POINTS_FROM_ZOOM:
+        n = session.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM incidents i WHERE {where} "
+                                 f"LIMIT {MAX_POINTS + 1}) s"), params).scalar_one()
+        if n <= MAX_POINTS:
+            body = session.execute(text(f"""
+                SELECT COALESCE(json_agg(json_build_array(
+                       round(ST_X(i.geom)::numeric, 6), round(ST_Y(i.geom)::numeric, 6), i.category,
+                       to_char(i.occurred_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI'), p.name)), '[]')::text
+                FROM incidents i LEFT JOIN places p ON p.id = i.place_id WHERE {where}"""),
+                {**params, "tz": get_settings().timezone}).scalar_one()
+            return b'{"kind":"points","items":' + body.encode() + b"}"
+    size = cell_size_m(zoom)
+    dy = size / 111_320.0
+    dx = size / (111_320.0 * math.cos(math.radians(LAT0)))
+    body = session.execute(text(f"""
+        SELECT COALESCE(json_agg(json_build_array(round(x::numeric, 5), round(y::numeric, 5), n, cat)), '[]')::text
+        FROM (SELECT avg(ST_X(i.geom)) AS x, avg(ST_Y(i.geom)) AS y, count(*) AS n,
+                     mode() WITHIN GROUP (ORDER BY i.category) AS cat
+              FROM incidents i WHERE {where}
+              GROUP BY floor(ST_X(i.geom) / :dx), floor(ST_Y(i.geom) / :dy)) cells"""),
+        {**params, "dx": dx, "dy": dy}).scalar_one()
+    return b'{"kind":"cells","cell_m":' + str(round(size)).encode() + b',"items":' + body.encode() + b"}"
+
+
+def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str | None,
+             embed_cells: bool = False) -> MapData:
+    """Everything the view's layers need, from the (cached) analyses."""
+    layers = VIEW_LAYERS[view]
+    start, end = scope.period(365)
+    settings = get_settings()
+    data = MapData(categories=list_categories(session), extent=settings.extent)
+    with_counts = view != "publik"
+    data.places = {"type": "FeatureCollection", "features": orjson.loads(
+        places.list_features(session, with_counts=with_counts, start=start, end=end))}
+    if "density" in layers:
+        density = orjson.loads(analysis.density_surface(session, scope, DensityParams(bandwidth=250, cell=25)))
+        data.density = density if density.get("image") else None
+    if "hotspots" in layers or "patrol" in layers:
+        data.hotspots = orjson.loads(analysis.clusters(session, scope, ClusterParams()))
+    if "gistar" in layers:
+        data.gistar = orjson.loads(analysis.gistar(session, scope, GiStarParams(cell=100, only_significant=True)))
+    if "patrol" in layers and data.hotspots is not None:
+        data.patrol = patrol_places(data.hotspots)
+    if "lighting" in layers:
+        data.lighting = lighting_reports(session, start, end)
+    if "incidents" in layers:
+        if embed_cells:
+            flt = analysis.scope_filter(session, scope, start, end)
+            data.incident_cells = {str(round(cell_size_m(z))): orjson.loads(
+                aggregated_incidents(session, flt, zoom=z))["items"] for z in (11, 13, 15)}
+        else:
+            data.incidents_url = incidents_url
+    return data
+
+
+def patrol_places(hotspots: dict[str, Any], top: int = 5) -> dict[str, Any]:
+    """The top hotspots labelled with their active hours: where and when to send a patrol."""
+    import shapely
+
+    features = []
+    for feature in hotspots["features"][:top]:
+        p = feature["properties"]
+        spans = ", ".join(f"{a:02d}–{b:02d}" for a, b in p.get("active_hour_ranges", []))
+        point = shapely.geometry.shape(feature["geometry"]).representative_point()
+        cats = ", ".join(c["label"] for c in p.get("categories", [])[:2])
+        features.append({"type": "Feature", "geometry": feature["geometry"], "properties": {
+            "rank": p["rank"], "hours_label": spans, "label_point": [point.x, point.y],
+            "summary": f"<b>{p['rank']}.</b> {p['count']} händelser · {cats}<br>Aktiva timmar: {spans or '–'}"}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def lighting_reports(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
+    """Dark places and lamp faults reported as incidents (the lighting work adds lamps and segments)."""
+    body = session.execute(text("""
+        SELECT COALESCE(json_agg(json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(i.geom, 6)::json,
+               'properties', json_build_object('category', i.category,
+                   'summary', '<b>' || c.label_sv || '</b><br>' || to_char(i.occurred_at AT TIME ZONE :tz,
+                              'YYYY-MM-DD HH24:MI')))), '[]')::text
+        FROM incidents i JOIN categories c ON c.code = i.category
+        WHERE i.category = ANY(:cats) AND i.occurred_at >= :start AND i.occurred_at < :end"""),
+        {"cats": list(LIGHTING_CATEGORIES), "start": start, "end": end, "tz": get_settings().timezone}).scalar_one()
+    return {"type": "FeatureCollection", "features": orjson.loads(body)}

@@ -1,0 +1,174 @@
+"""Web pages (Swedish first): start page, a map page per user group, report form, sign-in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from app.analysis import service as analysis
+from app.analysis.schemas import ClusterParams, Scope
+from app.auth.roles import allowed
+from app.auth.service import Principal, authenticate
+from app.config import get_settings
+from app.deps import TOKEN_COOKIE, SessionDep, parse_bbox, require_aware
+from app.errors import InvalidInput
+from app.maps.service import VIEW_LAYERS, aggregated_incidents, map_data
+from app.paths import FRONTEND
+from app.reference.router import list_categories
+from app.web.i18n import Language, translator
+from geo.maps import build_map, render_html
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(FRONTEND / "templates"))
+MAP_VIEWS = ("analys", "patrull", "belysning")
+LANG_COOKIE = "lagesbild_lang"
+
+
+def _language(request: Request) -> Language:
+    wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or get_settings().language
+    return "en" if wanted == "en" else "sv"
+
+
+def _principal(request: Request, session: SessionDep) -> Principal | None:
+    """The signed-in user from the cookie; an invalid or revoked token just means signed out."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    return authenticate(session, token) if token else None
+
+
+def _page(request: Request, template: str, principal: Principal | None, **context: Any) -> HTMLResponse:
+    language = _language(request)
+    response = templates.TemplateResponse(request, template, {
+        "t": translator(language), "lang": language, "principal": principal, "path": request.url.path,
+        "other_lang": "en" if language == "sv" else "sv", **context})
+    if "lang" in request.query_params:
+        response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="strict")
+    return response
+
+
+def _scope(start: str | None, end: str | None, category: list[str] | None, default_days: int) -> Scope:
+    def parse(value: str | None, name: str) -> datetime | None:
+        if not value:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(f"{name} must be a date such as 2025-06-01", loc=("query", name)) from None
+        if moment.tzinfo is None:  # a date picked in the form is a local date
+            from zoneinfo import ZoneInfo
+
+            moment = moment.replace(tzinfo=ZoneInfo(get_settings().timezone))
+        return require_aware(moment, name)
+
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    scope = Scope(start=parse(start, "start") or now - timedelta(days=default_days), end=parse(end, "end") or now,
+                  category=[c for c in category or [] if c] or None)
+    scope.period(default_days)
+    return scope
+
+
+@router.get("/", response_class=HTMLResponse)
+def start_page(request: Request, session: SessionDep) -> HTMLResponse:
+    principal = _principal(request, session)
+    context: dict[str, Any] = {"view": "oversikt" if principal else "publik"}
+    if principal and allowed(principal.role, "analysis:read"):
+        context["compare"] = orjson.loads(analysis.compare(session, _scope(None, None, None, 14)))
+        hotspots = orjson.loads(analysis.clusters(session, _scope(None, None, None, 90), ClusterParams()))
+        context["hotspots"] = [f["properties"] for f in hotspots["features"][:5]]
+    return _page(request, "index.html", principal, **context)
+
+
+@router.get("/karta/{view}", response_class=HTMLResponse)
+def map_page(request: Request, session: SessionDep, view: str,
+             start: str | None = None, end: str | None = None,
+             category: Annotated[list[str] | None, Query()] = None) -> Response:
+    if view not in MAP_VIEWS:
+        raise HTTPException(404, f"no map page {view!r}; pages: {', '.join(MAP_VIEWS)}")
+    principal = _principal(request, session)
+    if principal is None or not allowed(principal.role, "analysis:read"):
+        return RedirectResponse(f"/logga-in?next=/karta/{view}", status_code=303)
+    scope = _scope(start, end, category, 365)
+    query = request.url.query
+    return _page(request, "map.html", principal, view=view, categories=list_categories(session),
+                 selected=scope.category or [], start=scope.start.date().isoformat() if scope.start else "",
+                 end=scope.end.date().isoformat() if scope.end else "",
+                 map_src=f"/karta/{view}/karta.html" + (f"?{query}" if query else ""))
+
+
+@router.get("/karta/{view}/karta.html", response_class=HTMLResponse)
+def map_document(request: Request, session: SessionDep, view: str, start: str | None = None,
+                 end: str | None = None, category: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
+    """The Folium map itself (shown in an iframe by the pages)."""
+    if view not in VIEW_LAYERS:
+        raise HTTPException(404, f"no map {view!r}")
+    principal = _principal(request, session)
+    if view != "publik" and (principal is None or not allowed(principal.role, "analysis:read")):
+        view = "publik"
+    scope = _scope(start, end, category, 365)
+    settings = get_settings()
+    incidents_url = "/karta/data/incidents?" + "&".join(
+        [f"start={scope.start.isoformat()}", f"end={scope.end.isoformat()}"]  # type: ignore[union-attr]
+        + [f"category={c}" for c in scope.category or []]).replace("+", "%2B")
+    data = map_data(session, view, scope, incidents_url=incidents_url)  # type: ignore[arg-type]
+    fmap = build_map(data, layers=VIEW_LAYERS[view], language=_language(request), tile_url=settings.tile_url or None,
+                     attribution=settings.tile_attribution)
+    return HTMLResponse(render_html(fmap))
+
+
+@router.get("/karta/data/incidents")
+def map_incidents(request: Request, session: SessionDep, zoom: Annotated[int, Query(ge=0, le=22)] = 13,
+                  bbox: str | None = None, start: str | None = None, end: str | None = None,
+                  category: Annotated[list[str] | None, Query()] = None) -> Response:
+    """Counts per cell (or single incidents close up) for the map's current view; staff only."""
+    principal = _principal(request, session)
+    if principal is None or not allowed(principal.role, "incidents:read"):
+        raise HTTPException(401, "sign in to see incidents")
+    scope = _scope(start, end, category, 365)
+    box = parse_bbox(bbox, extent=None)
+    scope = scope.model_copy(update={"bbox": bbox if box else None})
+    flt = analysis.scope_filter(session, scope, scope.start, scope.end)  # type: ignore[arg-type]
+    return Response(aggregated_incidents(session, flt, zoom=zoom), media_type="application/json")
+
+
+@router.get("/rapportera", response_class=HTMLResponse)
+def report_page(request: Request, session: SessionDep) -> Response:
+    principal = _principal(request, session)
+    if principal is None:
+        return RedirectResponse("/logga-in?next=/rapportera", status_code=303)
+    return _page(request, "report.html", principal, categories=list_categories(session),
+                 can_report=allowed(principal.role, "incidents:create"), tile_url=get_settings().tile_url)
+
+
+@router.get("/logga-in", response_class=HTMLResponse)
+def login_page(request: Request, session: SessionDep, next: str = "/") -> HTMLResponse:
+    return _page(request, "login.html", _principal(request, session), next=_safe_next(next), failed=False)
+
+
+@router.post("/logga-in", response_class=HTMLResponse)
+def login(request: Request, session: SessionDep, token: Annotated[str, Form()],
+          next: Annotated[str, Form()] = "/") -> Response:
+    principal = authenticate(session, token.strip())
+    if principal is None:
+        refused = _page(request, "login.html", None, next=_safe_next(next), failed=True)
+        refused.status_code = 401
+        return refused
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(TOKEN_COOKIE, token.strip(), httponly=True, samesite="strict",
+                        secure=get_settings().environment == "production", max_age=12 * 3600)
+    return response
+
+
+@router.post("/logga-ut")
+def logout() -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE)
+    return response
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: never redirect a signed-in user to another host."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"

@@ -1,0 +1,58 @@
+// Incident report form: the position is set by clicking the map; sent to the API as JSON.
+(function () {
+  "use strict";
+  var form = document.getElementById("report-form");
+  var map = L.map("report-map", { preferCanvas: true }).setView([58.3245, 15.129], 14);
+  if (form.dataset.tiles) {
+    L.tileLayer(form.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
+  }
+  // Places and their names keep the map readable where no tiles can be fetched.
+  fetch("/api/v1/places", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
+    L.geoJSON(fc, {
+      style: { color: "#37474f", weight: 1.5, fillColor: "#fd8d3c", fillOpacity: 0.25 },
+      interactive: false,
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(feature.properties.name, { permanent: true, direction: "center", className: "place-label" });
+      }
+    }).addTo(map);
+  });
+  var marker = null;
+  map.on("click", function (e) {
+    var lat = e.latlng.lat, lon = e.latlng.lng;
+    if (marker) { marker.setLatLng(e.latlng); } else { marker = L.circleMarker(e.latlng, { radius: 9, color: "#0d47a1" }).addTo(map); }
+    document.getElementById("lat").value = lat.toFixed(6);
+    document.getElementById("lon").value = lon.toFixed(6);
+    document.getElementById("position").textContent = lat.toFixed(5) + ", " + lon.toFixed(5);
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var result = document.getElementById("result");
+    var when = document.getElementById("occurred_at").value;
+    var body = {
+      category: document.getElementById("category").value,
+      occurred_at: when ? new Date(when).toISOString() : "",
+      lon: parseFloat(document.getElementById("lon").value),
+      lat: parseFloat(document.getElementById("lat").value),
+      location_precision: "exact"
+    };
+    var description = document.getElementById("description").value.trim();
+    if (description) { body.description = description; }
+    if (isNaN(body.lon) || isNaN(body.lat)) { result.textContent = document.getElementById("position").textContent; return; }
+    fetch("/api/v1/incidents", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (reply) {
+      if (reply.ok) {
+        result.textContent = result.dataset.sent + " (#" + reply.data.id + ")";
+        result.dataset.incidentId = reply.data.id;
+        form.reset();
+      } else {
+        var detail = reply.data.detail;
+        result.textContent = Array.isArray(detail)
+          ? detail.map(function (d) { return d.loc.slice(-1)[0] + ": " + d.msg; }).join("; ") : String(detail);
+      }
+    });
+  });
+})();

@@ -1,0 +1,372 @@
+"""Folium map builder: one function turns the data and the chosen layers into a map.
+
+Used by the web pages (incidents loaded from the API by map extent and zoom) and by
+`lagesbild map --out karta.html` (aggregates embedded, every script inlined: a file that works
+when mailed and opened without internet). No CDN: Leaflet is served by the app or inlined, and the
+map stays readable on a plain background when tiles cannot be fetched.
+
+Incidents are never drawn one marker per incident at low zoom: the client asks for counts per cell
+(cell size follows the zoom) and only draws single incidents close up, so a page stays small at a
+million incidents. Popups show category, time and place — never free text or personal details.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import folium
+from branca.element import Element, MacroElement
+from folium.map import Layer
+from jinja2 import Template
+
+Language = Literal["sv", "en"]
+LAYERS = ("incidents", "density", "hotspots", "gistar", "places", "patrol", "lighting")
+
+TEXT: dict[str, dict[str, str]] = {
+    "incidents": {"sv": "Händelser", "en": "Incidents"},
+    "density": {"sv": "Täthet (värmekarta)", "en": "Density (heat map)"},
+    "hotspots": {"sv": "Hotspots (kluster)", "en": "Hotspots (clusters)"},
+    "gistar": {"sv": "Gi*: heta och kalla celler", "en": "Gi*: hot and cold cells"},
+    "places": {"sv": "Otrygga platser", "en": "Perceived-unsafe places"},
+    "patrol": {"sv": "Patrull: prioriterade platser och tider", "en": "Patrol: priority places and hours"},
+    "lighting": {"sv": "Belysning: mörka platser och fel", "en": "Lighting: dark places and faults"},
+    "legend": {"sv": "Teckenförklaring", "en": "Legend"},
+    "events": {"sv": "händelser", "en": "incidents"},
+    "unsafe": {"sv": "Andel otrygga (enkät)", "en": "Share feeling unsafe (survey)"},
+    "no_survey": {"sv": "ingen enkät", "en": "no survey"},
+    "hot": {"sv": "Het", "en": "Hot"},
+    "cold": {"sv": "Kall", "en": "Cold"},
+    "count": {"sv": "Antal", "en": "Count"},
+    "share": {"sv": "Andel av alla", "en": "Share of all"},
+    "hours": {"sv": "Aktiva timmar", "en": "Active hours"},
+    "trend": {"sv": "Trend mot föregående period", "en": "Trend vs previous period"},
+    "up": {"sv": "ökar", "en": "up"},
+    "down": {"sv": "minskar", "en": "down"},
+    "unchanged": {"sv": "oförändrad", "en": "unchanged"},
+    "source": {"sv": "Källa", "en": "Source"},
+    "confidence": {"sv": "Säkerhet", "en": "Confidence"},
+    "area": {"sv": "Analysområde", "en": "Analysis area"},
+    "zoom_in": {"sv": "Zooma in för enskilda händelser", "en": "Zoom in for single incidents"},
+}
+GI_COLOURS = {3: "#d62f27", 2: "#ed7551", 1: "#fab984", -1: "#c0ccbe", -2: "#849eba", -3: "#4575b5"}
+GI_LABELS = {3: "99 %", 2: "95 %", 1: "90 %"}
+UNSAFE_STEPS = ((0.0, "#ffffb2"), (0.2, "#fecc5c"), (0.3, "#fd8d3c"), (0.4, "#f03b20"), (0.5, "#bd0026"))
+LOCALITIES = (("Mjölby", 58.3250, 15.1300), ("Mantorp", 58.3480, 15.2870), ("Skänninge", 58.3955, 15.0868),
+              ("Väderstad", 58.3110, 14.9320))
+CENTRE = (58.3245, 15.1290)
+ASSETS = Path(__file__).resolve().parent.parent / "frontend" / "static" / "vendor" / "leaflet-1.9.3"
+
+
+def t(key: str, language: Language) -> str:
+    return TEXT[key][language]
+
+
+@dataclass
+class MapData:
+    """Everything a map may show; layers whose data is None are left out."""
+
+    categories: list[dict[str, Any]]
+    places: dict[str, Any] | None = None
+    incidents_url: str | None = None              # dynamic: the app's aggregated incidents endpoint
+    incident_cells: dict[str, list[list[Any]]] | None = None  # static: {"cell size": [[lon, lat, n, cat]]}
+    density: dict[str, Any] | None = None         # {"image": data URL, "bounds": [[s, w], [n, e]]}
+    hotspots: dict[str, Any] | None = None        # clusters FeatureCollection
+    gistar: dict[str, Any] | None = None          # Gi* FeatureCollection (significant cells)
+    patrol: dict[str, Any] | None = None          # FeatureCollection of ranked places with hours
+    lighting: dict[str, Any] | None = None        # FeatureCollection of lighting points/segments
+    extent: tuple[float, float, float, float] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def unsafe_colour(share: float | None) -> str:
+    if share is None:
+        return "#9e9e9e"
+    colour = UNSAFE_STEPS[0][1]
+    for threshold, step_colour in UNSAFE_STEPS:
+        if share >= threshold:
+            colour = step_colour
+    return colour
+
+
+class AggregatedIncidents(Layer):
+    """Incidents as counts per cell (size follows the zoom), single incidents close up.
+
+    Dynamic mode fetches `url` with the current bbox and zoom on every move; static mode picks from
+    cells embedded at a few resolutions. Drawn on a canvas renderer: thousands of circles stay fast.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        (function () {
+            var layer = {{ this.get_name() }}, map = {{ this._parent.get_name() }};
+            var colours = {{ this.colours|tojson }}, labels = {{ this.labels|tojson }};
+            // Own pane below the polygons (overlayPane is 400): hotspots and places stay on top.
+            if (!map.getPane('lgbIncidents')) { map.createPane('lgbIncidents').style.zIndex = 350; }
+            var renderer = L.canvas({padding: 0.3, pane: 'lgbIncidents'});
+            var embedded = {{ this.embedded|tojson }}, url = {{ this.url|tojson }};
+            var word = {{ this.word|tojson }}, hint = {{ this.hint|tojson }};
+            function circleFor(lat, lon, n, cat) {
+                return L.circleMarker([lat, lon], {renderer: renderer, pane: 'lgbIncidents',
+                    radius: Math.min(3 + 1.5 * Math.sqrt(n), 18), color: '#333', weight: 0.5,
+                    fillColor: colours[cat] || '#666', fillOpacity: 0.65});
+            }
+            function draw(data) {
+                layer.clearLayers();
+                if (data.kind === 'points') {
+                    data.items.forEach(function (p) {
+                        circleFor(p[1], p[0], 1, p[2]).bindPopup('<b>' + (labels[p[2]] || p[2]) + '</b><br>'
+                            + p[3] + (p[4] ? '<br>' + p[4] : '')).addTo(layer);
+                    });
+                } else {
+                    data.items.forEach(function (c) {
+                        circleFor(c[1], c[0], c[2], c[3]).bindTooltip(c[2] + ' ' + word + ' · '
+                            + (labels[c[3]] || c[3]) + '<br><i>' + hint + '</i>').addTo(layer);
+                    });
+                }
+                layer.fire('lagesbild:loaded', {count: data.items.length});
+                document.documentElement.dataset.incidentsLoaded = String(data.items.length);
+            }
+            function cellFor(zoom) { return Math.max(10, Math.round(40000 / Math.pow(2, zoom - 6)) ); }
+            function load() {
+                if (!map.hasLayer(layer)) { return; }
+                var zoom = map.getZoom();
+                if (embedded) {
+                    var sizes = Object.keys(embedded).map(Number).sort(function (a, b) { return a - b; });
+                    var wanted = cellFor(zoom), pick = sizes[sizes.length - 1];
+                    sizes.forEach(function (s) { if (s >= wanted && s < pick) { pick = s; } });
+                    draw({kind: 'cells', items: embedded[String(pick)]});
+                    return;
+                }
+                var b = map.getBounds();
+                var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
+                    return v.toFixed(5); }).join(',');
+                var sep = url.indexOf('?') >= 0 ? '&' : '?';
+                fetch(url + sep + 'bbox=' + bbox + '&zoom=' + zoom, {credentials: 'same-origin'})
+                    .then(function (r) { return r.ok ? r.json() : {kind: 'cells', items: []}; })
+                    .then(draw).catch(function () { draw({kind: 'cells', items: []}); });
+            }
+            map.on('moveend', load);
+            layer.on('add', load);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, name: str, *, url: str | None, embedded: dict[str, list[list[Any]]] | None,
+                 categories: list[dict[str, Any]], language: Language, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "AggregatedIncidents"
+        self.url = url
+        self.embedded = embedded
+        self.colours = {c["code"]: c["color"] for c in categories}
+        self.labels = {c["code"]: c["label_sv"] if language == "sv" else c["label_en"] for c in categories}
+        self.word = t("events", language)
+        self.hint = t("zoom_in", language)
+
+
+class Legend(MacroElement):
+    """A fixed, keyboard-reachable legend box in the map's corner."""
+
+    _template = Template("""
+        {% macro html(this, kwargs) %}
+        <section class="lgb-legend" tabindex="0" aria-label="{{ this.title }}">
+          <h2>{{ this.title }}</h2>{{ this.body }}
+        </section>
+        <style>
+          .lgb-legend { position: absolute; z-index: 1000; bottom: 24px; left: 10px; max-width: 260px;
+            max-height: 45%; overflow: auto; background: rgba(255,255,255,0.95); color: #1a1a1a;
+            padding: 8px 10px; border-radius: 6px; box-shadow: 0 1px 4px rgba(0,0,0,0.35);
+            font: 13px/1.35 system-ui, sans-serif; }
+          .lgb-legend h2 { font-size: 14px; margin: 0 0 4px; }
+          .lgb-legend h3 { font-size: 12px; margin: 6px 0 2px; text-transform: uppercase; letter-spacing: .03em; }
+          .lgb-legend ul { list-style: none; margin: 0; padding: 0; }
+          .lgb-legend li { display: flex; align-items: center; gap: 6px; }
+          .lgb-legend .sw { width: 12px; height: 12px; border: 1px solid #444; display: inline-block; flex: none; }
+          .lgb-legend .dot { border-radius: 50%; }
+          .leaflet-container { background: #eef1f4; }
+          .lgb-locality { font: 600 13px system-ui, sans-serif; color: #37474f; text-shadow: 0 0 3px #fff;
+            white-space: nowrap; }
+        </style>
+        {% endmacro %}
+    """)
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.title = title
+        self.body = body
+
+
+def _swatches(items: Sequence[tuple[str, str]], dot: bool = False) -> str:
+    cls = "sw dot" if dot else "sw"
+    return "<ul>" + "".join(f'<li><span class="{cls}" style="background:{c}"></span>{label}</li>'
+                            for c, label in items) + "</ul>"
+
+
+def _legend_body(data: MapData, layers: Sequence[str], language: Language) -> str:
+    parts = []
+    if "incidents" in layers and data.categories:
+        label = "label_sv" if language == "sv" else "label_en"
+        parts.append(f"<h3>{t('incidents', language)}</h3>" + _swatches(
+            [(c["color"], c[label]) for c in data.categories], dot=True))
+    if "gistar" in layers and data.gistar is not None:
+        parts.append("<h3>Gi*</h3>" + _swatches(
+            [(GI_COLOURS[k], f"{t('hot', language)} {GI_LABELS[k]}") for k in (3, 2, 1)]
+            + [(GI_COLOURS[-k], f"{t('cold', language)} {GI_LABELS[k]}") for k in (1, 2, 3)]))
+    if "hotspots" in layers and data.hotspots is not None:
+        parts.append(f"<h3>{t('hotspots', language)}</h3>" + _swatches([("rgba(177,0,38,0.35)",
+                                                                          t("hotspots", language))]))
+    if "places" in layers and data.places is not None:
+        steps = [(colour, f"≥ {int(threshold * 100)} %") for threshold, colour in UNSAFE_STEPS]
+        parts.append(f"<h3>{t('unsafe', language)}</h3>" + _swatches(
+            [*steps, ("#9e9e9e", t("no_survey", language))]))
+    if "density" in layers and data.density is not None:
+        parts.append(f"<h3>{t('density', language)}</h3>" + _swatches(
+            [("#ffffb2", "låg" if language == "sv" else "low"), ("#bd0026", "hög" if language == "sv" else "high")]))
+    return "".join(parts)
+
+
+def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Language = "sv",
+              tile_url: str | None = None, attribution: str = "", asset_base: str = "/static/vendor/leaflet-1.9.3",
+              zoom: int = 13, centre: tuple[float, float] = CENTRE) -> folium.Map:
+    """A Folium map with the chosen layers, a layer control and a Swedish (or English) legend."""
+    unknown = set(layers) - set(LAYERS)
+    if unknown:
+        raise ValueError(f"unknown layers: {', '.join(sorted(unknown))}; choose from {', '.join(LAYERS)}")
+    fmap = folium.Map(location=centre, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True)
+    fmap.default_js = [("leaflet", f"{asset_base}/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{asset_base}/leaflet.css")]
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr=attribution or " ", name="Bakgrundskarta" if language == "sv"
+                         else "Base map", control=False, max_zoom=19).add_to(fmap)
+    _add_background(fmap, data)
+
+    if "density" in layers and data.density and data.density.get("image"):
+        folium.raster_layers.ImageOverlay(image=data.density["image"], bounds=data.density["bounds"],
+                                          name=t("density", language), opacity=0.8, interactive=False,
+                                          show="incidents" not in layers).add_to(fmap)
+    if "gistar" in layers and data.gistar is not None:
+        _gistar_layer(data.gistar, language).add_to(fmap)
+    if "hotspots" in layers and data.hotspots is not None:
+        _hotspot_layer(data.hotspots, language).add_to(fmap)
+    if "places" in layers and data.places is not None:
+        _places_layer(data.places, language).add_to(fmap)
+    if "patrol" in layers and data.patrol is not None:
+        _patrol_layer(data.patrol, language).add_to(fmap)
+    if "lighting" in layers and data.lighting is not None:
+        _lighting_layer(data.lighting, data.categories, language).add_to(fmap)
+    if "incidents" in layers and (data.incidents_url or data.incident_cells):
+        AggregatedIncidents(t("incidents", language), url=data.incidents_url, embedded=data.incident_cells,
+                            categories=data.categories, language=language).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.get_root().add_child(Legend(t("legend", language), _legend_body(data, layers, language)))
+    fmap.get_root().header.add_child(  # type: ignore[attr-defined]
+        Element(f'<meta name="lagesbild-layers" content="{",".join(layers)}">'))
+    return fmap
+
+
+def _add_background(fmap: folium.Map, data: MapData) -> None:
+    """Analysis extent and locality names: the map stays readable with no tiles at all."""
+    if data.extent:
+        west, south, east, north = data.extent
+        folium.Rectangle([[south, west], [north, east]], color="#546e7a", weight=1.5, dash_array="6 4",
+                         fill=False, interactive=False).add_to(fmap)
+    for name, lat, lon in LOCALITIES:
+        folium.Marker([lat, lon], icon=folium.DivIcon(html=f'<div class="lgb-locality">{name}</div>',
+                                                      icon_size=(90, 18), icon_anchor=(45, 9)),
+                      interactive=False).add_to(fmap)
+
+
+def _gistar_layer(collection: dict[str, Any], language: Language) -> folium.GeoJson:
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        cls = feature["properties"]["class"]
+        return {"fillColor": GI_COLOURS.get(cls, "#ffffff"), "color": GI_COLOURS.get(cls, "#999"),
+                "weight": 0.4, "fillOpacity": 0.6 if cls else 0.0}
+
+    significant = {"type": "FeatureCollection",
+                   "features": [f for f in collection["features"] if f["properties"]["class"] != 0]}
+    return folium.GeoJson(significant, name=t("gistar", language), style_function=style, show=False,
+                          tooltip=folium.GeoJsonTooltip(["label", "count", "z"],
+                                                        aliases=["Gi*", t("count", language), "z"]))
+
+
+def _hotspot_layer(collection: dict[str, Any], language: Language) -> folium.GeoJson:
+    features = []
+    for f in collection["features"]:
+        p = f["properties"]
+        spans = ", ".join(f"{a:02d}–{b:02d}" for a, b in p.get("active_hour_ranges", []))
+        cats = ", ".join(f"{c['label']} ({c['count']})" for c in p.get("categories", [])[:3])
+        trend = p.get("trend", {})
+        summary = (f"<b>#{p['rank']}</b> · {p['count']} {t('events', language)} "
+                   f"({p['share'] * 100:.1f} %)<br>{cats}<br>{t('hours', language)}: {spans or '–'}<br>"
+                   f"{t('trend', language)}: {t(trend.get('direction', 'unchanged'), language)}"
+                   f" ({trend.get('previous_count', 0)} → {p['count']})")
+        features.append({**f, "properties": {**p, "summary": summary}})
+    return folium.GeoJson({"type": "FeatureCollection", "features": features}, name=t("hotspots", language),
+                          style_function=lambda _: {"color": "#b10026", "weight": 2, "fillColor": "#e31a1c",
+                                                    "fillOpacity": 0.25},
+                          tooltip=folium.GeoJsonTooltip(["summary"], labels=False))
+
+
+def _places_layer(collection: dict[str, Any], language: Language) -> folium.GeoJson:
+    features = []
+    for f in collection["features"]:
+        p = f["properties"]
+        share = p.get("unsafe_share")
+        label = f"{share * 100:.0f} %" if share is not None else t("no_survey", language)
+        summary = (f"<b>{p['name']}</b><br>{t('unsafe', language)}: {label}<br>{t('source', language)}: "
+                   f"{p.get('source', '')}<br>{t('confidence', language)}: {p.get('confidence', '')}")
+        if p.get("incident_count") is not None:
+            summary += f"<br>{t('count', language)}: {p['incident_count']}"
+        features.append({**f, "properties": {"summary": summary, "colour": unsafe_colour(share),
+                                             "unverified": p.get("confidence") == "unverified"}})
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name=t("places", language),
+        style_function=lambda f: {"color": "#37474f", "weight": 1.5, "fillColor": f["properties"]["colour"],
+                                  "fillOpacity": 0.55, "dashArray": "4 3" if f["properties"]["unverified"] else None},
+        marker=folium.CircleMarker(radius=8, weight=1.5),
+        tooltip=folium.GeoJsonTooltip(["summary"], labels=False))
+
+
+def _patrol_layer(collection: dict[str, Any], language: Language) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=t("patrol", language), show=False)
+    for f in collection["features"]:
+        p = f["properties"]
+        folium.GeoJson(f, style_function=lambda _: {"color": "#0d47a1", "weight": 3, "fillOpacity": 0.1},
+                       tooltip=p.get("summary", "")).add_to(group)
+        lat, lon = p["label_point"][1], p["label_point"][0]
+        folium.Marker([lat, lon], icon=folium.DivIcon(
+            html=f'<div style="background:#0d47a1;color:#fff;border-radius:10px;padding:1px 6px;'
+                 f'font:600 12px system-ui;white-space:nowrap">{p["rank"]}. {p.get("hours_label", "")}</div>',
+            icon_size=(120, 20), icon_anchor=(10, 10))).add_to(group)
+    return group
+
+
+def _lighting_layer(collection: dict[str, Any], categories: list[dict[str, Any]],
+                    language: Language) -> folium.GeoJson:
+    colours = {c["code"]: c["color"] for c in categories}
+    return folium.GeoJson(
+        collection, name=t("lighting", language), show=False,
+        style_function=lambda f: {"color": f["properties"].get("colour") or colours.get(
+            f["properties"].get("category", ""), "#ffb300"), "weight": 4},
+        marker=folium.CircleMarker(radius=6, fill=True, fill_opacity=0.9, weight=1),
+        tooltip=folium.GeoJsonTooltip(["summary"], labels=False))
+
+
+def render_html(fmap: folium.Map, *, inline_assets: bool = False) -> str:
+    """The map page; with `inline_assets`, Leaflet's script, stylesheet and icons are embedded."""
+    html = fmap.get_root().render()
+    if not inline_assets:
+        return html
+    script = (ASSETS / "leaflet.js").read_text(encoding="utf-8")
+    css = (ASSETS / "leaflet.css").read_text(encoding="utf-8")
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", lambda m: "url(data:image/png;base64," + base64.b64encode(
+        (ASSETS / "images" / m.group(1)).read_bytes()).decode() + ")", css)
+    html = re.sub(r'<script src="[^"]*leaflet\.js"></script>', lambda _: f"<script>{script}</script>", html)
+    html = re.sub(r'<link rel="stylesheet" href="[^"]*leaflet\.css"\s*/?>', lambda _: f"<style>{css}</style>", html)
+    return html
