@@ -290,5 +290,37 @@ def _print_report(report: Any) -> None:
         console.print("dry run: nothing was stored")
 
 
+@app.command("map")
+def map_file(
+    out: Path = typer.Option(Path("karta.html"), "--out", help="Where to write the standalone map"),
+    view: str = typer.Option("analys", help="analys, patrull, belysning, oversikt or publik"),
+    start: str | None = typer.Option(None, help="First day (YYYY-MM-DD); default a year ago"),
+    end: str | None = typer.Option(None, help="Day after the last (YYYY-MM-DD); default now"),
+    category: list[str] = typer.Option([], "--category", help="Category code or label (repeatable)"),
+    lang: str = typer.Option("sv", help="sv or en"),
+) -> None:
+    """Write a standalone map file: data and scripts embedded, opens without the server or internet."""
+    from app.maps.service import VIEW_LAYERS, map_data
+    from app.web.router import page_scope
+    from geo.maps import build_map, render_html
+
+    if view not in VIEW_LAYERS or lang not in ("sv", "en"):
+        console.print(f"[red]--view must be one of {', '.join(VIEW_LAYERS)} and --lang sv or en[/red]")
+        raise typer.Exit(2)
+    _ensure_database()
+    settings = get_settings()
+    with _session() as session:
+        try:
+            scope = page_scope(start, end, category, 365)
+            data = map_data(session, view, scope, incidents_url=None, embed_cells=True)  # type: ignore[arg-type]
+        except DomainError as exc:
+            console.print(f"[red]{' '.join(map(str, exc.loc))}: {exc.msg}[/red]")
+            raise typer.Exit(2) from None
+    fmap = build_map(data, layers=VIEW_LAYERS[view], language=lang,  # type: ignore[arg-type]
+                     tile_url=settings.tile_url or None, attribution=settings.tile_attribution)
+    out.write_text(render_html(fmap, inline_assets=True), encoding="utf-8")
+    console.print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
+
+
 if __name__ == "__main__":
     app()

@@ -334,7 +334,7 @@ def _places_layer(collection: dict[str, Any], language: Language) -> folium.GeoJ
 
 
 def _patrol_layer(collection: dict[str, Any], language: Language) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=t("patrol", language), show=False)
+    group = folium.FeatureGroup(name=t("patrol", language), show=True)
     for f in collection["features"]:
         p = f["properties"]
         folium.GeoJson(f, style_function=lambda _: {"color": "#0d47a1", "weight": 3, "fillOpacity": 0.1},

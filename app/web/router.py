@@ -50,7 +50,7 @@ def _page(request: Request, template: str, principal: Principal | None, **contex
     return response
 
 
-def _scope(start: str | None, end: str | None, category: list[str] | None, default_days: int) -> Scope:
+def page_scope(start: str | None, end: str | None, category: list[str] | None, default_days: int) -> Scope:
     def parse(value: str | None, name: str) -> datetime | None:
         if not value:
             return None
@@ -76,8 +76,8 @@ def start_page(request: Request, session: SessionDep) -> HTMLResponse:
     principal = _principal(request, session)
     context: dict[str, Any] = {"view": "oversikt" if principal else "publik"}
     if principal and allowed(principal.role, "analysis:read"):
-        context["compare"] = orjson.loads(analysis.compare(session, _scope(None, None, None, 14)))
-        hotspots = orjson.loads(analysis.clusters(session, _scope(None, None, None, 90), ClusterParams()))
+        context["compare"] = orjson.loads(analysis.compare(session, page_scope(None, None, None, 14)))
+        hotspots = orjson.loads(analysis.clusters(session, page_scope(None, None, None, 90), ClusterParams()))
         context["hotspots"] = [f["properties"] for f in hotspots["features"][:5]]
     return _page(request, "index.html", principal, **context)
 
@@ -91,7 +91,7 @@ def map_page(request: Request, session: SessionDep, view: str,
     principal = _principal(request, session)
     if principal is None or not allowed(principal.role, "analysis:read"):
         return RedirectResponse(f"/logga-in?next=/karta/{view}", status_code=303)
-    scope = _scope(start, end, category, 365)
+    scope = page_scope(start, end, category, 365)
     query = request.url.query
     return _page(request, "map.html", principal, view=view, categories=list_categories(session),
                  selected=scope.category or [], start=scope.start.date().isoformat() if scope.start else "",
@@ -108,7 +108,7 @@ def map_document(request: Request, session: SessionDep, view: str, start: str | 
     principal = _principal(request, session)
     if view != "publik" and (principal is None or not allowed(principal.role, "analysis:read")):
         view = "publik"
-    scope = _scope(start, end, category, 365)
+    scope = page_scope(start, end, category, 365)
     settings = get_settings()
     incidents_url = "/karta/data/incidents?" + "&".join(
         [f"start={scope.start.isoformat()}", f"end={scope.end.isoformat()}"]  # type: ignore[union-attr]
@@ -127,7 +127,7 @@ def map_incidents(request: Request, session: SessionDep, zoom: Annotated[int, Qu
     principal = _principal(request, session)
     if principal is None or not allowed(principal.role, "incidents:read"):
         raise HTTPException(401, "sign in to see incidents")
-    scope = _scope(start, end, category, 365)
+    scope = page_scope(start, end, category, 365)
     box = parse_bbox(bbox, extent=None)
     scope = scope.model_copy(update={"bbox": bbox if box else None})
     flt = analysis.scope_filter(session, scope, scope.start, scope.end)  # type: ignore[arg-type]
@@ -140,7 +140,8 @@ def report_page(request: Request, session: SessionDep) -> Response:
     if principal is None:
         return RedirectResponse("/logga-in?next=/rapportera", status_code=303)
     return _page(request, "report.html", principal, categories=list_categories(session),
-                 can_report=allowed(principal.role, "incidents:create"), tile_url=get_settings().tile_url)
+                 can_report=allowed(principal.role, "incidents:create"), tile_url=get_settings().tile_url,
+                 timezone=get_settings().timezone)
 
 
 @router.get("/logga-in", response_class=HTMLResponse)

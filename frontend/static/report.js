@@ -24,13 +24,25 @@
     document.getElementById("lon").value = lon.toFixed(6);
     document.getElementById("position").textContent = lat.toFixed(5) + ", " + lon.toFixed(5);
   });
+  // The wall-clock time typed in the form is the municipality's local time (data-tz), whatever zone the
+  // device is set to: find that zone's offset for the moment with Intl.
+  function zonedToIso(value, zone) {
+    var p = value.split(/[-T:]/).map(Number);
+    var guess = Date.UTC(p[0], p[1] - 1, p[2], p[3], p[4]);
+    var parts = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(new Date(guess)).forEach(function (x) {
+      parts[x.type] = x.value; });
+    var wall = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute);
+    return new Date(guess - (wall - guess)).toISOString();
+  }
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var result = document.getElementById("result");
     var when = document.getElementById("occurred_at").value;
     var body = {
       category: document.getElementById("category").value,
-      occurred_at: when ? new Date(when).toISOString() : "",
+      occurred_at: when ? zonedToIso(when, form.dataset.tz || "Europe/Stockholm") : "",
       lon: parseFloat(document.getElementById("lon").value),
       lat: parseFloat(document.getElementById("lat").value),
       location_precision: "exact"

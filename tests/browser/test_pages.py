@@ -1,0 +1,169 @@
+"""The web pages in real headless Chromium: sign-in, maps and their layers, the report form, offline."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import BrowserContext, Frame, Page, expect
+from sqlalchemy.orm import Session
+
+from app.demo import generate, to_csv
+from app.imports.service import ImportOptions, run_import
+from tests.browser.conftest import screenshot
+from tests.conftest import auth
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo(session: Session) -> None:
+    rows = generate(date.today(), days=200, seed=3)
+    run_import(session, io.BytesIO(to_csv(rows)), ImportOptions(filename="demo.csv", format="csv", source="demo"))
+
+
+def _sign_in(context: BrowserContext, live_server: str, token: str) -> Page:
+    page = context.new_page()
+    page.goto(f"{live_server}/logga-in")
+    page.get_by_label("API-nyckel").fill(token)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"{live_server}/")
+    return page
+
+
+def _map_frame(page: Page) -> Frame:
+    page.wait_for_selector("iframe.map")
+    frame = page.frame_locator("iframe.map")
+    expect(frame.locator(".leaflet-control-layers")).to_be_visible(timeout=20_000)
+    handle = page.query_selector("iframe.map")
+    assert handle is not None
+    content = handle.content_frame()
+    assert content is not None
+    return content
+
+
+def _layer_names(frame: Frame) -> list[str]:
+    return [t.strip() for t in frame.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+
+
+LAYER_COUNT = """() => {
+    const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k]).find(v => v && v._layers);
+    return Object.keys(map._layers).length;
+}"""
+
+
+def _wait_incidents(frame: Frame) -> int:
+    frame.wait_for_function("document.documentElement.dataset.incidentsLoaded !== undefined", timeout=20_000)
+    return int(frame.evaluate("document.documentElement.dataset.incidentsLoaded"))
+
+
+def test_sign_in_and_start_page(context: BrowserContext, live_server: str, tokens: dict[str, str], demo: None,
+                                client: TestClient) -> None:
+    page = _sign_in(context, live_server, tokens["analyst"])
+    expect(page.get_by_role("heading", name="Läget just nu")).to_be_visible()
+    compare = client.get("/api/v1/analysis/compare", headers=auth(tokens["analyst"])).json()
+    assert page.get_by_test_id("current-count").inner_text() == str(compare["total"]["current"])
+    frame = _map_frame(page)
+    assert {"Händelser", "Hotspots (kluster)", "Otrygga platser", "Täthet (värmekarta)"} <= set(_layer_names(frame))
+    assert _wait_incidents(frame) > 0
+    expect(frame.locator(".lgb-legend")).to_contain_text("Teckenförklaring")
+    expect(frame.locator(".lgb-legend")).to_contain_text("Narkotika")
+    screenshot(page, "start")
+    assert context.outside_requests == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("view", "layers"), [
+    ("analys", {"Händelser", "Täthet (värmekarta)", "Hotspots (kluster)", "Gi*: heta och kalla celler",
+                "Otrygga platser"}),
+    ("patrull", {"Patrull: prioriterade platser och tider", "Hotspots (kluster)", "Händelser", "Otrygga platser"}),
+    ("belysning", {"Belysning: mörka platser och fel", "Händelser", "Otrygga platser"}),
+])
+def test_map_pages_list_their_layers_and_toggling_works(context: BrowserContext, live_server: str,
+                                                       tokens: dict[str, str], demo: None, view: str,
+                                                       layers: set[str]) -> None:
+    page = _sign_in(context, live_server, tokens["planner"])
+    page.goto(f"{live_server}/karta/{view}")
+    frame = _map_frame(page)
+    assert set(_layer_names(frame)) == layers
+    _wait_incidents(frame)
+    before = frame.evaluate(LAYER_COUNT)
+    places = frame.locator(".leaflet-control-layers-overlays label", has_text="Otrygga platser").locator("input")
+    expect(places).to_be_checked()
+    places.uncheck()
+    assert frame.evaluate(LAYER_COUNT) < before  # the place polygons left the map
+    places.check()
+    assert frame.evaluate(LAYER_COUNT) == before
+    screenshot(page, f"karta-{view}")
+    assert context.outside_requests == []  # type: ignore[attr-defined]
+
+
+def test_filters_reload_the_map(context: BrowserContext, live_server: str, tokens: dict[str, str],
+                                demo: None) -> None:
+    page = _sign_in(context, live_server, tokens["analyst"])
+    page.goto(f"{live_server}/karta/analys")
+    all_count = _wait_incidents(_map_frame(page))
+    page.get_by_label("Kategori").select_option("narkotika")
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_url(re.compile(r".*category=narkotika.*"))
+    frame = _map_frame(page)
+    assert 0 < _wait_incidents(frame) < all_count
+
+
+def test_report_form_creates_an_incident(context: BrowserContext, live_server: str, tokens: dict[str, str],
+                                         client: TestClient) -> None:
+    page = _sign_in(context, live_server, tokens["reporter"])
+    page.goto(f"{live_server}/rapportera")
+    page.wait_for_selector("#report-map .place-label")  # the places outline the map offline
+    page.get_by_label("Kategori").select_option("klotter")
+    page.get_by_label("När hände det?").fill("2025-06-07T21:30")
+    page.get_by_label("Beskrivning (valfri)").fill("Tags på elskåpet")
+    box = page.locator("#report-map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#position")).not_to_contain_text("Ingen position")
+    page.get_by_role("button", name="Skicka rapport").click()
+    expect(page.locator("#result")).to_contain_text("Tack!")
+    incident_id = page.locator("#result").get_attribute("data-incident-id")
+    feature = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(tokens["analyst"])).json()
+    assert feature["properties"]["category"] == "klotter"
+    assert feature["properties"]["source"] == "polisen"  # the reporter's unit
+    assert feature["properties"]["occurred_at"] == "2025-06-07T19:30:00+00:00"
+    lon, lat = feature["geometry"]["coordinates"]
+    assert abs(lon - 15.129) < 0.01 and abs(lat - 58.3245) < 0.005
+    screenshot(page, "rapportera")
+    assert context.outside_requests == []  # type: ignore[attr-defined]
+
+
+def test_signed_out_start_page_is_public_and_english_is_available(context: BrowserContext, live_server: str) -> None:
+    page = context.new_page()
+    page.goto(f"{live_server}/")
+    expect(page.get_by_role("heading", name="Läget just nu")).to_be_visible()
+    frame = _map_frame(page)
+    assert "Händelser" not in _layer_names(frame)  # no single incidents without signing in
+    page.get_by_role("link", name="In English").click()
+    expect(page.get_by_role("heading", name="The situation now")).to_be_visible()
+    page.goto(f"{live_server}/karta/analys")
+    expect(page).to_have_url(re.compile(r".*/logga-in.*"))
+
+
+def test_standalone_map_file_works_offline(context: BrowserContext, tmp_path: Path, demo: None,
+                                           session: Session) -> None:
+    from app.maps.service import VIEW_LAYERS, map_data
+    from app.web.router import page_scope
+    from geo.maps import build_map, render_html
+
+    data = map_data(session, "analys", page_scope(None, None, None, 365), incidents_url=None, embed_cells=True)
+    html = render_html(build_map(data, layers=VIEW_LAYERS["analys"]), inline_assets=True)
+    assert "cdn." not in html and "<script src=" not in html
+    path = tmp_path / "karta.html"
+    path.write_text(html, encoding="utf-8")
+    page = context.new_page()
+    page.goto(path.as_uri())
+    expect(page.locator(".leaflet-control-layers")).to_be_visible()
+    page.wait_for_function("document.documentElement.dataset.incidentsLoaded > 0")
+    screenshot(page, "karta-fristaende")
+    assert [u for u in context.outside_requests if not u.startswith("file:")] == []  # type: ignore[attr-defined]
