@@ -183,6 +183,11 @@ class LocalServer:
         bindir = install_packages()
         self.initialise(bindir)
         if not self.is_running():
+            if _port_in_use(self.port):
+                raise LocalDbError(
+                    f"port {self.port} is taken by another program, not this project's database "
+                    f"({self.data}); set LAGESBILD_DB_PORT to a free port or stop the other server"
+                )
             self._clear_stale_pid()
             result = self._run(
                 bindir, ["pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start"]
@@ -222,6 +227,14 @@ class LocalServer:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         with psycopg.connect(self._conninfo(name), autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+
+
+def _port_in_use(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _postgres_can_enter(path: Path) -> bool:
