@@ -12,6 +12,7 @@ once warm. Next to it, where feasible, a plain Folium map with one CircleMarker 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import socket
@@ -43,10 +44,8 @@ def load(browser, url: str, cookie: tuple[str, str] | None, ready_js: str) -> tu
     received = [0]
 
     def count(response) -> None:  # type: ignore[no-untyped-def]
-        try:
+        with contextlib.suppress(Exception):  # redirects and aborted requests have no body
             received[0] += len(response.body())
-        except Exception:  # noqa: BLE001 - redirects and aborted requests have no body
-            pass
 
     page = context.new_page()
     page.on("response", count)
@@ -77,8 +76,9 @@ def circle_marker_page(url: str, path: Path) -> tuple[float, int]:
     # the same self-hosted Leaflet as ours, so both pages load offline
     from geo.maps import ASSETS
 
-    html = html.replace("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js", (ASSETS / "leaflet.js").as_uri())
-    html = html.replace("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css", (ASSETS / "leaflet.css").as_uri())
+    cdn = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/"
+    html = html.replace(cdn + "leaflet.js", (ASSETS / "leaflet.js").as_uri())
+    html = html.replace(cdn + "leaflet.css", (ASSETS / "leaflet.css").as_uri())
     path.write_text(html, encoding="utf-8")
     return seconds, len(html.encode())
 
@@ -99,8 +99,9 @@ def main() -> None:
             url = make(size)
             port = free_port()
             env = {**os.environ, "DATABASE_URL": url, "LAGESBILD_TILE_URL": ""}
-            token = subprocess.run([sys.executable, "-m", "app.cli", "token", "create", "--role", "analyst",
-                                    "--name", "bench"], env=env, capture_output=True, text=True, check=True).stdout.strip()
+            token = subprocess.run(
+                [sys.executable, "-m", "app.cli", "token", "create", "--role", "analyst", "--name", "bench"],
+                env=env, capture_output=True, text=True, check=True).stdout.strip()
             server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
                                        "--port", str(port), "--log-level", "warning"], env=env, cwd=ROOT)
             try:
