@@ -13,12 +13,15 @@ from app.analysis.router import router as analysis_router
 from app.config import get_settings
 from app.db import get_engine
 from app.errors import install_error_handlers
+from app.exports.router import router as exports_router
 from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
 from app.limits import BodySizeLimit
+from app.ogc.router import router as ogc_router
 from app.paths import FRONTEND
 from app.places.router import router as places_router
 from app.reference.router import router as reference_router
+from app.tiles import router as tiles_router
 from app.web.router import router as web_router
 
 
@@ -42,7 +45,10 @@ def create_app() -> FastAPI:
     api.include_router(reference_router)
     api.include_router(imports_router)
     api.include_router(analysis_router)
+    api.include_router(exports_router)
+    api.include_router(tiles_router)
     app.include_router(api)
+    app.include_router(ogc_router)
     app.include_router(health.router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")

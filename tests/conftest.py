@@ -10,9 +10,13 @@ import os
 os.environ.setdefault("LAGESBILD_DB_NAME", "lagesbild_test")
 os.environ.setdefault("LAGESBILD_ENVIRONMENT", "test")
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -75,6 +79,32 @@ def tokens(database: None) -> dict[str, str]:
             )
             for role in Role
         }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(database: None) -> Iterator[str]:
+    settings = get_settings()
+    previous_tiles = settings.tile_url
+    settings.tile_url = ""  # no tile server in tests: every request must stay on this machine
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    settings.tile_url = previous_tiles
 
 
 def scratch_database_url(name: str) -> str:

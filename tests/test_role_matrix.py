@@ -44,6 +44,9 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/imports"): "imports:write",
     **{("GET", f"/api/v1/analysis/{name}"): "analysis:read" for name in (
         "clusters", "gistar", "density", "time-profile", "compare", "emerging", "near-repeat", "evaluate")},
+    ("GET", "/api/v1/exports/incidents.{fmt}"): "incidents:read",
+    ("GET", "/api/v1/exports/analysis/{layer}.{fmt}"): "analysis:read",
+    ("GET", "/api/v1/tiles/{layer}/{z}/{x}/{y}.mvt"): "incidents:read",
 }
 
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -64,7 +67,8 @@ def test_matrix_covers_every_endpoint() -> None:
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_role_matrix(client: TestClient, tokens: dict[str, str], endpoint: tuple[str, str], role: str | None) -> None:
     method, template = endpoint
-    path = template.replace("{place_id}", "1")
+    path = (template.replace("{place_id}", "1").replace("{fmt}", "geojson").replace("{layer}.", "clusters.")
+            .replace("{layer}/{z}/{x}/{y}", "incidents/14/8880/4800"))
     if "{incident_id}" in template:
         path = template.replace("{incident_id}", str(_incident_id(client, tokens)))
     headers = auth(tokens[role]) if role else {}

@@ -1,0 +1,59 @@
+"""Mapbox Vector Tiles from PostGIS (ST_AsMVT): incidents and hotspots for GIS clients and big maps."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import orjson
+from fastapi import APIRouter, Depends, Path, Query, Response
+from sqlalchemy import text
+
+from app.analysis import service as analysis
+from app.analysis.schemas import ClusterParams, Scope
+from app.auth.service import Principal
+from app.deps import SessionDep, TimeRangeDep, require
+from app.errors import InvalidInput
+from app.incidents.service import build_filter
+
+router = APIRouter(prefix="/tiles", tags=["vector tiles"])
+MVT = "application/vnd.mapbox-vector-tile"
+Reader = Annotated[Principal, Depends(require("incidents:read"))]
+
+
+def _check_tile(z: int, x: int, y: int) -> None:
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be below 2^{z}", loc=("path", "x"))
+
+
+@router.get("/{layer}/{z}/{x}/{y}.mvt", summary="A vector tile (EPSG:3857, extent 4096)",
+            response_class=Response, responses={200: {"content": {MVT: {}}}})
+def tile(layer: Literal["incidents", "hotspots"], session: SessionDep, _: Reader, time: TimeRangeDep,
+         z: Annotated[int, Path(ge=0, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
+         category: Annotated[list[str] | None, Query()] = None) -> Response:
+    _check_tile(z, x, y)
+    if layer == "incidents":
+        flt = build_filter(session, start=time.start, end=time.end, categories=category)
+        where, params = flt.where()
+        body = session.execute(text(f"""
+            WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS b3857,
+                                   ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 0.02), 4326) AS b4326),
+                 tile AS (SELECT ST_AsMVTGeom(ST_Transform(i.geom, 3857), bounds.b3857, 4096, 64, true) AS geom,
+                                 i.id, i.category, to_char(i.occurred_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS occurred_at,
+                                 i.location_precision
+                          FROM incidents i, bounds WHERE i.geom && bounds.b4326 AND {where})
+            SELECT ST_AsMVT(tile.*, 'incidents', 4096, 'geom', 'id') FROM tile"""),
+            {**params, "z": z, "x": x, "y": y}).scalar_one()
+    else:
+        collection = orjson.loads(analysis.clusters(session, Scope(start=time.start, end=time.end), ClusterParams()))
+        features = [{"rank": f["properties"]["rank"], "count": f["properties"]["count"],
+                     "geometry": f["geometry"]} for f in collection["features"]]
+        body = session.execute(text("""
+            WITH h AS (SELECT (f->>'rank')::int AS rank, (f->>'count')::int AS count,
+                              ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(f->>'geometry'), 4326), 3857) AS geom
+                       FROM json_array_elements(CAST(:features AS json)) f),
+                 tile AS (SELECT ST_AsMVTGeom(h.geom, ST_TileEnvelope(:z, :x, :y), 4096, 64, true) AS geom,
+                                 h.rank, h.count
+                          FROM h WHERE h.geom && ST_TileEnvelope(:z, :x, :y))
+            SELECT ST_AsMVT(tile.*, 'hotspots') FROM tile"""),
+            {"features": orjson.dumps(features).decode(), "z": z, "x": x, "y": y}).scalar_one()
+    return Response(bytes(body or b""), media_type=MVT)

@@ -1,0 +1,77 @@
+"""Exports (GeoPackage, Excel CSV, GeoJSON) and vector tiles decoded back to the stored features."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from pathlib import Path
+
+import mapbox_vector_tile
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tests.conftest import auth
+
+POINTS = [(15.1320, 58.3230, "vald"), (15.1271, 58.3250, "klotter"), (15.1300, 58.3241, "vald"),
+          (15.2907, 58.3486, "hansynslos_korning")]
+
+
+@pytest.fixture
+def stored(session: Session) -> None:
+    session.execute(text("""INSERT INTO incidents (geom, category, occurred_at, source, location_precision, description)
+        VALUES (ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :cat, '2025-06-07T21:30:00+02:00', 'kommunen', 'exact',
+                'Beskrivning; med semikolon')"""),
+                    [{"lon": lon, "lat": lat, "cat": cat} for lon, lat, cat in POINTS])
+    session.commit()
+
+
+def test_csv_is_excel_friendly(client: TestClient, tokens: dict[str, str], stored: None) -> None:
+    r = client.get("/api/v1/exports/incidents.csv", params={"category": "vald"}, headers=auth(tokens["analyst"]))
+    assert r.status_code == 200 and r.headers["content-disposition"].endswith('handelser.csv"')
+    assert r.content.startswith("\ufeff".encode())
+    lines = r.content.decode("utf-8-sig").splitlines()
+    assert lines[0].split(";")[:4] == ["id", "kategori", "kategori_namn", "tidpunkt"]
+    assert len(lines) == 3 and "2025-06-07 21:30" in lines[1]  # local time
+    assert "58,323" in lines[1] and '"Beskrivning; med semikolon"' in lines[1]
+
+
+def test_geopackage_and_geojson(client: TestClient, tokens: dict[str, str], stored: None, tmp_path: Path) -> None:
+    r = client.get("/api/v1/exports/incidents.gpkg", headers=auth(tokens["analyst"]))
+    assert r.status_code == 200
+    path = tmp_path / "h.gpkg"
+    path.write_bytes(r.content)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT table_name, data_type FROM gpkg_contents").fetchone() == ("handelser", "features")
+        assert db.execute('SELECT count(*) FROM "handelser"').fetchone()[0] == len(POINTS)
+    geojson = client.get("/api/v1/exports/incidents.geojson", headers=auth(tokens["analyst"])).json()
+    assert sorted(tuple(f["geometry"]["coordinates"]) for f in geojson["features"]) == sorted(
+        (lon, lat) for lon, lat, _ in POINTS)
+    layer = client.get("/api/v1/exports/analysis/clusters.gpkg", headers=auth(tokens["analyst"]))
+    assert layer.status_code == 200 and layer.content[:16] == b"SQLite format 3\x00"
+    assert client.get("/api/v1/exports/incidents.csv").status_code == 401
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def test_vector_tile_holds_the_incidents_of_that_tile(client: TestClient, tokens: dict[str, str],
+                                                       stored: None) -> None:
+    z = 14
+    x, y = _tile_of(15.1300, 58.3241, z)
+    r = client.get(f"/api/v1/tiles/incidents/{z}/{x}/{y}.mvt", headers=auth(tokens["planner"]))
+    assert r.status_code == 200 and r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    tile = mapbox_vector_tile.decode(r.content)
+    features = tile["incidents"]["features"]
+    expected = sorted(cat for lon, lat, cat in POINTS if _tile_of(lon, lat, z) == (x, y))
+    assert sorted(f["properties"]["category"] for f in features) == expected and len(expected) == 3
+    empty = client.get(f"/api/v1/tiles/incidents/{z}/{x + 50}/{y}.mvt", headers=auth(tokens["planner"]))
+    assert empty.status_code == 200 and mapbox_vector_tile.decode(empty.content) == {}
+    assert client.get(f"/api/v1/tiles/incidents/3/{x}/{y}.mvt", headers=auth(tokens["planner"])).status_code == 422
+    hotspots = client.get(f"/api/v1/tiles/hotspots/{z}/{x}/{y}.mvt", headers=auth(tokens["planner"]))
+    assert hotspots.status_code == 200 and hotspots.headers["content-type"] == "application/vnd.mapbox-vector-tile"
