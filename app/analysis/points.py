@@ -15,6 +15,7 @@ import psycopg
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
+from app.analysis.cache import ResultCache, data_version
 from app.incidents.service import IncidentFilter
 from geo.crs import to_sweref
 
@@ -42,10 +43,24 @@ class Points:
         return Points(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
 
 
+POINTS_CACHE = ResultCache(max_entries=2)  # a million points take ~70 MB: keep the last two selections
+
+
 def load_points(session: Session, flt: IncidentFilter, *, include_imprecise: bool = False,
                 timezone: str = "Europe/Stockholm") -> Points:
-    """All incidents matching the filter; municipality-level positions are left out unless asked for."""
+    """All incidents matching the filter; municipality-level positions are left out unless asked for.
+
+    Several layers of one map (clusters, Gi*, density) ask for the same selection: it is fetched once
+    per data version.
+    """
     where, params = flt.where()
+    key = (where, tuple(sorted((k, str(v)) for k, v in params.items())), include_imprecise, timezone,
+           data_version(session))
+    return POINTS_CACHE.get_or_compute(key, lambda: _fetch(session, where, params, include_imprecise, timezone))
+
+
+def _fetch(session: Session, where: str, params: dict[str, object], include_imprecise: bool,
+           timezone: str) -> Points:
     if not include_imprecise:
         where += " AND i.location_precision NOT IN ('municipality', 'area')"
     sql = (f"SELECT ST_X(i.geom), ST_Y(i.geom), extract(epoch FROM i.occurred_at)::float8, i.category "
