@@ -59,6 +59,19 @@ def session_factory() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
+def commit_unique(session: Session, constraint: str, conflict: Exception) -> None:
+    """Commit; a violation of the unique `constraint` rolls back and raises `conflict` instead."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        if constraint in str(exc.orig):
+            raise conflict from None
+        raise
+
+
 def get_session() -> Iterator[Session]:
     """FastAPI dependency: one session per request, rolled back unless the service committed."""
     with session_factory()() as session:

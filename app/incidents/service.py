@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
+from app.db import commit_unique
 from app.errors import Conflict, InvalidInput, NotFound
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate, IncidentUpdate
@@ -225,13 +225,6 @@ def delete(session: Session, incident_id: int) -> None:
 
 
 def _commit(session: Session, external_id: str | None, source: str) -> None:
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        if "incident_source_external_id" in str(exc.orig):
-            raise Conflict(
-                f"an incident with external_id {external_id!r} from source {source!r} exists already",
-                loc=("body", "external_id"),
-            ) from None
-        raise
+    commit_unique(session, "incident_source_external_id", Conflict(
+        f"an incident with external_id {external_id!r} from source {source!r} exists already",
+        loc=("body", "external_id")))

@@ -7,9 +7,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import func, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db import commit_unique
 from app.errors import Conflict, NotFound
 from app.incidents.service import PLACE_ZONE_SQL
 from app.places.models import Place
@@ -92,10 +92,5 @@ def update(session: Session, place_id: int, data: PlaceUpdate) -> None:
 
 
 def _commit(session: Session, slug: str | None) -> None:
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        if "slug" in str(exc.orig):
-            raise Conflict(f"a place with slug {slug!r} exists already", loc=("body", "slug")) from None
-        raise
+    commit_unique(session, "places_slug_key", Conflict(f"a place with slug {slug!r} exists already",
+                                                       loc=("body", "slug")))
