@@ -189,8 +189,38 @@ def demo_data(
                             {"slug": slug, "share": share})
         report = run_import(session, io.BytesIO(to_csv(rows)),
                             ImportOptions(filename="demo.csv", format="csv", source="demo", imported_by="demo-data"))
+        lighting = _demo_lighting(session)
     console.print(f"demo data: {report.inserted} synthetic incidents ({days} days to {last_day}), source 'demo'; "
-                  "illustrative survey scores on places that had none")
+                  f"illustrative survey scores on places that had none; {lighting}")
+
+
+def _demo_lighting(session: Session) -> str:
+    """Approximate demo streets, lamps, faults and dark spots, so the lighting view is alive."""
+    from sqlalchemy import text
+
+    from app.demo import DEMO_DARK_SPOTS, DEMO_FAULTS, demo_lamps, demo_streets_geojson
+    from app.lighting import service as lighting
+
+    session.execute(text("DELETE FROM lighting_reports WHERE source = 'demo'"))
+    session.execute(text("DELETE FROM lamps WHERE source = 'demo (approximate)'"))
+    session.commit()
+    segments = lighting.import_streets(session, demo_streets_geojson(), "demo (approximate)")["segments"]
+    for lamp in demo_lamps():
+        session.execute(text("""INSERT INTO lamps (external_id, street, status, source, geom)
+            VALUES (:external_id, :street, 'ok', 'demo (approximate)', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+            ON CONFLICT (external_id) DO NOTHING"""), lamp)
+    session.commit()
+    path = {"reported": [], "confirmed": ["confirmed"], "scheduled": ["confirmed", "scheduled"]}
+    for lat, lon, status in DEMO_FAULTS:
+        report_id = lighting.create_report(session, kind="fault", lon=lon, lat=lat, source="demo",
+                                           description="[demo] Lampan lyser inte", reported_by="demo-data")
+        for step in path[status]:
+            lighting.change_status(session, report_id, step, "demo-data")
+    for lat, lon, note in DEMO_DARK_SPOTS:
+        lighting.create_report(session, kind="dark_spot", lon=lon, lat=lat, description=f"[demo] {note}",
+                               reported_by="demo-data (trygghetsvandring)", source="demo")
+    return (f"{segments} street segments, {len(demo_lamps())} lamps, {len(DEMO_FAULTS)} faults, "
+            f"{len(DEMO_DARK_SPOTS)} dark spots")
 
 
 def _has_demo_data() -> bool:

@@ -224,3 +224,45 @@ DEMO_SURVEY = {
     "skanninge-station": 0.35, "bjalbotullskolan": 0.21, "stora-torget-mjolby": 0.18,
     "stora-torget-skanninge": 0.15,
 }
+
+
+# -- lighting: an approximate street network, lamps, faults and dark spots around the reference places --
+
+DEMO_STREETS = (  # (name, [(lat, lon), ...]) — approximate, drawn near the places for the demo only
+    ("Järnvägsgatan (demo)", [(58.3205, 15.1338), (58.3220, 15.1330), (58.3238, 15.1322), (58.3255, 15.1315)]),
+    ("Gång- och cykelväg Gästisparken (demo)", [(58.3243, 15.1255), (58.3250, 15.1268), (58.3257, 15.1285)]),
+    ("Burensköldsvägen (demo)", [(58.3246, 15.1240), (58.3250, 15.1262), (58.3254, 15.1290), (58.3258, 15.1310)]),
+    ("Väg vid Lagmansskolan (demo)", [(58.3198, 15.1325), (58.3205, 15.1345), (58.3212, 15.1365)]),
+    ("Väg vid Blåklintskolan (demo)", [(58.3292, 15.1170), (58.3300, 15.1190), (58.3308, 15.1210)]),
+    ("Stationsvägen, Mantorp (demo)", [(58.3478, 15.2880), (58.3486, 15.2905), (58.3494, 15.2930)]),
+    ("Stationsgatan, Skänninge (demo)", [(58.3922, 15.0925), (58.3930, 15.0950), (58.3938, 15.0975)]),
+)
+DEMO_FAULTS = ((58.3238, 15.1322, "confirmed"), (58.3222, 15.1330, "reported"), (58.3250, 15.1268, "scheduled"),
+               (58.3205, 15.1345, "reported"), (58.3486, 15.2905, "confirmed"), (58.3930, 15.0950, "reported"))
+DEMO_DARK_SPOTS = ((58.3252, 15.1275, "Mörk gångväg genom parken, buskar skymmer"),
+                   (58.3210, 15.1358, "Skolgården saknar belysning mot skogen"),
+                   (58.3301, 15.1195, "Mörkt vid cykelstället"),
+                   (58.3489, 15.2915, "Mörk parkering vid stationen"))
+
+
+def demo_streets_geojson() -> dict[str, object]:
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": name},
+         "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in points]}}
+        for name, points in DEMO_STREETS]}
+
+
+def demo_lamps(spacing_m: float = 35.0) -> list[dict[str, object]]:
+    """A lamp every `spacing_m` along each demo street."""
+    import shapely
+
+    lamps = []
+    for number, (name, points) in enumerate(DEMO_STREETS, start=1):
+        x, y = to_sweref([p[1] for p in points], [p[0] for p in points])
+        line = shapely.LineString(np.column_stack([x, y]))
+        for k, distance in enumerate(np.arange(0, line.length, spacing_m)):
+            point = line.interpolate(distance)
+            lon, lat = to_wgs84([point.x], [point.y])
+            lamps.append({"external_id": f"DEMO-{number:02d}-{k:03d}", "street": name, "lon": float(lon[0]),
+                          "lat": float(lat[0])})
+    return lamps

@@ -16,9 +16,12 @@ from app.errors import install_error_handlers
 from app.exports.router import router as exports_router
 from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
+from app.lighting.router import open311 as open311_router
+from app.lighting.router import router as lighting_router
 from app.limits import BodySizeLimit
 from app.ogc.router import router as ogc_router
 from app.paths import FRONTEND
+from app.patrol.router import router as patrol_router
 from app.places.router import router as places_router
 from app.reference.router import router as reference_router
 from app.tiles import router as tiles_router
@@ -47,8 +50,11 @@ def create_app() -> FastAPI:
     api.include_router(analysis_router)
     api.include_router(exports_router)
     api.include_router(tiles_router)
+    api.include_router(lighting_router)
+    api.include_router(patrol_router)
     app.include_router(api)
     app.include_router(ogc_router)
+    app.include_router(open311_router)
     app.include_router(health.router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")

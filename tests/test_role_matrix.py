@@ -47,6 +47,21 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/exports/incidents.{fmt}"): "incidents:read",
     ("GET", "/api/v1/exports/analysis/{layer}.{fmt}"): "analysis:read",
     ("GET", "/api/v1/tiles/{layer}/{z}/{x}/{y}.mvt"): "incidents:read",
+    ("GET", "/api/v1/patrol-plan"): "analysis:read",
+    ("POST", "/api/v1/lighting/lamps/import"): "lighting:write",
+    ("POST", "/api/v1/lighting/streets/import"): "lighting:write",
+    ("POST", "/api/v1/lighting/reports"): "lighting:report",
+    ("GET", "/api/v1/lighting/reports/{report_id}"): "lighting:read",
+    ("POST", "/api/v1/lighting/reports/{report_id}/status"): "lighting:write",
+    ("GET", "/api/v1/lighting/worklist"): "lighting:read",
+    ("GET", "/api/v1/lighting/worklist.csv"): "lighting:read",
+}
+
+UPLOADS = {
+    ("POST", "/api/v1/lighting/lamps/import"): ("l.csv", b"id;status;lat;lon\nL9;hel;58,324;15,13\n"),
+    ("POST", "/api/v1/lighting/streets/import"): ("s.geojson", b'{"type":"FeatureCollection","features":[{"type":'
+        b'"Feature","properties":{"name":"G"},"geometry":{"type":"LineString","coordinates":[[15.13,58.32],'
+        b'[15.131,58.32]]}}]}'),
 }
 
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -54,6 +69,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/places/{place_id}"): {"unsafe_share": 0.4},
     ("POST", "/api/v1/incidents"): INCIDENT,
     ("PATCH", "/api/v1/incidents/{incident_id}"): {"description": "ändrad"},
+    ("POST", "/api/v1/lighting/reports"): {"kind": "dark_spot", "lon": 15.13, "lat": 58.323},
+    ("POST", "/api/v1/lighting/reports/{report_id}/status"): {"status": "confirmed"},
 }
 
 
@@ -71,11 +88,17 @@ def test_role_matrix(client: TestClient, tokens: dict[str, str], endpoint: tuple
             .replace("{layer}/{z}/{x}/{y}", "incidents/14/8880/4800"))
     if "{incident_id}" in template:
         path = template.replace("{incident_id}", str(_incident_id(client, tokens)))
+    if "{report_id}" in template:
+        report = client.post("/api/v1/lighting/reports", headers=auth(tokens["admin"]),
+                             json={"kind": "fault", "lon": 15.13, "lat": 58.323}).json()
+        path = template.replace("{report_id}", str(report["id"]))
     headers = auth(tokens[role]) if role else {}
     body = BODIES.get(endpoint)
     if body is not None and endpoint == ("POST", "/api/v1/places"):
         body = {**body, "name": f"Testplats {role}"}
-    if endpoint == ("POST", "/api/v1/imports"):
+    if endpoint in UPLOADS:
+        r = client.post(path, headers=headers, files={"file": UPLOADS[endpoint]})
+    elif endpoint == ("POST", "/api/v1/imports"):
         csv_text = f"tidpunkt;kategori;lat;lon\n2025-03-0{len(role or '') % 9 + 1} 21:00;vald;58,32;15,13\n"
         r = client.post(path, headers=headers, files={"file": ("a.csv", csv_text.encode())})
     else:

@@ -24,6 +24,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "analysis:read": frozenset({Role.admin, Role.analyst, Role.planner, Role.technician}),
     # Reporters import their own unit's files; the source is then forced to their organisation.
     "imports:write": frozenset({Role.admin, Role.analyst, Role.reporter}),
+    "lighting:read": ALL_STAFF,
+    "lighting:write": frozenset({Role.admin, Role.technician}),
+    # Anyone signed in may report a broken lamp or a dark place, as residents do through Open311 apps.
+    "lighting:report": ALL_STAFF,
 }
 
 

@@ -116,7 +116,25 @@ def patrol_places(hotspots: dict[str, Any], top: int = 5) -> dict[str, Any]:
 
 
 def lighting_reports(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
-    """Dark places and lamp faults reported as incidents (the lighting work adds lamps and segments)."""
+    """The lighting view: street segments by relighting priority, open faults and dark spots, and
+    lighting-related incident reports."""
+    from app.lighting.service import KIND_SV, STATUS_SV, work_list
+
+    segments = work_list(session, limit=200)
+    top = max((s["priority"] for s in segments), default=0) or 1
+    features: list[dict[str, Any]] = [{
+        "type": "Feature", "geometry": s["geometry"], "properties": {
+            "colour": _priority_colour(s["priority"] / top),
+            "summary": f"<b>{s['rank']}. {s['street']}</b><br>Prioritet {s['priority']}: "
+                       f"{s['components']['dark_incidents']} händelser i mörker, {s['components']['open_faults']} "
+                       f"lampfel, {s['components']['dark_spots']} mörka platser"}} for s in segments]
+    reports = session.execute(text("""
+        SELECT r.kind, r.status, ST_X(r.geom), ST_Y(r.geom), COALESCE(r.description, '') FROM lighting_reports r
+        WHERE r.status NOT IN ('fixed', 'rejected')""")).all()
+    features += [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": {
+        "colour": "#d50000" if kind == "fault" else "#4a148c",
+        "summary": f"<b>{KIND_SV[kind]}</b> ({STATUS_SV[status]})<br>{description}"}}
+        for kind, status, lon, lat, description in reports]
     body = session.execute(text("""
         SELECT COALESCE(json_agg(json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(i.geom, 6)::json,
                'properties', json_build_object('category', i.category,
@@ -125,4 +143,10 @@ def lighting_reports(session: Session, start: datetime, end: datetime) -> dict[s
         FROM incidents i JOIN categories c ON c.code = i.category
         WHERE i.category = ANY(:cats) AND i.occurred_at >= :start AND i.occurred_at < :end"""),
         {"cats": list(LIGHTING_CATEGORIES), "start": start, "end": end, "tz": get_settings().timezone}).scalar_one()
-    return {"type": "FeatureCollection", "features": orjson.loads(body)}
+    return {"type": "FeatureCollection", "features": features + orjson.loads(body)}
+
+
+def _priority_colour(share: float) -> str:
+    """Yellow (low) to dark red (highest priority)."""
+    steps = ("#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
+    return steps[min(int(share * len(steps)), len(steps) - 1)]

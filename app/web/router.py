@@ -134,6 +134,59 @@ def map_incidents(request: Request, session: SessionDep, zoom: Annotated[int, Qu
     return Response(aggregated_incidents(session, flt, zoom=zoom), media_type="application/json")
 
 
+def _sheet(request: Request, template: str, format: str | None, filename: str, **context: Any) -> Response:
+    """A printable page; `?format=pdf` prints it with headless Chromium."""
+    from zoneinfo import ZoneInfo
+
+    created = datetime.now(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+    html = templates.get_template(template).render(created=created, **context)
+    if format == "pdf":
+        from app.pdf import html_to_pdf
+
+        return Response(html_to_pdf(html), media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
+    return HTMLResponse(html)
+
+
+def _staff(request: Request, session: SessionDep, permission: str) -> Principal | None:
+    principal = _principal(request, session)
+    return principal if principal is not None and allowed(principal.role, permission) else None
+
+
+@router.get("/patrull/plan", response_class=HTMLResponse)
+def patrol_sheet(request: Request, session: SessionDep, format: str | None = None, days: int = 14,
+                 shifts: str | None = None) -> Response:
+    """The printable patrol sheet (Swedish), with a small map per hotspot."""
+    from app.patrol.service import patrol_plan
+    from geo.minimap import minimap
+
+    if _staff(request, session, "analysis:read") is None:
+        return RedirectResponse("/logga-in?next=/patrull/plan", status_code=303)
+    plan = patrol_plan(session, days=days, shifts=shifts)
+    places = [f["geometry"] for f in orjson.loads(_places_json(session))]
+    maps = {row["hotspot"]: minimap(row["geometry"], places) for row in plan["plan"]}
+    return _sheet(request, "patrol_sheet.html", format, "patrullplan", plan=plan, maps=maps)
+
+
+@router.get("/belysning/arbetslista", response_class=HTMLResponse)
+def lighting_sheet(request: Request, session: SessionDep, format: str | None = None) -> Response:
+    """The relighting work list for technical services, printable."""
+    from app.lighting.service import work_list
+    from geo.minimap import minimap
+
+    if _staff(request, session, "lighting:read") is None:
+        return RedirectResponse("/logga-in?next=/belysning/arbetslista", status_code=303)
+    rows = work_list(session, limit=50)
+    maps = {row["segment_id"]: minimap(row["geometry"], margin_m=80, colour="#e65100") for row in rows}
+    return _sheet(request, "worklist.html", format, "belysning-arbetslista", rows=rows, maps=maps)
+
+
+def _places_json(session: SessionDep) -> str:
+    from app.places.service import list_features
+
+    return list_features(session, with_counts=False)
+
+
 @router.get("/rapportera", response_class=HTMLResponse)
 def report_page(request: Request, session: SessionDep) -> Response:
     principal = _principal(request, session)

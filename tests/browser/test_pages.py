@@ -167,3 +167,27 @@ def test_standalone_map_file_works_offline(context: BrowserContext, tmp_path: Pa
     page.wait_for_function("document.documentElement.dataset.incidentsLoaded > 0")
     screenshot(page, "karta-fristaende")
     assert [u for u in context.outside_requests if not u.startswith("file:")] == []  # type: ignore[attr-defined]
+
+
+def test_patrol_sheet_and_lighting_work_list_render_in_swedish(context: BrowserContext, live_server: str,
+                                                               tokens: dict[str, str], demo: None,
+                                                               session: Session) -> None:
+    from app.cli import _demo_lighting
+
+    _demo_lighting(session)
+    page = _sign_in(context, live_server, tokens["planner"])
+    page.goto(f"{live_server}/patrull/plan")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Patrullplan")
+    rows = page.locator("table.plan tbody tr")
+    assert rows.count() >= 3
+    expect(rows.first).to_contain_text("besök à 10–15 min")
+    assert page.locator("table.plan img").first.evaluate("img => img.naturalWidth") > 0
+    screenshot(page, "patrullplan")
+    page.goto(f"{live_server}/belysning/arbetslista")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Arbetslista")
+    assert page.locator("table.plan tbody tr").count() >= 5
+    expect(page.locator("table.plan tbody tr").first).to_contain_text("(demo)")
+    screenshot(page, "belysning-arbetslista")
+    pdf = context.request.get(f"{live_server}/patrull/plan?format=pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
+    assert context.outside_requests == []  # type: ignore[attr-defined]

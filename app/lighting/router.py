@@ -1,0 +1,167 @@
+"""Lighting endpoints (/api/v1/lighting) and an Open311 GeoReport v2 endpoint set (/open311/v2)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import text
+
+from app.auth.roles import allowed
+from app.auth.service import Principal, authenticate
+from app.deps import SessionDep, require
+from app.errors import InvalidInput, NotFound
+from app.exports.service import excel_csv
+from app.lighting import service
+
+router = APIRouter(prefix="/lighting", tags=["lighting"])
+open311 = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
+
+Reader = Annotated[Principal, Depends(require("lighting:read"))]
+Writer = Annotated[Principal, Depends(require("lighting:write"))]
+Reporter = Annotated[Principal, Depends(require("lighting:report"))]
+
+
+class ReportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    kind: Literal["fault", "dark_spot"]
+    lon: float
+    lat: float
+    description: str | None = Field(default=None, max_length=2000)
+    lamp_id: str | None = Field(default=None, max_length=100, description="The lamp's id, if known")
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: str
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("/lamps/import", summary="Import street lamps (CSV or GeoJSON points); re-import updates")
+def import_lamps(session: SessionDep, _: Writer, file: Annotated[UploadFile, File()],
+                 source: Annotated[str, Form()] = "service_teknik") -> dict[str, int]:
+    return service.import_lamps(session, file.file, file.filename or "lamps", source)
+
+
+@router.post("/streets/import", summary="Import a street network (GeoJSON lines), split into ≤100 m segments")
+def import_streets(session: SessionDep, _: Writer, file: Annotated[UploadFile, File()],
+                   source: Annotated[str, Form()] = "service_teknik") -> dict[str, int]:
+    try:
+        doc = json.loads(file.file.read())
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"not valid JSON: {exc}", loc=("file",)) from None
+    return service.import_streets(session, doc, source)
+
+
+@router.post("/reports", status_code=status.HTTP_201_CREATED, summary="Report a lamp fault or a dark place")
+def create_report(body: ReportCreate, session: SessionDep, principal: Reporter) -> dict[str, Any]:
+    report_id = service.create_report(session, kind=body.kind, lon=body.lon, lat=body.lat,
+                                      description=body.description, reported_by=principal.name,
+                                      source=principal.organisation or "kommunen", lamp_external_id=body.lamp_id)
+    return service.report_feature(session, report_id)
+
+
+@router.get("/reports/{report_id}", summary="A report with its status history")
+def get_report(report_id: int, session: SessionDep, _: Reader) -> dict[str, Any]:
+    return service.report_feature(session, report_id)
+
+
+@router.post("/reports/{report_id}/status", summary="Move a report one step: confirmed, scheduled, fixed, rejected")
+def change_status(report_id: int, body: StatusChange, session: SessionDep, principal: Writer) -> dict[str, Any]:
+    service.change_status(session, report_id, body.status, principal.name, body.note)
+    return service.report_feature(session, report_id)
+
+
+@router.get("/worklist", summary="Street segments ranked by relighting priority, with each component")
+def work_list(session: SessionDep, _: Reader, days: int = 365, limit: int = 100) -> list[dict[str, Any]]:
+    if not 1 <= days <= 3650 or not 1 <= limit <= 5000:
+        raise InvalidInput("days must be 1–3650 and limit 1–5000", loc=("query", "days"))
+    return service.work_list(session, days=days, limit=limit)
+
+
+@router.get("/worklist.csv", summary="The work list for Excel (semicolon, UTF-8 with BOM, Swedish headers)")
+def work_list_csv(session: SessionDep, _: Reader, days: int = 365) -> Response:
+    rows = service.work_list(session, days=days, limit=5000)
+    frame = pd.DataFrame([{
+        "rang": r["rank"], "gata": r["street"], "segment": r["segment_id"], "längd_m": r["length_m"],
+        "prioritet": r["priority"], "händelser_i_mörker": r["components"]["dark_incidents"],
+        "händelser_i_dagsljus": r["components"]["daylight_incidents"],
+        "öppna_lampfel": r["components"]["open_faults"], "mörka_platser": r["components"]["dark_spots"],
+        "otrygghet_närmaste_plats": r["components"]["unsafety"]} for r in rows])
+    return Response(excel_csv(frame), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="belysning-arbetslista.csv"'})
+
+
+# -- Open311 GeoReport v2 -----------------------------------------------------------------------------------
+
+SERVICES = [
+    {"service_code": "streetlight", "service_name": "Trasig gatubelysning", "description":
+     "En gatlykta lyser inte eller blinkar.", "metadata": False, "type": "realtime",
+     "keywords": "belysning,lampa,gatlykta", "group": "Belysning"},
+    {"service_code": "dark_place", "service_name": "Mörk plats", "description":
+     "En plats som känns mörk och otrygg och behöver bättre belysning.", "metadata": False, "type": "realtime",
+     "keywords": "mörker,otrygghet", "group": "Belysning"},
+]
+KIND_FOR_SERVICE = {"streetlight": "fault", "dark_place": "dark_spot"}
+SERVICE_FOR_KIND = {v: k for k, v in KIND_FOR_SERVICE.items()}
+OPEN311_STATUS = {"reported": "open", "confirmed": "open", "scheduled": "open", "fixed": "closed", "rejected": "closed"}
+
+
+def _open311_request(row: Any) -> dict[str, Any]:
+    return {"service_request_id": str(row.id), "status": OPEN311_STATUS[row.status],
+            "status_notes": service.STATUS_SV[row.status], "service_name": service.KIND_SV[row.kind],
+            "service_code": SERVICE_FOR_KIND[row.kind], "description": row.description,
+            "requested_datetime": row.created_at.isoformat(), "updated_datetime": row.updated_at.isoformat(),
+            "lat": row.lat, "long": row.lon, "address": row.street}
+
+
+_REQUEST_SQL = """SELECT r.id, r.kind, r.status, r.description, r.created_at, r.updated_at,
+    ST_Y(r.geom) AS lat, ST_X(r.geom) AS lon, s.street
+    FROM lighting_reports r LEFT JOIN street_segments s ON s.id = r.segment_id"""
+
+
+@open311.get("/services.json", summary="Service types accepted (lamp faults, dark places)")
+def services() -> list[dict[str, Any]]:
+    return SERVICES
+
+
+@open311.post("/requests.json", summary="Create a service request (form-encoded, as GeoReport v2 clients send)")
+def create_request(request: Request, session: SessionDep, service_code: Annotated[str, Form()],
+                   lat: Annotated[float, Form()], long: Annotated[float, Form()],
+                   description: Annotated[str | None, Form()] = None,
+                   api_key: Annotated[str | None, Form()] = None) -> list[dict[str, Any]]:
+    token = api_key or request.headers.get("x-api-key") or ""
+    principal = authenticate(session, token) if token else None
+    if principal is None or not allowed(principal.role, "lighting:report"):
+        from fastapi import HTTPException
+
+        raise HTTPException(403, "a valid api_key with a reporting role is needed")
+    if service_code not in KIND_FOR_SERVICE:
+        raise InvalidInput(f"unknown service_code {service_code!r}; services: {', '.join(KIND_FOR_SERVICE)}",
+                           loc=("body", "service_code"))
+    report_id = service.create_report(session, kind=KIND_FOR_SERVICE[service_code], lon=long, lat=lat,
+                                      description=description, reported_by=f"open311:{principal.name}",
+                                      source=principal.organisation or "allmanheten")
+    return [{"service_request_id": str(report_id), "service_notice": "Tack! Felanmälan är mottagen."}]
+
+
+@open311.get("/requests.json", summary="Service requests, newest first")
+def list_requests(session: SessionDep, status: Literal["open", "closed"] | None = None,
+                  service_code: str | None = None) -> list[dict[str, Any]]:
+    rows = session.execute(text(_REQUEST_SQL + " ORDER BY r.id DESC LIMIT 1000")).all()
+    out = [_open311_request(r) for r in rows]
+    return [r for r in out if (status is None or r["status"] == status)
+            and (service_code is None or r["service_code"] == service_code)]
+
+
+@open311.get("/requests/{request_id}.json", summary="One service request")
+def get_request(request_id: int, session: SessionDep) -> list[dict[str, Any]]:
+    row = session.execute(text(_REQUEST_SQL + " WHERE r.id = :id"), {"id": request_id}).first()
+    if row is None:
+        raise NotFound(f"service request {request_id} does not exist", loc=("path", "request_id"))
+    return [_open311_request(row)]
