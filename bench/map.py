@@ -36,7 +36,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def load(browser, url: str, cookie: tuple[str, str] | None, ready_js: str) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def load(browser, url: str, cookie: tuple[str, str] | None, ready_js: str,  # type: ignore[no-untyped-def]
+         complete_js: str | None = None) -> tuple[int, float, float | None]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     if cookie:
         origin = "/".join(url.split("/")[:3]) + "/"
@@ -53,9 +54,13 @@ def load(browser, url: str, cookie: tuple[str, str] | None, ready_js: str) -> tu
     page.goto(url, timeout=300_000)
     page.wait_for_function(ready_js, timeout=300_000, polling=50)
     seconds = time.perf_counter() - start
+    complete = None
+    if complete_js:
+        page.wait_for_function(complete_js, timeout=300_000, polling=50)
+        complete = time.perf_counter() - start
     page.wait_for_timeout(300)
     context.close()
-    return received[0], seconds
+    return received[0], seconds, complete
 
 
 def circle_marker_page(url: str, path: Path) -> tuple[float, int]:
@@ -113,9 +118,11 @@ def main() -> None:
                         time.sleep(0.1)
                 page_url = f"http://127.0.0.1:{port}/karta/analys/karta.html"
                 ready = "document.documentElement.dataset.incidentsLoaded > 0"
+                done = "document.documentElement.dataset.analysisLoaded >= 1"
                 for label in ("Lägesbild analysis map (cold)", "Lägesbild analysis map (warm)"):
-                    received, seconds = load(browser, page_url, ("lagesbild_token", token), ready)
-                    print(f"{size:>9} {label:<34} {received / 1e6:>7.2f} {seconds:>8.2f}", flush=True)
+                    received, seconds, complete = load(browser, page_url, ("lagesbild_token", token), ready, done)
+                    print(f"{size:>9} {label:<34} {received / 1e6:>7.2f} {seconds:>8.2f}  interactive; hotspot "
+                          f"layer in at {complete:.2f} s", flush=True)
             finally:
                 server.terminate()
                 server.wait(timeout=20)
@@ -123,8 +130,8 @@ def main() -> None:
                 with tempfile.TemporaryDirectory() as tmp:
                     path = Path(tmp) / "circles.html"
                     build, size_bytes = circle_marker_page(url, path)
-                    _, seconds = load(browser, path.as_uri(), None,
-                                      "document.querySelectorAll('.leaflet-interactive').length > 0")
+                    _, seconds, _ = load(browser, path.as_uri(), None,
+                                         "document.querySelectorAll('.leaflet-interactive').length > 0")
                     print(f"{size:>9} {'Folium, one CircleMarker each':<34} {size_bytes / 1e6:>7.2f} {seconds:>8.2f}"
                           f"  + {build:.1f} s to build in Python", flush=True)
             else:

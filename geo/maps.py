@@ -80,6 +80,7 @@ class MapData:
     patrol: dict[str, Any] | None = None          # FeatureCollection of ranked places with hours
     lighting: dict[str, Any] | None = None        # FeatureCollection of lighting points/segments
     extent: tuple[float, float, float, float] | None = None
+    analysis_urls: dict[str, str] = field(default_factory=dict)  # dynamic: layer → analysis endpoint
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -169,6 +170,69 @@ class AggregatedIncidents(Layer):
         self.hint = t("zoom_in", language)
 
 
+class RemoteAnalysisLayer(Layer):
+    """A layer whose data the page fetches after it is interactive (density, hotspots, Gi*).
+
+    The map opens at once with places and incident counts; heavier analyses arrive when ready, so a
+    cold cache at a million incidents delays those layers, not the page.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        (function () {
+            var group = {{ this.get_name() }}, kind = {{ this.kind|tojson }}, text = {{ this.text|tojson }};
+            var colours = {{ this.gi_colours|tojson }}, loaded = false;
+            function hotspotTip(p) {
+                var spans = (p.active_hour_ranges || []).map(function (s) {
+                    return ('0' + s[0]).slice(-2) + '–' + ('0' + s[1]).slice(-2); }).join(', ');
+                var cats = (p.categories || []).slice(0, 3).map(function (c) {
+                    return c.label + ' (' + c.count + ')'; }).join(', ');
+                var trend = p.trend || {};
+                return '<b>#' + p.rank + '</b> · ' + p.count + ' ' + text.events + ' (' + (p.share * 100).toFixed(1)
+                    + ' %)<br>' + cats + '<br>' + text.hours + ': ' + (spans || '–') + '<br>' + text.trend + ': '
+                    + (text[trend.direction] || trend.direction) + ' (' + trend.previous_count + ' → ' + p.count + ')';
+            }
+            function build(data) {
+                if (kind === 'density') {
+                    if (data.image) { L.imageOverlay(data.image, data.bounds, {opacity: 0.8}).addTo(group); }
+                } else if (kind === 'hotspots') {
+                    L.geoJSON(data, {style: {color: '#b10026', weight: 2, fillColor: '#e31a1c', fillOpacity: 0.25},
+                        onEachFeature: function (f, l) { l.bindTooltip(hotspotTip(f.properties)); }}).addTo(group);
+                } else if (kind === 'gistar') {
+                    L.geoJSON(data, {style: function (f) {
+                        var c = colours[String(f.properties['class'])] || '#999';
+                        return {color: c, fillColor: c, weight: 0.4, fillOpacity: 0.6}; },
+                        onEachFeature: function (f, l) {
+                            l.bindTooltip('Gi* ' + f.properties.label + '<br>' + text.count + ': ' + f.properties.count
+                                + '<br>z = ' + f.properties.z); }}).addTo(group);
+                }
+                var root = document.documentElement;
+                root.dataset.analysisLoaded = String(Number(root.dataset.analysisLoaded || 0) + 1);
+            }
+            function load() {
+                if (loaded) { return; }
+                loaded = true;
+                fetch({{ this.url|tojson }}, {credentials: 'same-origin'})
+                    .then(function (r) { return r.ok ? r.json() : null; })
+                    .then(function (data) { if (data) { build(data); } else { loaded = false; } })
+                    .catch(function () { loaded = false; });
+            }
+            group.on('add', load);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, name: str, *, kind: str, url: str, language: Language, show: bool) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "RemoteAnalysisLayer"
+        self.kind = kind
+        self.url = url
+        self.gi_colours = {str(k): v for k, v in GI_COLOURS.items()}
+        self.text = {key: t(key, language) for key in ("events", "hours", "trend", "up", "down", "unchanged",
+                                                       "count")}
+
+
 class Legend(MacroElement):
     """A fixed, keyboard-reachable legend box in the map's corner."""
 
@@ -214,18 +278,18 @@ def _legend_body(data: MapData, layers: Sequence[str], language: Language) -> st
         label = "label_sv" if language == "sv" else "label_en"
         parts.append(f"<h3>{t('incidents', language)}</h3>" + _swatches(
             [(c["color"], c[label]) for c in data.categories], dot=True))
-    if "gistar" in layers and data.gistar is not None:
+    if "gistar" in layers and (data.gistar is not None or "gistar" in data.analysis_urls):
         parts.append("<h3>Gi*</h3>" + _swatches(
             [(GI_COLOURS[k], f"{t('hot', language)} {GI_LABELS[k]}") for k in (3, 2, 1)]
             + [(GI_COLOURS[-k], f"{t('cold', language)} {GI_LABELS[k]}") for k in (1, 2, 3)]))
-    if "hotspots" in layers and data.hotspots is not None:
+    if "hotspots" in layers and (data.hotspots is not None or "hotspots" in data.analysis_urls):
         parts.append(f"<h3>{t('hotspots', language)}</h3>" + _swatches([("rgba(177,0,38,0.35)",
                                                                           t("hotspots", language))]))
     if "places" in layers and data.places is not None:
         steps = [(colour, f"≥ {int(threshold * 100)} %") for threshold, colour in UNSAFE_STEPS]
         parts.append(f"<h3>{t('unsafe', language)}</h3>" + _swatches(
             [*steps, ("#9e9e9e", t("no_survey", language))]))
-    if "density" in layers and data.density is not None:
+    if "density" in layers and (data.density is not None or "density" in data.analysis_urls):
         parts.append(f"<h3>{t('density', language)}</h3>" + _swatches(
             [("#ffffb2", "låg" if language == "sv" else "low"), ("#bd0026", "hög" if language == "sv" else "high")]))
     return "".join(parts)
@@ -246,6 +310,11 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
                          else "Base map", control=False, max_zoom=19).add_to(fmap)
     _add_background(fmap, data)
 
+    for kind, url in data.analysis_urls.items():
+        if kind in layers:
+            RemoteAnalysisLayer(t(kind, language), kind=kind, url=url, language=language,
+                                show=kind == "hotspots" or (kind == "density" and "incidents" not in layers)
+                                ).add_to(fmap)
     if "density" in layers and data.density and data.density.get("image"):
         folium.raster_layers.ImageOverlay(image=data.density["image"], bounds=data.density["bounds"],
                                           name=t("density", language), opacity=0.8, interactive=False,

@@ -69,8 +69,9 @@ def aggregated_incidents(session: Session, flt: IncidentFilter, *, zoom: int) ->
 
 
 def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str | None,
-             embed_cells: bool = False) -> MapData:
-    """Everything the view's layers need, from the (cached) analyses."""
+             embed_cells: bool = False, analysis_query: str | None = None) -> MapData:
+    """Everything the view's layers need. With `analysis_query` (web pages) density, hotspots and Gi* are
+    fetched by the page itself after it opens; without it (standalone file) they are embedded."""
     layers = VIEW_LAYERS[view]
     start, end = scope.period(365)
     settings = get_settings()
@@ -78,15 +79,21 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
     with_counts = view != "publik"
     data.places = {"type": "FeatureCollection", "features": orjson.loads(
         places.list_features(session, with_counts=with_counts, start=start, end=end))}
+    if analysis_query is not None and view != "publik":
+        remote = {"density": "density?bandwidth=250&cell=25&", "hotspots": "clusters?",
+                  "gistar": "gistar?cell=100&only_significant=true&"}
+        data.analysis_urls = {k: f"/api/v1/analysis/{v}{analysis_query}" for k, v in remote.items() if k in layers}
+        layers = tuple(layer for layer in layers if layer not in data.analysis_urls)
     if "density" in layers:
         density = orjson.loads(analysis.density_surface(session, scope, DensityParams(bandwidth=250, cell=25)))
         data.density = density if density.get("image") else None
     if "hotspots" in layers or "patrol" in layers:
-        data.hotspots = orjson.loads(analysis.clusters(session, scope, ClusterParams()))
+        clusters = orjson.loads(analysis.clusters(session, scope, ClusterParams()))
+        data.hotspots = clusters if "hotspots" in layers else None
     if "gistar" in layers:
         data.gistar = orjson.loads(analysis.gistar(session, scope, GiStarParams(cell=100, only_significant=True)))
-    if "patrol" in layers and data.hotspots is not None:
-        data.patrol = patrol_places(data.hotspots)
+    if "patrol" in layers:
+        data.patrol = patrol_places(clusters)
     if "lighting" in layers:
         data.lighting = lighting_reports(session, start, end)
     if "incidents" in layers:

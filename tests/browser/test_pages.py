@@ -90,6 +90,10 @@ def test_map_pages_list_their_layers_and_toggling_works(context: BrowserContext,
     frame = _map_frame(page)
     assert set(_layer_names(frame)) == layers
     _wait_incidents(frame)
+    if view == "analys":  # analysis layers arrive after the page: hotspots (shown), then Gi* when switched on
+        frame.wait_for_function("document.documentElement.dataset.analysisLoaded >= 1", timeout=30_000)
+        frame.locator(".leaflet-control-layers-overlays label", has_text="Gi*").locator("input").check()
+        frame.wait_for_function("document.documentElement.dataset.analysisLoaded >= 2", timeout=30_000)
     before = frame.evaluate(LAYER_COUNT)
     places = frame.locator(".leaflet-control-layers-overlays label", has_text="Otrygga platser").locator("input")
     expect(places).to_be_checked()
