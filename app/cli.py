@@ -239,6 +239,12 @@ def up(
     seed()
     if not _has_demo_data():
         demo_data(seed=42, days=730, end=None)
+    if get_settings().environment == "local":
+        from app.auth.service import create_token
+
+        with _session() as session:
+            token = create_token(session, role="analyst", name="lagesbild up (lokal)")
+        console.print(f"Logga in på http://{host}:{port}/logga-in med nyckeln:\n  {token}")
     serve(host=host, port=port, workers=1)
 
 
