@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 500_000_000
     statement_timeout_ms: int = 20_000
     page_limit_max: int = 10_000
+    map_points_max: int = Field(default=2500, description="Above this many incidents in view, close-up maps "
+                                "switch from GeoJSON points to vector tiles.")
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "© OpenStreetMap contributors"
     language: Literal["sv", "en"] = "sv"

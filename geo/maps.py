@@ -81,6 +81,7 @@ class MapData:
     lighting: dict[str, Any] | None = None        # FeatureCollection of lighting points/segments
     extent: tuple[float, float, float, float] | None = None
     analysis_urls: dict[str, str] = field(default_factory=dict)  # dynamic: layer → analysis endpoint
+    incident_tiles_url: str | None = None         # dynamic: vector tiles for close-ups with many incidents
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -111,15 +112,30 @@ class AggregatedIncidents(Layer):
             if (!map.getPane('lgbIncidents')) { map.createPane('lgbIncidents').style.zIndex = 350; }
             var renderer = L.canvas({padding: 0.3, pane: 'lgbIncidents'});
             var embedded = {{ this.embedded|tojson }}, url = {{ this.url|tojson }};
+            var tilesUrl = {{ this.tiles_url|tojson }}, tiles = null;
             var word = {{ this.word|tojson }}, hint = {{ this.hint|tojson }};
             function circleFor(lat, lon, n, cat) {
                 return L.circleMarker([lat, lon], {renderer: renderer, pane: 'lgbIncidents',
                     radius: Math.min(3 + 1.5 * Math.sqrt(n), 18), color: '#333', weight: 0.5,
                     fillColor: colours[cat] || '#666', fillOpacity: 0.65});
             }
+            function popupFor(p) {
+                return '<b>' + (labels[p.category] || p.category) + '</b><br>' + (p.occurred_at || '');
+            }
             function draw(data) {
                 layer.clearLayers();
-                if (data.kind === 'points') {
+                document.documentElement.dataset.incidentsMode = data.kind;
+                if (data.kind === 'tiles' && tilesUrl && L.vectorGrid) {
+                    tiles = L.vectorGrid.protobuf(tilesUrl, {rendererFactory: L.canvas.tile, interactive: true,
+                        pane: 'lgbIncidents', fetchOptions: {credentials: 'same-origin'},
+                        vectorTileLayerStyles: {incidents: function (p) {
+                            return {radius: 4, weight: 0.5, color: '#333', fill: true, fillOpacity: 0.7,
+                                    fillColor: colours[p.category] || '#666'}; }}});
+                    tiles.on('click', function (e) {
+                        L.popup().setLatLng(e.latlng).setContent(popupFor(e.layer.properties)).openOn(map); });
+                    tiles.addTo(layer);
+                    data = {kind: 'tiles', items: [1]};
+                } else if (data.kind === 'points') {
                     data.items.forEach(function (p) {
                         circleFor(p[1], p[0], 1, p[2]).bindPopup('<b>' + (labels[p[2]] || p[2]) + '</b><br>'
                             + p[3] + (p[4] ? '<br>' + p[4] : '')).addTo(layer);
@@ -159,10 +175,12 @@ class AggregatedIncidents(Layer):
     """)
 
     def __init__(self, name: str, *, url: str | None, embedded: dict[str, list[list[Any]]] | None,
-                 categories: list[dict[str, Any]], language: Language, show: bool = True) -> None:
+                 categories: list[dict[str, Any]], language: Language, show: bool = True,
+                 tiles_url: str | None = None) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "AggregatedIncidents"
         self.url = url
+        self.tiles_url = tiles_url
         self.embedded = embedded
         self.colours = {c["code"]: c["color"] for c in categories}
         self.labels = {c["code"]: c["label_sv"] if language == "sv" else c["label_en"] for c in categories}
@@ -330,8 +348,12 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
     if "lighting" in layers and data.lighting is not None:
         _lighting_layer(data.lighting, data.categories, language).add_to(fmap)
     if "incidents" in layers and (data.incidents_url or data.incident_cells):
+        if data.incident_tiles_url:
+            fmap.default_js.append(("vectorgrid", f"{asset_base.rsplit('/', 1)[0]}/leaflet.vectorgrid-1.3.0/"
+                                                  "Leaflet.VectorGrid.bundled.min.js"))
         AggregatedIncidents(t("incidents", language), url=data.incidents_url, embedded=data.incident_cells,
-                            categories=data.categories, language=language).add_to(fmap)
+                            categories=data.categories, language=language,
+                            tiles_url=data.incident_tiles_url).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.get_root().add_child(Legend(t("legend", language), _legend_body(data, layers, language)))
     fmap.get_root().header.add_child(  # type: ignore[attr-defined]

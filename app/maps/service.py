@@ -27,7 +27,6 @@ VIEW_LAYERS: dict[str, tuple[str, ...]] = {
     "publik": ("density", "places"),
 }
 POINTS_FROM_ZOOM = 16
-MAX_POINTS = 2500
 LAT0 = 58.3
 LIGHTING_CATEGORIES = ("belysning", "vegetation")
 
@@ -45,16 +44,19 @@ def aggregated_incidents(session: Session, flt: IncidentFilter, *, zoom: int) ->
     """
     where, params = flt.where()
     if zoom >= POINTS_FROM_ZOOM:
+        most = get_settings().map_points_max
         n = session.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM incidents i WHERE {where} "
-                                 f"LIMIT {MAX_POINTS + 1}) s"), params).scalar_one()
-        if n <= MAX_POINTS:
-            body = session.execute(text(f"""
-                SELECT COALESCE(json_agg(json_build_array(
-                       round(ST_X(i.geom)::numeric, 6), round(ST_Y(i.geom)::numeric, 6), i.category,
-                       to_char(i.occurred_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI'), p.name)), '[]')::text
-                FROM incidents i LEFT JOIN places p ON p.id = i.place_id WHERE {where}"""),
-                {**params, "tz": get_settings().timezone}).scalar_one()
-            return b'{"kind":"points","items":' + body.encode() + b"}"
+                                 "LIMIT :most) s"), {**params, "most": most + 1}).scalar_one()
+        if n > most:
+            # Too many single incidents for GeoJSON: the page draws them from vector tiles instead.
+            return b'{"kind":"tiles","count":' + str(n).encode() + b',"items":[]}'
+        body = session.execute(text(f"""
+            SELECT COALESCE(json_agg(json_build_array(
+                   round(ST_X(i.geom)::numeric, 6), round(ST_Y(i.geom)::numeric, 6), i.category,
+                   to_char(i.occurred_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI'), p.name)), '[]')::text
+            FROM incidents i LEFT JOIN places p ON p.id = i.place_id WHERE {where}"""),
+            {**params, "tz": get_settings().timezone}).scalar_one()
+        return b'{"kind":"points","items":' + body.encode() + b"}"
     size = cell_size_m(zoom)
     dy = size / 111_320.0
     dx = size / (111_320.0 * math.cos(math.radians(LAT0)))
@@ -69,7 +71,8 @@ def aggregated_incidents(session: Session, flt: IncidentFilter, *, zoom: int) ->
 
 
 def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str | None,
-             embed_cells: bool = False, analysis_query: str | None = None) -> MapData:
+             embed_cells: bool = False, analysis_query: str | None = None,
+             incident_tiles_url: str | None = None) -> MapData:
     """Everything the view's layers need. With `analysis_query` (web pages) density, hotspots and Gi* are
     fetched by the page itself after it opens; without it (standalone file) they are embedded."""
     layers = VIEW_LAYERS[view]
@@ -103,6 +106,7 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
                 aggregated_incidents(session, flt, zoom=z))["items"] for z in (11, 13, 15)}
         else:
             data.incidents_url = incidents_url
+            data.incident_tiles_url = incident_tiles_url
     return data
 
 

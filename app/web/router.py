@@ -113,7 +113,7 @@ def map_document(request: Request, session: SessionDep, view: str, start: str | 
     query = "&".join([f"start={scope.start.isoformat()}", f"end={scope.end.isoformat()}"]  # type: ignore[union-attr]
                      + [f"category={c}" for c in scope.category or []]).replace("+", "%2B")
     data = map_data(session, view, scope, incidents_url=f"/karta/data/incidents?{query}",  # type: ignore[arg-type]
-                    analysis_query=query)
+                    analysis_query=query, incident_tiles_url="/api/v1/tiles/incidents/{z}/{x}/{y}.mvt?" + query)
     fmap = build_map(data, layers=VIEW_LAYERS[view], language=_language(request), tile_url=settings.tile_url or None,
                      attribution=settings.tile_attribution)
     return HTMLResponse(render_html(fmap))

@@ -50,10 +50,8 @@ def _layer_names(frame: Frame) -> list[str]:
     return [t.strip() for t in frame.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
 
 
-LAYER_COUNT = """() => {
-    const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k]).find(v => v && v._layers);
-    return Object.keys(map._layers).length;
-}"""
+FOLIUM_MAP = "Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k]).find(v => v && v._layers)"
+LAYER_COUNT = f"() => Object.keys(({FOLIUM_MAP})._layers).length"
 
 
 def _wait_incidents(frame: Frame) -> int:
@@ -195,3 +193,25 @@ def test_patrol_sheet_and_lighting_work_list_render_in_swedish(context: BrowserC
     pdf = context.request.get(f"{live_server}/patrull/plan?format=pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
     assert context.outside_requests == []  # type: ignore[attr-defined]
+
+
+def test_close_up_with_many_incidents_switches_to_vector_tiles(context: BrowserContext, live_server: str,
+                                                               tokens: dict[str, str], demo: None) -> None:
+    from app.config import get_settings
+
+    settings = get_settings()
+    previous, settings.map_points_max = settings.map_points_max, 5
+    try:
+        page = _sign_in(context, live_server, tokens["analyst"])
+        tiles: list[int] = []
+        page.on("response", lambda r: tiles.append(r.status) if "/api/v1/tiles/incidents/" in r.url else None)
+        page.goto(f"{live_server}/karta/analys")
+        frame = _map_frame(page)
+        _wait_incidents(frame)
+        frame.evaluate(f"() => ({FOLIUM_MAP}).setView([58.32298, 15.13199], 17)")
+        frame.wait_for_function("document.documentElement.dataset.incidentsMode === 'tiles'", timeout=20_000)
+        page.wait_for_timeout(1500)
+        assert tiles and set(tiles) == {200}
+        screenshot(page, "karta-vektortiles")
+    finally:
+        settings.map_points_max = previous
