@@ -208,7 +208,7 @@ def test_close_up_with_many_incidents_switches_to_vector_tiles(context: BrowserC
         page.goto(f"{live_server}/karta/analys")
         frame = _map_frame(page)
         _wait_incidents(frame)
-        frame.evaluate(f"() => ({FOLIUM_MAP}).setView([58.32298, 15.13199], 17)")
+        frame.evaluate(f"() => {{ ({FOLIUM_MAP}).setView([58.32298, 15.13199], 17); }}")
         frame.wait_for_function("document.documentElement.dataset.incidentsMode === 'tiles'", timeout=20_000)
         page.wait_for_timeout(1500)
         assert tiles and set(tiles) == {200}
