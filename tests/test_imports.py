@@ -185,3 +185,17 @@ def test_killed_import_leaves_no_partial_rows(session: Session, tmp_path: Path) 
     time.sleep(0.5)
     assert session.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
     assert session.execute(text("SELECT count(*) FROM import_batches")).scalar() == 0
+
+
+def test_messy_real_world_csv(session: Session) -> None:
+    # UTF-16 "Unicode text" from Excel, tab separated, trailing empty fields dropped, epoch-ms times,
+    # and category words from police and unit vocabularies.
+    content = ("Händelsetid\tTyp\tLatitud\tLongitud\tKommentar\n"
+               "1749324600000\tMisshandel\t58,3229\t15,1319\tvid perrongen\n"
+               "2025-06-08 22.15\tGraffiti\t58,3250\t15,1271\n"
+               "2025-06-09 01:10\tBUSKÖRNING\t58,3486\t15,2907\t\n")
+    report = _import(session, content.encode("utf-16"))
+    assert (report.inserted, report.rejected) == (3, 0), report.errors
+    rows = _stored(session)
+    assert [r[3] for r in rows] == ["vald", "klotter", "hansynslos_korning"]
+    assert rows[0][4] == datetime(2025, 6, 7, 19, 30, tzinfo=UTC)

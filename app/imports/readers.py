@@ -55,6 +55,9 @@ def detect_encoding(stream: IO[bytes]) -> str:
     if head == codecs.BOM_UTF8:
         stream.seek(start)
         return "utf-8-sig"
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # Excel's "Unicode text" export
+        stream.seek(start)
+        return "utf-16"
     decoder = codecs.getincrementaldecoder("utf-8")()
     encoding = "utf-8"
     try:
@@ -94,9 +97,11 @@ def read_csv(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple[
         for line_no, cells in enumerate(reader, start=2):
             if not cells or not any(c.strip() for c in cells):
                 continue
-            if len(cells) != n_fields:
+            if len(cells) > n_fields and any(c.strip() for c in cells[n_fields:]):
                 yield Candidate(row=line_no, error=("row", f"has {len(cells)} fields, the header has {n_fields}"))
                 continue
+            if len(cells) < n_fields:  # many exporters drop trailing empty fields
+                cells = cells + [""] * (n_fields - len(cells))
             yield Candidate(
                 row=line_no,
                 values={name: cells[i].strip() for name, i in wanted if cells[i].strip()},

@@ -74,7 +74,18 @@ def _parse_datetime(text: str, tz: tzinfo) -> datetime:
     return value.astimezone(UTC)
 
 
+def _parse_epoch(text: str) -> datetime | None:
+    """Unix time in seconds (10 digits) or milliseconds (13 digits), as ArcGIS and JSON exports write it."""
+    if not text.isdigit() or len(text) not in (9, 10, 12, 13):
+        return None
+    value = int(text) / (1000 if len(text) >= 12 else 1)
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
 def _parse_datetime_slow(text: str, tz: tzinfo) -> datetime:
+    epoch = _parse_epoch(text)
+    if epoch is not None:
+        return epoch
     police = _POLICE_TIME.match(text)
     if police:
         y, mo, d, h, mi, s, sign, oh, om = police.groups()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,12 +20,34 @@ def normalise(text: str) -> str:
 
 
 def category_lookup(session: Session) -> dict[str, str]:
-    """Map from every normalised code, Swedish and English label to the category code."""
+    """Map from every normalised code, Swedish and English label to the category code; then the
+    synonyms in data/category_synonyms.json and the police event types (e.g. 'Misshandel' → vald)."""
+    from sqlalchemy import text
+
     lookup: dict[str, str] = {}
+    codes = set()
     for cat in session.scalars(select(Category)):
+        codes.add(cat.code)
         for name in (cat.code, cat.label_sv, cat.label_en):
             lookup.setdefault(normalise(name), cat.code)
+    for word, code in _synonyms().items():
+        if code in codes:
+            lookup.setdefault(normalise(word), code)
+    for police_type, code in session.execute(text(
+            "SELECT type, category FROM police_event_types WHERE category IS NOT NULL")).all():
+        lookup.setdefault(normalise(police_type), code)
     return lookup
+
+
+@lru_cache
+def _synonyms() -> dict[str, str]:
+    import json
+
+    from app.paths import DATA
+
+    path = DATA / "category_synonyms.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
 def resolve_category(lookup: dict[str, str], value: str, loc: tuple[str | int, ...]) -> str:
