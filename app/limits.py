@@ -60,3 +60,32 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeaders:
+    """Conservative headers on every response: no sniffing, no framing by other sites, no referrer leaks.
+
+    The app's own pages embed the maps in same-origin iframes, so frames are allowed from 'self' only.
+    """
+
+    HEADERS = (
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"SAMEORIGIN"),
+        (b"referrer-policy", b"same-origin"),
+        (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + list(self.HEADERS)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

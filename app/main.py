@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 
 from app import health
 from app.analysis.router import router as analysis_router
+from app.audit.middleware import AuditTrail
+from app.audit.router import router as audit_router
 from app.config import get_settings
 from app.db import get_engine
 from app.errors import install_error_handlers
@@ -18,7 +20,7 @@ from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
 from app.lighting.router import open311 as open311_router
 from app.lighting.router import router as lighting_router
-from app.limits import BodySizeLimit
+from app.limits import BodySizeLimit, SecurityHeaders
 from app.ogc.router import router as ogc_router
 from app.paths import FRONTEND
 from app.patrol.router import router as patrol_router
@@ -52,6 +54,7 @@ def create_app() -> FastAPI:
     api.include_router(tiles_router)
     api.include_router(lighting_router)
     api.include_router(patrol_router)
+    api.include_router(audit_router)
     app.include_router(api)
     app.include_router(ogc_router)
     app.include_router(open311_router)
@@ -59,5 +62,7 @@ def create_app() -> FastAPI:
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     install_error_handlers(app)
+    app.add_middleware(AuditTrail)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
     return app

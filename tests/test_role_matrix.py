@@ -55,6 +55,7 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/lighting/reports/{report_id}/status"): "lighting:write",
     ("GET", "/api/v1/lighting/worklist"): "lighting:read",
     ("GET", "/api/v1/lighting/worklist.csv"): "lighting:read",
+    ("GET", "/api/v1/audit"): "audit:read",
 }
 
 UPLOADS = {

@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "lighting:write": frozenset({Role.admin, Role.technician}),
     # Anyone signed in may report a broken lamp or a dark place, as residents do through Open311 apps.
     "lighting:report": ALL_STAFF,
+    "audit:read": frozenset({Role.admin}),
 }
 
 

@@ -37,7 +37,9 @@ def _language(request: Request) -> Language:
 def _principal(request: Request, session: SessionDep) -> Principal | None:
     """The signed-in user from the cookie; an invalid or revoked token just means signed out."""
     token = request.cookies.get(TOKEN_COOKIE)
-    return authenticate(session, token) if token else None
+    principal = authenticate(session, token) if token else None
+    request.state.principal = principal  # for the audit trail
+    return principal
 
 
 def _page(request: Request, template: str, principal: Principal | None, **context: Any) -> HTMLResponse:

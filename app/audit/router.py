@@ -1,0 +1,36 @@
+"""The audit log, for admins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import text
+
+from app.auth.service import Principal
+from app.deps import SessionDep, require, require_aware
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+Admin = Annotated[Principal, Depends(require("audit:read"))]
+
+
+@router.get("", summary="Audit rows, newest first: who, what, when, from where")
+def audit_log(session: SessionDep, _: Admin, actor: str | None = None, action: str | None = None,
+              since: datetime | None = None,
+              limit: Annotated[int, Query(ge=1, le=10_000)] = 200) -> list[dict[str, Any]]:
+    require_aware(since, "since")
+    clauses: list[str] = ["TRUE"]
+    params: dict[str, Any] = {"limit": limit}
+    if actor:
+        clauses.append("actor = :actor")
+        params["actor"] = actor
+    if action:
+        clauses.append("action = :action")
+        params["action"] = action
+    if since:
+        clauses.append("at >= :since")
+        params["since"] = since
+    rows = session.execute(text(f"""SELECT id, at, actor, role, action, method, path, query, status, client, user_agent
+        FROM audit_log WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT :limit"""), params).mappings().all()
+    return [dict(r) for r in rows]

@@ -1,0 +1,59 @@
+"""Audit trail: writes and reads of incident detail are logged with who, what, when and from where;
+the log cannot be changed; only admins read it; every response carries the security headers."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from tests.conftest import auth
+
+
+def _last(session: Session, n: int = 5) -> list[dict[str, object]]:
+    rows = session.execute(text("SELECT actor, role, action, method, path, status, client FROM audit_log "
+                                "ORDER BY id DESC LIMIT :n"), {"n": n}).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def test_writes_and_detail_reads_are_logged(client: TestClient, tokens: dict[str, str], session: Session) -> None:
+    created = client.post("/api/v1/incidents", headers={**auth(tokens["reporter"]), "user-agent": "enhet-app/1.0"},
+                          json={"lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z"})
+    incident_id = created.json()["id"]
+    [row] = _last(session, 1)
+    assert row == {"actor": "test-reporter", "role": "reporter", "action": "create", "method": "POST",
+                   "path": "/api/v1/incidents", "status": 201, "client": "testclient"}
+    client.get(f"/api/v1/incidents/{incident_id}", headers=auth(tokens["planner"]))
+    assert _last(session, 1)[0]["action"] == "read" and _last(session, 1)[0]["actor"] == "test-planner"
+    client.patch(f"/api/v1/incidents/{incident_id}", headers=auth(tokens["analyst"]), json={"category": "klotter"})
+    client.delete(f"/api/v1/incidents/{incident_id}", headers=auth(tokens["admin"]))
+    assert [r["action"] for r in _last(session, 2)] == ["delete", "update"]
+    client.get("/api/v1/incidents", headers=auth(tokens["reporter"]), params={"bbox": "15.1,58.3,15.2,58.4"})
+    refused = client.get("/api/v1/incidents")  # a refused read is logged too, without an actor
+    assert refused.status_code == 401
+    last = _last(session, 2)
+    assert last[0]["status"] == 401 and last[0]["actor"] is None and last[1]["actor"] == "test-reporter"
+    before = session.execute(text("SELECT count(*) FROM audit_log")).scalar()
+    client.get("/api/v1/places")  # public reference data is not incident detail
+    assert session.execute(text("SELECT count(*) FROM audit_log")).scalar() == before
+
+
+def test_the_log_is_append_only_and_admin_only(client: TestClient, tokens: dict[str, str], session: Session) -> None:
+    client.get("/api/v1/incidents", headers=auth(tokens["analyst"]))
+    for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            session.execute(text(statement))
+        session.rollback()
+    assert client.get("/api/v1/audit", headers=auth(tokens["analyst"])).status_code == 403
+    rows = client.get("/api/v1/audit", headers=auth(tokens["admin"]), params={"actor": "test-analyst"}).json()
+    assert rows[0]["path"] == "/api/v1/audit" and rows[0]["status"] == 403  # the refused look is logged too
+    assert any(r["path"] == "/api/v1/incidents" and r["action"] == "read" for r in rows)
+
+
+def test_security_headers(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "SAMEORIGIN"
+    assert r.headers["referrer-policy"] == "same-origin"
