@@ -25,6 +25,7 @@ from app.ogc.router import router as ogc_router
 from app.paths import FRONTEND
 from app.patrol.router import router as patrol_router
 from app.places.router import router as places_router
+from app.public.router import router as public_router
 from app.reference.router import router as reference_router
 from app.tiles import router as tiles_router
 from app.web.router import router as web_router
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
     api.include_router(lighting_router)
     api.include_router(patrol_router)
     api.include_router(audit_router)
+    api.include_router(public_router)
     app.include_router(api)
     app.include_router(ogc_router)
     app.include_router(open311_router)

@@ -25,7 +25,7 @@ from folium.map import Layer
 from jinja2 import Template
 
 Language = Literal["sv", "en"]
-LAYERS = ("incidents", "density", "hotspots", "gistar", "places", "patrol", "lighting")
+LAYERS = ("incidents", "density", "hotspots", "gistar", "places", "patrol", "lighting", "public")
 
 TEXT: dict[str, dict[str, str]] = {
     "incidents": {"sv": "Händelser", "en": "Incidents"},
@@ -36,6 +36,7 @@ TEXT: dict[str, dict[str, str]] = {
     "patrol": {"sv": "Patrull: prioriterade platser och tider", "en": "Patrol: priority places and hours"},
     "lighting": {"sv": "Belysning: mörka platser och fel", "en": "Lighting: dark places and faults"},
     "legend": {"sv": "Teckenförklaring", "en": "Legend"},
+    "public": {"sv": "Händelser per ruta (avrundat till 5)", "en": "Incidents per cell (rounded to 5)"},
     "events": {"sv": "händelser", "en": "incidents"},
     "unsafe": {"sv": "Andel otrygga (enkät)", "en": "Share feeling unsafe (survey)"},
     "no_survey": {"sv": "ingen enkät", "en": "no survey"},
@@ -79,6 +80,7 @@ class MapData:
     gistar: dict[str, Any] | None = None          # Gi* FeatureCollection (significant cells)
     patrol: dict[str, Any] | None = None          # FeatureCollection of ranked places with hours
     lighting: dict[str, Any] | None = None        # FeatureCollection of lighting points/segments
+    public: dict[str, Any] | None = None          # protected counts per cell (public view)
     extent: tuple[float, float, float, float] | None = None
     analysis_urls: dict[str, str] = field(default_factory=dict)  # dynamic: layer → analysis endpoint
     incident_tiles_url: str | None = None         # dynamic: vector tiles for close-ups with many incidents
@@ -307,6 +309,9 @@ def _legend_body(data: MapData, layers: Sequence[str], language: Language) -> st
         steps = [(colour, f"≥ {int(threshold * 100)} %") for threshold, colour in UNSAFE_STEPS]
         parts.append(f"<h3>{t('unsafe', language)}</h3>" + _swatches(
             [*steps, ("#9e9e9e", t("no_survey", language))]))
+    if "public" in layers and data.public is not None:
+        parts.append(f"<h3>{t('public', language)}</h3>" + _swatches(
+            [(colour, f"≥ {threshold}") for threshold, colour in PUBLIC_STEPS]))
     if "density" in layers and (data.density is not None or "density" in data.analysis_urls):
         parts.append(f"<h3>{t('density', language)}</h3>" + _swatches(
             [("#ffffb2", "låg" if language == "sv" else "low"), ("#bd0026", "hög" if language == "sv" else "high")]))
@@ -347,6 +352,11 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
         _patrol_layer(data.patrol, language).add_to(fmap)
     if "lighting" in layers and data.lighting is not None:
         _lighting_layer(data.lighting, data.categories, language).add_to(fmap)
+    if "public" in layers and data.public is not None:
+        folium.GeoJson(data.public, name=t("public", language),
+                       style_function=lambda f: {"color": "#7f2704", "weight": 0.5, "fillOpacity": 0.6,
+                                                 "fillColor": _count_colour(f["properties"]["count"])},
+                       tooltip=_tooltip(data.public, ["count"], aliases=[t("count", language)])).add_to(fmap)
     if "incidents" in layers and (data.incidents_url or data.incident_cells):
         if data.incident_tiles_url:
             fmap.default_js.append(("vectorgrid", f"{asset_base.rsplit('/', 1)[0]}/leaflet.vectorgrid-1.3.0/"
@@ -361,6 +371,17 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
     return fmap
 
 
+PUBLIC_STEPS = ((5, "#fee6ce"), (10, "#fdae6b"), (25, "#f16913"), (50, "#d94801"), (100, "#8c2d04"))
+
+
+def _count_colour(count: int) -> str:
+    colour = PUBLIC_STEPS[0][1]
+    for threshold, step in PUBLIC_STEPS:
+        if count >= threshold:
+            colour = step
+    return colour
+
+
 def _add_background(fmap: folium.Map, data: MapData) -> None:
     """Analysis extent and locality names: the map stays readable with no tiles at all."""
     if data.extent:
@@ -373,6 +394,11 @@ def _add_background(fmap: folium.Map, data: MapData) -> None:
                       interactive=False).add_to(fmap)
 
 
+def _tooltip(collection: dict[str, Any], fields: list[str], **kwargs: Any) -> folium.GeoJsonTooltip | None:
+    """Folium refuses a tooltip whose fields it cannot find in an empty collection: none then."""
+    return folium.GeoJsonTooltip(fields, **kwargs) if collection.get("features") else None
+
+
 def _gistar_layer(collection: dict[str, Any], language: Language) -> folium.GeoJson:
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         cls = feature["properties"]["class"]
@@ -382,8 +408,8 @@ def _gistar_layer(collection: dict[str, Any], language: Language) -> folium.GeoJ
     significant = {"type": "FeatureCollection",
                    "features": [f for f in collection["features"] if f["properties"]["class"] != 0]}
     return folium.GeoJson(significant, name=t("gistar", language), style_function=style, show=False,
-                          tooltip=folium.GeoJsonTooltip(["label", "count", "z"],
-                                                        aliases=["Gi*", t("count", language), "z"]))
+                          tooltip=_tooltip(significant, ["label", "count", "z"],
+                                           aliases=["Gi*", t("count", language), "z"]))
 
 
 def _hotspot_layer(collection: dict[str, Any], language: Language) -> folium.GeoJson:
@@ -398,10 +424,11 @@ def _hotspot_layer(collection: dict[str, Any], language: Language) -> folium.Geo
                    f"{t('trend', language)}: {t(trend.get('direction', 'unchanged'), language)}"
                    f" ({trend.get('previous_count', 0)} → {p['count']})")
         features.append({**f, "properties": {**p, "summary": summary}})
-    return folium.GeoJson({"type": "FeatureCollection", "features": features}, name=t("hotspots", language),
+    collection = {"type": "FeatureCollection", "features": features}
+    return folium.GeoJson(collection, name=t("hotspots", language),
                           style_function=lambda _: {"color": "#b10026", "weight": 2, "fillColor": "#e31a1c",
                                                     "fillOpacity": 0.25},
-                          tooltip=folium.GeoJsonTooltip(["summary"], labels=False))
+                          tooltip=_tooltip(collection, ["summary"], labels=False))
 
 
 def _places_layer(collection: dict[str, Any], language: Language) -> folium.GeoJson:
@@ -416,12 +443,13 @@ def _places_layer(collection: dict[str, Any], language: Language) -> folium.GeoJ
             summary += f"<br>{t('count', language)}: {p['incident_count']}"
         features.append({**f, "properties": {"summary": summary, "colour": unsafe_colour(share),
                                              "unverified": p.get("confidence") == "unverified"}})
+    collection = {"type": "FeatureCollection", "features": features}
     return folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name=t("places", language),
+        collection, name=t("places", language),
         style_function=lambda f: {"color": "#37474f", "weight": 1.5, "fillColor": f["properties"]["colour"],
                                   "fillOpacity": 0.55, "dashArray": "4 3" if f["properties"]["unverified"] else None},
         marker=folium.CircleMarker(radius=8, weight=1.5),
-        tooltip=folium.GeoJsonTooltip(["summary"], labels=False))
+        tooltip=_tooltip(collection, ["summary"], labels=False))
 
 
 def _patrol_layer(collection: dict[str, Any], language: Language) -> folium.FeatureGroup:
@@ -446,7 +474,7 @@ def _lighting_layer(collection: dict[str, Any], categories: list[dict[str, Any]]
         style_function=lambda f: {"color": f["properties"].get("colour") or colours.get(
             f["properties"].get("category", ""), "#ffb300"), "weight": 4},
         marker=folium.CircleMarker(radius=6, fill=True, fill_opacity=0.9, weight=1),
-        tooltip=folium.GeoJsonTooltip(["summary"], labels=False))
+        tooltip=_tooltip(collection, ["summary"], labels=False))
 
 
 def render_html(fmap: folium.Map, *, inline_assets: bool = False) -> str:

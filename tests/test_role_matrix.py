@@ -56,6 +56,8 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/lighting/worklist"): "lighting:read",
     ("GET", "/api/v1/lighting/worklist.csv"): "lighting:read",
     ("GET", "/api/v1/audit"): "audit:read",
+    ("GET", "/api/v1/public/cells"): PUBLIC,
+    ("GET", "/api/v1/public/groups"): PUBLIC,
 }
 
 UPLOADS = {
@@ -85,6 +87,8 @@ def test_matrix_covers_every_endpoint() -> None:
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_role_matrix(client: TestClient, tokens: dict[str, str], endpoint: tuple[str, str], role: str | None) -> None:
     method, template = endpoint
+    if template == "/api/v1/public/cells":
+        template += "?period=2025"
     path = (template.replace("{place_id}", "1").replace("{fmt}", "geojson").replace("{layer}.", "clusters.")
             .replace("{layer}/{z}/{x}/{y}", "incidents/14/8880/4800"))
     if "{incident_id}" in template:

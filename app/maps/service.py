@@ -24,7 +24,7 @@ VIEW_LAYERS: dict[str, tuple[str, ...]] = {
     "analys": ("incidents", "density", "hotspots", "gistar", "places"),
     "patrull": ("patrol", "hotspots", "incidents", "places"),
     "belysning": ("lighting", "incidents", "places"),
-    "publik": ("density", "places"),
+    "publik": ("public", "places"),
 }
 POINTS_FROM_ZOOM = 16
 LAT0 = 58.3
@@ -87,6 +87,10 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
                   "gistar": "gistar?cell=100&only_significant=true&"}
         data.analysis_urls = {k: f"/api/v1/analysis/{v}{analysis_query}" for k, v in remote.items() if k in layers}
         layers = tuple(layer for layer in layers if layer not in data.analysis_urls)
+    if "public" in layers:
+        from app.public.service import public_cells
+
+        data.public = public_cells(session, period=str(end.year), group=None)
     if "density" in layers:
         density = orjson.loads(analysis.density_surface(session, scope, DensityParams(bandwidth=250, cell=25)))
         data.density = density if density.get("image") else None

@@ -1,0 +1,26 @@
+"""The map builder with empty data (a new municipality, a filter that matches nothing) still renders."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.maps import LAYERS, MapData, build_map, render_html
+
+EMPTY = {"type": "FeatureCollection", "features": []}
+CATEGORIES = [{"code": "vald", "label_sv": "Våld", "label_en": "Violence", "color": "#d7191c"}]
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_layer_renders_with_no_features(language: str) -> None:
+    data = MapData(categories=CATEGORIES, places=EMPTY, hotspots=EMPTY, gistar=EMPTY, patrol=EMPTY,
+                   lighting=EMPTY, public=EMPTY, incidents_url="/karta/data/incidents?x=1",
+                   extent=(14.85, 58.15, 15.45, 58.50))
+    html = render_html(build_map(data, layers=LAYERS, language=language), inline_assets=True)  # type: ignore[arg-type]
+    assert "L.control.layers" in html and "lgb-legend" in html
+    assert ("Teckenförklaring" if language == "sv" else "Legend") in html
+    assert "cdn.jsdelivr" not in html
+
+
+def test_unknown_layer_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown layers: heatmap"):
+        build_map(MapData(categories=CATEGORIES), layers=["heatmap"])
