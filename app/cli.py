@@ -87,6 +87,39 @@ def db_status() -> None:
                       f"(head {head_revision()})")
 
 
+@db_app.command("backup")
+def db_backup(out: Path = typer.Argument(..., help="Backup file to write (pg_dump custom format)")) -> None:
+    """Write a consistent backup of the whole database."""
+    from app.backup import BackupError, backup
+    from app.db import database_url
+
+    _ensure_database()
+    try:
+        size = backup(database_url(), out)
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"wrote {out} ({size / 1e6:.1f} MB)")
+
+
+@db_app.command("restore")
+def db_restore(source: Path = typer.Argument(..., exists=True, dir_okay=False, help="A file from db backup"),
+               yes: bool = typer.Option(False, "--yes", help="Do not ask; replace the current data")) -> None:
+    """Replace the database with a backup (all or nothing)."""
+    from app.backup import BackupError, restore
+    from app.db import database_url
+
+    if not yes and not typer.confirm("Replace ALL current data with the backup?"):
+        raise typer.Exit(1)
+    _ensure_database()
+    try:
+        restore(database_url(), source)
+    except BackupError as exc:
+        console.print(f"[red]restore failed, nothing changed: {exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"restored {source}")
+
+
 @app.command()
 def migrate(
     revision: str = typer.Argument("head", help="Target revision"),
