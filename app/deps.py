@@ -128,4 +128,5 @@ def time_range_query(
 
 
 BBoxDep = Annotated[BBox | None, Depends(bbox_query)]
+MAX_INT = 2**31 - 1
 TimeRangeDep = Annotated[TimeRange, Depends(time_range_query)]

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 
@@ -64,6 +64,13 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        # A value PostgreSQL cannot hold (an id beyond its integer range, say): the caller's input, not a fault.
+        reason = str(exc.orig).splitlines()[0] if exc.orig else "value out of range"
+        return JSONResponse({"detail": [{"loc": ["request"], "msg": f"invalid value: {reason}",
+                                         "type": "value_error"}]}, status_code=422)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeoutError)

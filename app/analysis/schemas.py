@@ -9,6 +9,8 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from app.errors import InvalidInput
 
+MAX_OFFSET = timedelta(hours=15, minutes=59)  # PostgreSQL's limit for a time zone offset
+
 
 class Scope(BaseModel):
     """Which incidents: time range (default the last `default_days`), categories, area, sources."""
@@ -22,6 +24,11 @@ class Scope(BaseModel):
     include_imprecise: bool = Field(False, description="Include municipality-level positions (police feed)")
 
     def period(self, default_days: int) -> tuple[datetime, datetime]:
+        for name, value in (("start", self.start), ("end", self.end)):
+            offset = abs(value.utcoffset() or timedelta()) if value is not None else timedelta()
+            if value is not None and not (1900 <= value.year <= 2200 and offset <= MAX_OFFSET):
+                raise InvalidInput(f"{name} must lie between the years 1900 and 2200 with an offset of at most "
+                                   "±15:59", loc=("query", name))
         end = self.end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         start = self.start or end - timedelta(days=default_days)
         if end <= start:
@@ -33,7 +40,7 @@ class Scope(BaseModel):
 
 class ClusterParams(BaseModel):
     method: Literal["dbscan", "hdbscan"] = "dbscan"
-    eps: float = Field(100.0, gt=0, le=5000, description="Neighbourhood radius in metres")
+    eps: float = Field(100.0, ge=5, le=5000, description="Neighbourhood radius in metres")
     min_samples: int | None = Field(None, ge=1, le=1_000_000, description="Default: derived from CSR")
     alpha: float = Field(0.05, gt=0, lt=1, description="Significance for the CSR-derived threshold")
 
@@ -107,5 +114,5 @@ def _bands(text: str, name: str) -> tuple[float, ...]:
 class EvaluateParams(BaseModel):
     method: Literal["gistar", "dbscan", "density"] = "gistar"
     cell: float = Field(100.0, ge=10, le=5000)
-    eps: float = Field(100.0, gt=0, le=5000)
+    eps: float = Field(100.0, ge=5, le=5000)
     top_share: float = Field(0.05, gt=0, le=0.5, description="Density: flag the densest share of the area")
