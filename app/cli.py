@@ -121,6 +121,26 @@ def db_restore(source: Path = typer.Argument(..., exists=True, dir_okay=False, h
 
 
 @app.command()
+def retention(
+    years: float | None = typer.Option(None, help="Keep detail this many years (default LAGESBILD_RETENTION_YEARS)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only count what would be reduced"),
+) -> None:
+    """Reduce incident detail older than the retention period to monthly counts per 250 m cell."""
+    from app.retention import apply_retention
+
+    years = years or get_settings().retention_years
+    if not years:
+        console.print("[red]give --years or set LAGESBILD_RETENTION_YEARS[/red]")
+        raise typer.Exit(2)
+    _ensure_database()
+    with _session() as session:
+        result = apply_retention(session, years=years, dry_run=dry_run)
+    verb = "would reduce" if result.dry_run else "reduced"
+    console.print(f"{verb} {result.incidents} incidents before {result.cutoff:%Y-%m-%d} to "
+                  f"{result.aggregates if not result.dry_run else '…'} monthly cell counts")
+
+
+@app.command()
 def migrate(
     revision: str = typer.Argument("head", help="Target revision"),
     down: bool = typer.Option(False, "--down", help="Downgrade to REVISION (e.g. base) instead"),

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 500_000_000
     statement_timeout_ms: int = 20_000
     page_limit_max: int = 10_000
+    retention_years: float | None = Field(default=None, description="Reduce incident detail older than this to "
+                                          "monthly cell counts (lagesbild retention); unset keeps everything.")
+    rate_limit: bool | None = Field(default=None, description="Rate-limit writes and failed sign-ins; default on "
+                                    "except in the test environment.")
+    writes_per_minute: int = 600
+    failed_logins_per_15_minutes: int = 10
     map_points_max: int = Field(default=2500, description="Above this many incidents in view, close-up maps "
                                 "switch from GeoJSON points to vector tiles.")
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -89,3 +92,73 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class RateLimit:
+    """Per-caller limits: writes per token (or address) per minute, failed sign-ins per address.
+
+    In-process token buckets: each worker counts on its own, which bounds abuse without a shared store.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.buckets: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def _level(self, key: tuple[str, str], capacity: float, per_seconds: float) -> float:
+        now = time.monotonic()
+        level, stamp = self.buckets.get(key, (capacity, now))
+        return min(capacity, level + (now - stamp) * capacity / per_seconds)
+
+    def _take(self, key: tuple[str, str], capacity: float, per_seconds: float) -> float:
+        """Take one token; return 0 when allowed, else the seconds until one is free."""
+        now = time.monotonic()
+        level = self._level(key, capacity, per_seconds)
+        if level < 1:
+            self.buckets[key] = (level, now)
+            return (1 - level) * per_seconds / capacity
+        self.buckets[key] = (level - 1, now)
+        if len(self.buckets) > 100_000:
+            self.buckets.clear()
+        return 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from app.config import get_settings
+
+        settings = get_settings()
+        enabled = settings.rate_limit if settings.rate_limit is not None else settings.environment != "test"
+        if scope["type"] != "http" or not enabled or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        client = (scope.get("client") or ("?",))[0]
+        if scope["path"] == "/logga-in":
+            status = 200
+
+            async def watch(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            key = ("login", client)
+            if self._level(key, settings.failed_logins_per_15_minutes, 900) < 1:
+                await _too_many(send, 900, "too many failed sign-ins from this address; wait 15 minutes")
+                return
+            await self.app(scope, receive, watch)
+            if status == 401:
+                self._take(key, settings.failed_logins_per_15_minutes, 900)
+            return
+        credential = headers.get(b"authorization") or headers.get(b"x-api-key") or client.encode()
+        wait = self._take(("write", hashlib.sha256(credential).hexdigest()), settings.writes_per_minute, 60)
+        if wait > 0:
+            await _too_many(send, int(wait) + 1, "too many writes; slow down")
+            return
+        await self.app(scope, receive, send)
+
+
+async def _too_many(send: Send, retry_after: int, message: str) -> None:
+    body = orjson.dumps({"detail": [{"loc": ["request"], "msg": message, "type": "rate_limited"}]})
+    await send({"type": "http.response.start", "status": 429,
+                "headers": [(b"content-type", b"application/json"), (b"retry-after", str(retry_after).encode()),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -20,7 +20,7 @@ from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
 from app.lighting.router import open311 as open311_router
 from app.lighting.router import router as lighting_router
-from app.limits import BodySizeLimit, SecurityHeaders
+from app.limits import BodySizeLimit, RateLimit, SecurityHeaders
 from app.ogc.router import router as ogc_router
 from app.paths import FRONTEND
 from app.patrol.router import router as patrol_router
@@ -64,6 +64,7 @@ def create_app() -> FastAPI:
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     install_error_handlers(app)
+    app.add_middleware(RateLimit)
     app.add_middleware(AuditTrail)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
