@@ -33,6 +33,8 @@ STATUS_SV = {"reported": "anmäld", "confirmed": "bekräftad", "scheduled": "pla
              "rejected": "avvisad"}
 KIND_SV = {"fault": "Lampfel", "dark_spot": "Mörk plats"}
 SEGMENT_M = 100.0
+MAX_STREET_FEATURES = 200_000
+MAX_STREET_VERTICES = 50_000
 LAMP_LINK_M = 30.0
 SEGMENT_LINK_M = 50.0
 
@@ -71,16 +73,20 @@ def _lamp_rows(stream: IO[bytes], filename: str) -> Any:
     if filename.lower().endswith((".geojson", ".json")) or raw.lstrip().startswith(b"{"):
         try:
             doc = json.loads(raw)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"not valid JSON: {exc}", loc=("file",)) from None
-        for number, feature in enumerate(doc.get("features", []), start=1):
-            props = {normalise(k): v for k, v in (feature.get("properties") or {}).items()}
-            geometry = feature.get("geometry") or {}
-            if geometry.get("type") != "Point":
-                yield {"row": number, "error": "geometry must be a Point"}
+        if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
+            raise InvalidInput("lamps must be a GeoJSON FeatureCollection of Points", loc=("file",))
+        for number, feature in enumerate(doc["features"], start=1):
+            geometry = feature.get("geometry") if isinstance(feature, dict) else None
+            coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+            if (not isinstance(geometry, dict) or geometry.get("type") != "Point" or not isinstance(coords, list)
+                    or len(coords) < 2 or not all(isinstance(c, int | float) for c in coords[:2])):
+                yield {"row": number, "error": "geometry must be a Point with [lon, lat]"}
                 continue
-            lon, lat = geometry["coordinates"][:2]
-            yield _lamp(number, props, float(lon), float(lat))
+            raw_props = feature.get("properties")
+            props = {normalise(str(k)): v for k, v in (raw_props if isinstance(raw_props, dict) else {}).items()}
+            yield _lamp(number, props, float(coords[0]), float(coords[1]))
         return
     text_data = raw.decode("utf-8-sig") if _is_utf8(raw) else raw.decode("cp1252")
     first = text_data.splitlines()[0] if text_data else ""
@@ -126,12 +132,23 @@ def _lamp(number: int, props: dict[str, Any], lon: float, lat: float) -> dict[st
 
 def import_streets(session: Session, doc: dict[str, Any], source: str) -> dict[str, int]:
     """Street lines (GeoJSON, WGS84), cut into segments of at most 100 m; replaces that source's segments."""
-    if doc.get("type") != "FeatureCollection":
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
+            doc.get("features"), list):
         raise InvalidInput("streets must be a GeoJSON FeatureCollection of LineStrings", loc=("file",))
+    if len(doc["features"]) > MAX_STREET_FEATURES:
+        raise InvalidInput(f"at most {MAX_STREET_FEATURES} street features per file", loc=("file",))
     segments: list[tuple[str, shapely.LineString]] = []
-    for number, feature in enumerate(doc.get("features", []), start=1):
-        geometry = shapely.geometry.shape(feature.get("geometry") or {"type": "GeometryCollection", "geometries": []})
-        props = feature.get("properties") or {}
+    for number, feature in enumerate(doc["features"], start=1):
+        if not isinstance(feature, dict) or not isinstance(feature.get("geometry"), dict):
+            raise InvalidInput(f"feature {number}: not a GeoJSON Feature with a geometry", loc=("file",))
+        try:
+            geometry = shapely.geometry.shape(feature["geometry"])
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
+            raise InvalidInput(f"feature {number}: malformed geometry ({exc})", loc=("file",)) from None
+        if shapely.get_num_coordinates(geometry) > MAX_STREET_VERTICES:
+            raise InvalidInput(f"feature {number}: more than {MAX_STREET_VERTICES} vertices", loc=("file",))
+        raw_props = feature.get("properties")
+        props: dict[str, Any] = raw_props if isinstance(raw_props, dict) else {}
         name = str(props.get("name") or props.get("namn") or props.get("gatunamn") or "okänd gata")
         lines = list(geometry.geoms) if geometry.geom_type == "MultiLineString" else [geometry]
         for line in lines:
