@@ -39,6 +39,8 @@ class Settings(BaseSettings):
                                     "except in the test environment.")
     writes_per_minute: int = 600
     failed_logins_per_15_minutes: int = 10
+    analysis_max_staleness_seconds: float = Field(default=30.0, description="An analysis result may be served "
+                                                  "this long after the data changed before it is recomputed.")
     map_points_max: int = Field(default=2500, description="Above this many incidents in view, close-up maps "
                                 "switch from GeoJSON points to vector tiles.")
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

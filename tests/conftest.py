@@ -9,6 +9,7 @@ import os
 
 os.environ.setdefault("LAGESBILD_DB_NAME", "lagesbild_test")
 os.environ.setdefault("LAGESBILD_ENVIRONMENT", "test")
+os.environ.setdefault("LAGESBILD_ANALYSIS_MAX_STALENESS_SECONDS", "0")  # tests check fresh results
 
 import socket
 import threading

@@ -147,3 +147,19 @@ def test_results_are_cached_until_the_data_changes(client: TestClient, tokens: d
     session.commit()
     after = _get(client, tokens["analyst"], "time-profile").json()
     assert after["incidents"] == first["incidents"] + 1
+
+
+def test_versioned_cache_serves_recent_results_for_a_while() -> None:
+    from app.analysis.cache import ResultCache
+
+    results = ResultCache()
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert results.versioned("k", 1, 30.0, compute) == 1
+    assert results.versioned("k", 2, 30.0, compute) == 1  # data changed, but the result is seconds old
+    assert results.versioned("k", 2, 0.0, compute) == 2   # no staleness allowed: recomputed
+    assert results.versioned("k", 2, 0.0, compute) == 2   # same version: cached

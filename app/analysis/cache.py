@@ -7,6 +7,7 @@ The data version is a PostgreSQL sequence that every write to incidents or place
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -35,6 +36,26 @@ class ResultCache:
         with self._lock:
             self.misses += 1
             self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return value
+
+    def versioned(self, key: Hashable, version: int, max_staleness: float, compute: Callable[[], Any]) -> Any:
+        """Like get_or_compute, keyed on `key` alone: an entry computed for an older data version is still
+        served for `max_staleness` seconds. Under a stream of writes, every analysis would otherwise be
+        recomputed after each new incident; analysts do not need second-fresh hotspots."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is not None and (entry[0] == version or now - entry[1] < max_staleness):
+                self._items.move_to_end(key)
+                self.hits += 1
+                return entry[2]
+        value = compute()
+        with self._lock:
+            self.misses += 1
+            self._items[key] = (version, now, value)
             self._items.move_to_end(key)
             while len(self._items) > self.max_entries:
                 self._items.popitem(last=False)

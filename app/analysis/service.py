@@ -44,8 +44,9 @@ GI_LABELS_SV = {3: "Hot spot, 99 %", 2: "Hot spot, 95 %", 1: "Hot spot, 90 %", 0
 
 def cached(session: Session, name: str, params: tuple[Any, ...], compute: Any) -> bytes:
     """Serve from the cache when nothing changed since; results are stored as JSON bytes."""
-    key = (name, params, cache.data_version(session))
-    return cache.results.get_or_compute(key, lambda: _dumps(compute()))
+    staleness = get_settings().analysis_max_staleness_seconds
+    return cache.results.versioned((name, params), cache.data_version(session), staleness,
+                                   lambda: _dumps(compute()))
 
 
 def _dumps(value: Any) -> bytes:
