@@ -6,7 +6,6 @@ Runs on a server of its own in a temporary folder, so stopping it disturbs nothi
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,12 +22,7 @@ from app.localdb import LocalServer
 from app.main import create_app
 from app.migrate import upgrade
 from app.seed import seed
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import _free_port
 
 
 @pytest.fixture

@@ -12,12 +12,7 @@ import psycopg
 import pytest
 
 from app.localdb import LocalDbError, LocalServer
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import _free_port
 
 
 def test_start_twice_stop_and_recover_from_a_stale_pid_file(tmp_path: Path) -> None:
