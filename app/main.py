@@ -18,6 +18,7 @@ from app.errors import install_error_handlers
 from app.exports.router import router as exports_router
 from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
+from app.interventions.router import router as interventions_router
 from app.lighting.router import open311 as open311_router
 from app.lighting.router import router as lighting_router
 from app.limits import BodySizeLimit, RateLimit, SecurityHeaders
@@ -57,6 +58,7 @@ def create_app() -> FastAPI:
     api.include_router(patrol_router)
     api.include_router(audit_router)
     api.include_router(public_router)
+    api.include_router(interventions_router)
     app.include_router(api)
     app.include_router(ogc_router)
     app.include_router(open311_router)

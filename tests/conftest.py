@@ -58,8 +58,8 @@ def clean_tables(database: None) -> Iterator[None]:
     """Each test starts from the seeded reference data and places, with no incidents."""
     yield
     with session_factory()() as s:
-        s.execute(text("TRUNCATE incidents, places, import_batches, lamps, street_segments, lighting_reports "
-                       "RESTART IDENTITY CASCADE"))
+        s.execute(text("TRUNCATE incidents, places, import_batches, lamps, street_segments, lighting_reports, "
+                       "interventions RESTART IDENTITY CASCADE"))
         s.commit()
         seed(s)
 

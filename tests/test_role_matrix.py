@@ -58,6 +58,11 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/audit"): "audit:read",
     ("GET", "/api/v1/public/cells"): PUBLIC,
     ("GET", "/api/v1/public/groups"): PUBLIC,
+    ("POST", "/api/v1/interventions"): "interventions:write",
+    ("GET", "/api/v1/interventions"): "interventions:read",
+    ("GET", "/api/v1/interventions/{intervention_id}"): "interventions:read",
+    ("POST", "/api/v1/interventions/{intervention_id}/status"): "interventions:write",
+    ("GET", "/api/v1/interventions/{intervention_id}/follow-up"): "interventions:read",
 }
 
 UPLOADS = {
@@ -74,6 +79,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/incidents/{incident_id}"): {"description": "ändrad"},
     ("POST", "/api/v1/lighting/reports"): {"kind": "dark_spot", "lon": 15.13, "lat": 58.323},
     ("POST", "/api/v1/lighting/reports/{report_id}/status"): {"status": "confirmed"},
+    ("POST", "/api/v1/interventions"): {"title": "t", "kind": "other", "organisation": "kommunen", "place_id": 1,
+                                        "start_date": "2025-01-01"},
+    ("POST", "/api/v1/interventions/{intervention_id}/status"): {"status": "active"},
 }
 
 
@@ -93,6 +101,10 @@ def test_role_matrix(client: TestClient, tokens: dict[str, str], endpoint: tuple
             .replace("{layer}/{z}/{x}/{y}", "incidents/14/8880/4800"))
     if "{incident_id}" in template:
         path = template.replace("{incident_id}", str(_incident_id(client, tokens)))
+    if "{intervention_id}" in template:
+        made = client.post("/api/v1/interventions", headers=auth(tokens["admin"]), json={
+            "title": "t", "kind": "other", "organisation": "kommunen", "place_id": 1, "start_date": "2025-01-01"})
+        path = template.replace("{intervention_id}", str(made.json()["id"]))
     if "{report_id}" in template:
         report = client.post("/api/v1/lighting/reports", headers=auth(tokens["admin"]),
                              json={"kind": "fault", "lon": 15.13, "lat": 58.323}).json()

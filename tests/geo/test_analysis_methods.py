@@ -175,3 +175,24 @@ def test_hdbscan_on_a_sample_labels_every_point() -> None:
     for cx, cy in CENTRES:
         near = np.hypot(x - cx, y - cy) < 30
         assert (result.labels[near] >= 0).mean() > 0.9
+
+
+def test_weighted_displacement_quotient_hand_computed() -> None:
+    from geo.evaluation import weighted_displacement_quotient
+
+    # Displacement: target halves, the buffer rises, the control is flat.
+    # SM = 50/200 − 100/200 = −0.25; BD = 70/200 − 50/200 = 0.10; WDQ = 0.10 / −0.25 = −0.4
+    moved = weighted_displacement_quotient((100, 50), (50, 70), (200, 200))
+    assert moved.success_measure == pytest.approx(-0.25) and moved.buffer_measure == pytest.approx(0.10)
+    assert moved.wdq == pytest.approx(-0.4) and moved.interpretation == "displacement_less_than_direct_effect"
+    # Diffusion of benefits: the buffer improves too. BD = 40/200 − 50/200 = −0.05; WDQ = 0.2
+    spread = weighted_displacement_quotient((100, 50), (50, 40), (200, 200))
+    assert spread.wdq == pytest.approx(0.2) and spread.interpretation == "diffusion_of_benefits"
+    # Displacement larger than the effect: BD = 0.35 → WDQ = −1.4
+    backfire = weighted_displacement_quotient((100, 50), (50, 120), (200, 200))
+    assert backfire.wdq == pytest.approx(-1.4) and backfire.interpretation == "displacement_greater_than_direct_effect"
+    # The control doubles while the target stays: relative success, SM = 100/400 − 100/200 = −0.25
+    relative = weighted_displacement_quotient((100, 100), (50, 100), (200, 400))
+    assert relative.success_measure == pytest.approx(-0.25) and relative.wdq == pytest.approx(0.0)
+    assert weighted_displacement_quotient((50, 60), (10, 10), (100, 100)).interpretation == "no_success"
+    assert weighted_displacement_quotient((5, 1), (1, 1), (0, 3)).interpretation == "no_control_data"

@@ -1,0 +1,167 @@
+"""Interventions and their follow-up: before/after counts in the target, a surrounding buffer and a
+control area, with the Weighted Displacement Quotient telling displacement from diffusion of benefits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.errors import InvalidInput, NotFound
+from app.reference.service import check_organisation, resolve_categories
+from geo.evaluation import weighted_displacement_quotient
+from geo.geometry import GeometryProblem, parse_geometry
+
+KINDS = ("patrol", "lighting", "vegetation", "cleaning", "cameras", "youth_workers", "other")
+STATUSES = ("planned", "active", "completed", "cancelled")
+INTERPRETATION_SV = {
+    "diffusion_greater_than_direct_effect": "Spridning av nyttan, större än effekten i målområdet",
+    "diffusion_of_benefits": "Spridning av nyttan till omgivningen",
+    "no_displacement_or_diffusion": "Varken förflyttning eller spridning",
+    "displacement_less_than_direct_effect": "Viss förflyttning, men mindre än effekten i målområdet (nettovinst)",
+    "displacement_greater_than_direct_effect": "Förflyttning större än effekten: problemet har flyttat",
+    "no_success": "Ingen minskning i målområdet jämfört med kontrollområdet",
+    "no_control_data": "För få händelser i kontrollområdet för att bedöma",
+}
+_MULTI = "ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:{name}), 4326))"
+
+
+def _polygon(value: Any, field: str) -> str:
+    try:
+        parse_geometry(value, allowed=("Polygon", "MultiPolygon"), extent=get_settings().extent)
+    except GeometryProblem as exc:
+        raise InvalidInput(str(exc), loc=("body", field)) from None
+    return orjson.dumps(value).decode()
+
+
+def create(session: Session, body: dict[str, Any], created_by: str) -> int:
+    kind = body.get("kind")
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", loc=("body", "kind"))
+    title = str(body.get("title") or "").strip()
+    if not title or len(title) > 200:
+        raise InvalidInput("title is required (at most 200 characters)", loc=("body", "title"))
+    organisation = check_organisation(session, str(body.get("organisation") or ""), ("body", "organisation"))
+    start, end = _dates(body)
+    buffer_m = int(body.get("buffer_m") or 200)
+    if not 25 <= buffer_m <= 2000:
+        raise InvalidInput("buffer_m must be between 25 and 2000 metres", loc=("body", "buffer_m"))
+    params: dict[str, Any] = {"title": title, "kind": kind, "org": organisation, "start": start, "end": end,
+                              "buffer": buffer_m, "notes": body.get("notes"), "by": created_by,
+                              "place": body.get("place_id"), "control": None}
+    if body.get("target") is not None:
+        params["target"] = _polygon(body["target"], "target")
+        target_sql = _MULTI.format(name="target")
+    elif body.get("place_id") is not None:
+        found = session.execute(text("SELECT GeometryType(geom) FROM places WHERE id = :id"),
+                                {"id": body["place_id"]}).scalar()
+        if found is None:
+            raise InvalidInput(f"place {body['place_id']} does not exist", loc=("body", "place_id"))
+        # a point place gets a 100 m disc as its target area
+        target_sql = ("(SELECT ST_Multi(CASE WHEN GeometryType(geom) = 'POINT' THEN "
+                      "ST_Buffer(geom::geography, 100)::geometry ELSE geom END) FROM places WHERE id = :place)")
+    else:
+        raise InvalidInput("give a target polygon or a place_id", loc=("body", "target"))
+    control_sql = "NULL"
+    if body.get("control") is not None:
+        params["control"] = _polygon(body["control"], "control")
+        control_sql = _MULTI.format(name="control")
+    new_id = session.execute(text(f"""
+        INSERT INTO interventions (title, kind, organisation, place_id, target, control, buffer_m, start_date,
+                                   end_date, status, notes, created_by)
+        VALUES (:title, :kind, :org, :place, {target_sql}, {control_sql}, :buffer, :start, :end,
+                CASE WHEN :start <= CURRENT_DATE THEN 'active' ELSE 'planned' END, :notes, :by)
+        RETURNING id"""), params).scalar_one()
+    session.commit()
+    return int(new_id)
+
+
+def _dates(body: dict[str, Any]) -> tuple[date, date | None]:
+    try:
+        start = date.fromisoformat(str(body.get("start_date")))
+        end = date.fromisoformat(str(body["end_date"])) if body.get("end_date") else None
+    except ValueError:
+        raise InvalidInput("start_date and end_date must be dates such as 2025-09-01",
+                           loc=("body", "start_date")) from None
+    if end is not None and end < start:
+        raise InvalidInput("end_date is before start_date", loc=("body", "end_date"))
+    return start, end
+
+
+def update_status(session: Session, intervention_id: int, status: str, notes: str | None) -> None:
+    if status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", loc=("body", "status"))
+    done = session.execute(text("""UPDATE interventions SET status = :s, notes = COALESCE(:n, notes)
+        WHERE id = :id"""), {"s": status, "n": notes, "id": intervention_id}).rowcount  # type: ignore[attr-defined]
+    if not done:
+        session.rollback()
+        raise NotFound(f"intervention {intervention_id} does not exist", loc=("path", "intervention_id"))
+    session.commit()
+
+
+def feature(session: Session, intervention_id: int) -> dict[str, Any]:
+    row = session.execute(text("""SELECT json_build_object('type', 'Feature', 'id', v.id,
+        'geometry', ST_AsGeoJSON(v.target, 6)::json, 'properties', json_build_object(
+            'title', v.title, 'kind', v.kind, 'organisation', v.organisation, 'place_id', v.place_id,
+            'buffer_m', v.buffer_m, 'start_date', v.start_date, 'end_date', v.end_date, 'status', v.status,
+            'notes', v.notes, 'control', ST_AsGeoJSON(v.control, 6)::json))
+        FROM interventions v WHERE v.id = :id"""), {"id": intervention_id}).first()
+    if row is None:
+        raise NotFound(f"intervention {intervention_id} does not exist", loc=("path", "intervention_id"))
+    return dict(row[0])
+
+
+def follow_up(session: Session, intervention_id: int, *, days: int | None = None,
+              categories: list[str] | None = None) -> dict[str, Any]:
+    """Counts in equal periods before and after the start, in target, buffer ring and control area."""
+    meta = session.execute(text("SELECT start_date, end_date, buffer_m, control IS NOT NULL FROM interventions "
+                                "WHERE id = :id"), {"id": intervention_id}).first()
+    if meta is None:
+        raise NotFound(f"intervention {intervention_id} does not exist", loc=("path", "intervention_id"))
+    start_date, end_date, buffer_m, has_control = meta
+    tz = ZoneInfo(get_settings().timezone)
+    start = datetime.combine(start_date, time(0), tz)
+    last = datetime.combine(end_date + timedelta(days=1), time(0), tz) if end_date else datetime.now(UTC)
+    length = timedelta(days=days) if days else min(last - start, timedelta(days=365))
+    if length <= timedelta(0):
+        raise InvalidInput("the intervention has not started yet: nothing to follow up",
+                           loc=("path", "intervention_id"))
+    cats = resolve_categories(session, categories, ("query", "category")) if categories else None
+    control = ("control" if has_control else
+               f"ST_Difference(ST_Buffer(target::geography, {int(buffer_m) + 1500})::geometry, "
+               f"ST_Buffer(target::geography, {int(buffer_m) + 300})::geometry)")
+    row = session.execute(text(f"""
+        WITH v AS (SELECT target, {control} AS control,
+                          ST_Difference(ST_Buffer(target::geography, buffer_m)::geometry, target) AS ring
+                   FROM interventions WHERE id = :id)
+        SELECT count(*) FILTER (WHERE ST_Intersects(i.geom, v.target) AND i.occurred_at < :s),
+               count(*) FILTER (WHERE ST_Intersects(i.geom, v.target) AND i.occurred_at >= :s),
+               count(*) FILTER (WHERE ST_Intersects(i.geom, v.ring) AND i.occurred_at < :s),
+               count(*) FILTER (WHERE ST_Intersects(i.geom, v.ring) AND i.occurred_at >= :s),
+               count(*) FILTER (WHERE ST_Intersects(i.geom, v.control) AND i.occurred_at < :s),
+               count(*) FILTER (WHERE ST_Intersects(i.geom, v.control) AND i.occurred_at >= :s)
+        FROM incidents i, v
+        WHERE i.occurred_at >= :b AND i.occurred_at < :a
+          AND i.location_precision NOT IN ('municipality', 'area')
+          AND (CAST(:cats AS text[]) IS NULL OR i.category = ANY(CAST(:cats AS text[])))
+          AND i.geom && ST_Envelope(ST_Collect(ARRAY[v.target, v.ring, v.control]))"""),
+        {"id": intervention_id, "s": start, "b": start - length, "a": start + length, "cats": cats}).one()
+    target, ring, ctrl = (row[0], row[1]), (row[2], row[3]), (row[4], row[5])
+    result = weighted_displacement_quotient(target, ring, ctrl)
+    return {
+        "intervention": intervention_id,
+        "periods": {"before": [(start - length).isoformat(), start.isoformat()],
+                    "after": [start.isoformat(), (start + length).isoformat()]},
+        "control": "drawn" if has_control else f"default ring {int(buffer_m) + 300}–{int(buffer_m) + 1500} m",
+        "counts": {"target": dict(zip(("before", "after"), target, strict=True)),
+                   "buffer": dict(zip(("before", "after"), ring, strict=True)),
+                   "control": dict(zip(("before", "after"), ctrl, strict=True))},
+        "success_measure": result.success_measure, "buffer_measure": result.buffer_measure, "wdq": result.wdq,
+        "interpretation": result.interpretation, "interpretation_sv": INTERPRETATION_SV[result.interpretation],
+        "method": "Weighted Displacement Quotient, Bowers & Johnson (2003)",
+    }
