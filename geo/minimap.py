@@ -42,9 +42,10 @@ def minimap(geometry: dict[str, Any], context: list[dict[str, Any]] | None = Non
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    bar = 100 if span > 150 else 50
+    bar = max((b for b in (50, 100, 250, 500, 1000, 2000, 5000, 10000) if b <= span / 2), default=50)
     ax.plot([cx - span * 0.9, cx - span * 0.9 + bar], [cy - span * 0.88] * 2, color="#263238", lw=2)
-    ax.text(cx - span * 0.9, cy - span * 0.82, f"{bar} m", fontsize=7, color="#263238")
+    ax.text(cx - span * 0.9, cy - span * 0.82, f"{bar} m" if bar < 1000 else f"{bar // 1000} km", fontsize=7,
+            color="#263238")
     fig.subplots_adjust(0, 0, 1, 1)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")

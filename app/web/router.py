@@ -183,6 +183,21 @@ def lighting_sheet(request: Request, session: SessionDep, format: str | None = N
     return _sheet(request, "worklist.html", format, "belysning-arbetslista", rows=rows, maps=maps)
 
 
+@router.get("/lagesbild", response_class=HTMLResponse)
+def lagesbild_page(request: Request, session: SessionDep, format: str | None = None, start: str | None = None,
+                   end: str | None = None) -> Response:
+    """The lägesbild for a period (default the last 14 days), printable and as PDF."""
+    from zoneinfo import ZoneInfo
+
+    from app.report.service import lagesbild
+
+    if _staff(request, session, "analysis:read") is None:
+        return RedirectResponse("/logga-in?next=/lagesbild", status_code=303)
+    scope = page_scope(start, end, None, 14)
+    return _sheet(request, "lagesbild.html", format, "lagesbild", r=lagesbild(session, scope),
+                  tz=ZoneInfo(get_settings().timezone))
+
+
 def _places_json(session: SessionDep) -> str:
     from app.places.service import list_features
 
