@@ -9,6 +9,19 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+class StatusRecorder:
+    """A `send` wrapper that remembers the response status, for middleware that acts on it afterwards."""
+
+    def __init__(self, send: Send, default: int = 500) -> None:
+        self.send = send
+        self.status = default
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self.send(message)
+
+
 class BodySizeLimit:
     """Answer 413 when a body exceeds `max_bytes` (or `upload_bytes` under the upload prefixes)."""
 
@@ -132,20 +145,13 @@ class RateLimit:
         headers = dict(scope.get("headers") or [])
         client = (scope.get("client") or ("?",))[0]
         if scope["path"] == "/logga-in":
-            status = 200
-
-            async def watch(message: Message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                await send(message)
-
             key = ("login", client)
             if self._level(key, settings.failed_logins_per_15_minutes, 900) < 1:
                 await _too_many(send, 900, "too many failed sign-ins from this address; wait 15 minutes")
                 return
-            await self.app(scope, receive, watch)
-            if status == 401:
+            recorder = StatusRecorder(send, default=200)
+            await self.app(scope, receive, recorder)
+            if recorder.status == 401:
                 self._take(key, settings.failed_logins_per_15_minutes, 900)
             return
         credential = headers.get(b"authorization") or headers.get(b"x-api-key") or client.encode()

@@ -12,9 +12,10 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db import get_engine
+from app.limits import StatusRecorder
 
 log = logging.getLogger("lagesbild.audit")
 
@@ -38,18 +39,11 @@ class AuditTrail:
         if scope["type"] != "http" or not audited(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
-        status = 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        recorder = StatusRecorder(send)
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, receive, recorder)
         finally:
-            await run_in_threadpool(_write, scope, status)
+            await run_in_threadpool(_write, scope, recorder.status)
 
 
 def _write(scope: Scope, status: int) -> None:
