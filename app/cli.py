@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ app = typer.Typer(help="Lägesbild: incident mapping and hotspot analysis for ES
                   pretty_exceptions_enable=False)
 db_app = typer.Typer(help="The database: a self-started local PostGIS unless DATABASE_URL is set.")
 token_app = typer.Typer(help="API tokens.")
+user_app = typer.Typer(help="People who sign in on the web pages (argon2 passwords, optional OIDC).")
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(user_app, name="user")
 console = Console(stderr=True)
 
 
@@ -190,6 +193,84 @@ def token_create(
     typer.echo(token)
 
 
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("Lösenord (minst 12 tecken)", hide_input=True, confirmation_prompt=True))
+
+
+@user_app.command("create")
+def user_create(
+    username: str = typer.Option(..., "--username", help="Usually the work e-mail address"),
+    role: str = typer.Option(..., "--role", help="admin, analyst, planner, technician or reporter"),
+    organisation: str | None = typer.Option(None, "--organisation", help="Unit code, e.g. kultur_fritid"),
+    display_name: str | None = typer.Option(None, "--display-name"),
+    oidc_only: bool = typer.Option(False, "--oidc-only", help="No password: signs in through OIDC only"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin"),
+) -> None:
+    """Create a user; the password is asked for twice (never given on the command line)."""
+    from app.auth.users import create_user
+
+    _ensure_database()
+    password = None if oidc_only else _password(password_stdin)
+    with _session() as session:
+        try:
+            create_user(session, username=username, role=role, organisation=organisation, password=password,
+                        display_name=display_name)
+        except DomainError as exc:
+            console.print(f"[red]{exc.msg}[/red]")
+            raise typer.Exit(2) from None
+    console.print(f"Användaren {username.strip().lower()} ({role}) är skapad.")
+
+
+@user_app.command("password")
+def user_password(username: str = typer.Argument(...),
+                  password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:
+    """Set a new password (also unlocks a locked account)."""
+    from app.auth.users import set_password
+
+    _ensure_database()
+    with _session() as session:
+        try:
+            set_password(session, username, _password(password_stdin))
+        except DomainError as exc:
+            console.print(f"[red]{exc.msg}[/red]")
+            raise typer.Exit(2) from None
+    console.print("Lösenordet är bytt.")
+
+
+@user_app.command("disable")
+def user_disable(username: str = typer.Argument(...),
+                 enable: bool = typer.Option(False, "--enable", help="Re-enable instead")) -> None:
+    """Disable a user (their open sessions end at once), or re-enable with --enable."""
+    from app.auth.users import set_disabled
+
+    _ensure_database()
+    with _session() as session:
+        try:
+            set_disabled(session, username, not enable)
+        except DomainError as exc:
+            console.print(f"[red]{exc.msg}[/red]")
+            raise typer.Exit(2) from None
+    console.print("Aktiverad." if enable else "Inaktiverad; öppna sessioner är avslutade.")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    from rich.table import Table
+
+    from app.auth.users import list_users
+
+    _ensure_database()
+    table = Table("användare", "roll", "enhet", "lösenord", "OIDC", "låst till", "inaktiverad")
+    with _session() as session:
+        for u in list_users(session):
+            table.add_row(str(u["username"]), str(u["role"]), str(u["organisation"] or ""),
+                          "ja" if u["has_password"] else "nej", "ja" if u["oidc_linked"] else "nej",
+                          str(u["locked_until"] or ""), str(u["disabled_at"] or ""))
+    console.print(table)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on"),
@@ -297,7 +378,8 @@ def up(
 
         with _session() as session:
             token = create_token(session, role="analyst", name="lagesbild up (lokal)")
-        console.print(f"Logga in på http://{host}:{port}/logga-in med nyckeln:\n  {token}")
+        console.print(f"Logga in på http://{host}:{port}/logga-in (\"Logga in med API-nyckel\") med nyckeln:\n"
+                      f"  {token}\nKonton för personer: lagesbild user create --username ... --role ...")
     serve(host=host, port=port, workers=1)
 
 

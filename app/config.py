@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -46,6 +47,20 @@ class Settings(BaseSettings):
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "© OpenStreetMap contributors"
     language: Literal["sv", "en"] = "sv"
+    report_period_days: int = Field(default=14, ge=7, le=31, description="Length of the units' reporting "
+                                    "period (the ESM rhythm: one or two weeks).")
+    report_period_anchor: date = Field(default=date(2025, 1, 6), description="A day on which a reporting "
+                                       "period starts (a Monday); periods repeat from it.")
+    session_hours: float = Field(default=10.0, description="A web sign-in lasts this long (a working day).")
+    login_max_failures: int = Field(default=5, description="Failed passwords in a row before an account locks.")
+    login_lockout_minutes: float = Field(default=15.0, description="How long a locked account stays locked.")
+    oidc_issuer: str | None = Field(default=None, description="OpenID Connect issuer URL (its "
+                                    "/.well-known/openid-configuration is read); unset hides OIDC sign-in.")
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_username_claim: str = Field(default="email", description="ID-token claim matched to a user's username "
+                                     "on first OIDC sign-in (users must exist; OIDC never creates accounts).")
+    oidc_label: str = Field(default="Logga in med kommunens konto", description="Text of the OIDC sign-in button.")
 
     @field_validator("extent", mode="before")
     @classmethod

@@ -13,25 +13,34 @@ from sqlalchemy.orm import Session
 
 from app.auth.roles import allowed
 from app.auth.service import Principal, authenticate
+from app.auth.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches, session_principal
 from app.config import Settings, get_settings
 from app.db import get_session
 from app.errors import InvalidInput
 
 SessionDep = Annotated[Session, Depends(get_session)]
-TOKEN_COOKIE = "lagesbild_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def current_principal(request: Request, session: SessionDep) -> Principal | None:
-    """The caller from `Authorization: Bearer <token>` (or `X-API-Key`), or None for the public."""
+    """The caller from `Authorization: Bearer <token>` (or `X-API-Key`), else from the browser session
+    cookie, else None for the public. Cookie-authenticated writes must carry the session's CSRF token in
+    `X-CSRF-Token`: a cookie alone never authorises a write (cross-site request forgery)."""
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
-    token = token or request.cookies.get(TOKEN_COOKIE)
-    if not token:
-        return None
-    principal = authenticate(session, token)
-    if principal is None:
-        raise HTTPException(401, "Invalid or revoked token.", headers={"WWW-Authenticate": "Bearer"})
+    if token:
+        principal = authenticate(session, token)
+        if principal is None:
+            raise HTTPException(401, "Invalid or revoked token.", headers={"WWW-Authenticate": "Bearer"})
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        principal = session_principal(session, cookie) if cookie else None
+        if principal is None:
+            return None
+        if request.method not in SAFE_METHODS and not csrf_matches(principal, request.headers.get(CSRF_HEADER)):
+            raise HTTPException(403, "This write came with the sign-in cookie but without the page's CSRF token "
+                                     "(X-CSRF-Token); reload the page and try again.")
     request.state.principal = principal
     return principal
 

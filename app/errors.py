@@ -40,6 +40,11 @@ class NotFound(DomainError):
     kind = "not_found"
 
 
+class Forbidden(DomainError):
+    status_code = 403
+    kind = "forbidden"
+
+
 class Conflict(DomainError):
     status_code = 409
     kind = "conflict"

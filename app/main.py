@@ -28,8 +28,10 @@ from app.patrol.router import router as patrol_router
 from app.places.router import router as places_router
 from app.public.router import router as public_router
 from app.reference.router import router as reference_router
+from app.reports.router import router as reports_router
 from app.tiles import router as tiles_router
 from app.web.router import router as web_router
+from app.web.signin import router as signin_router
 
 
 @asynccontextmanager
@@ -59,11 +61,13 @@ def create_app() -> FastAPI:
     api.include_router(audit_router)
     api.include_router(public_router)
     api.include_router(interventions_router)
+    api.include_router(reports_router)
     app.include_router(api)
     app.include_router(ogc_router)
     app.include_router(open311_router)
     app.include_router(health.router)
     app.include_router(web_router)
+    app.include_router(signin_router)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     install_error_handlers(app)
     app.add_middleware(RateLimit)

@@ -59,7 +59,7 @@ def clean_tables(database: None) -> Iterator[None]:
     yield
     with session_factory()() as s:
         s.execute(text("TRUNCATE incidents, places, import_batches, lamps, street_segments, lighting_reports, "
-                       "interventions RESTART IDENTITY CASCADE"))
+                       "interventions, unit_reports RESTART IDENTITY CASCADE"))
         s.commit()
         seed(s)
 
@@ -81,6 +81,36 @@ def tokens(database: None) -> dict[str, str]:
             )
             for role in Role
         }
+
+
+PASSWORD = "korrekt-hast-batteri-17"
+
+
+@pytest.fixture(scope="session")
+def people(database: None) -> dict[str, str]:
+    """One person per role (password PASSWORD); the reporter works at kultur_fritid. Returns usernames."""
+    from app.auth.users import create_user
+
+    with session_factory()() as s:
+        names = {role.value: f"{role.value}@mjolby.test" for role in Role}
+        for role, name in names.items():
+            create_user(s, username=name, role=role, password=PASSWORD,
+                        organisation="kultur_fritid" if role == "reporter" else "kommunen")
+        return names
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    """Sign in through the web form; returns the headers a browser would send afterwards (cookie + CSRF)."""
+    import re
+
+    r = client.post("/logga-in", data={"username": username, "password": password}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    cookie = r.cookies["lagesbild_session"]
+    client.cookies.clear()  # the shared test client must not carry this session into other tests
+    page = client.get("/", headers={"Cookie": f"lagesbild_session={cookie}"}).text
+    match = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert match, "the signed-in page has no CSRF token"
+    return {"Cookie": f"lagesbild_session={cookie}", "X-CSRF-Token": match.group(1)}
 
 
 def _free_port() -> int:

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from app.demo import generate, to_csv
 from app.imports.service import ImportOptions, run_import
+from tests.conftest import sign_in
 
 
-def test_lagesbild_numbers_match_direct_queries(client: TestClient, tokens: dict[str, str], session: Session) -> None:
+def test_lagesbild_numbers_match_direct_queries(client: TestClient, people: dict[str, str], session: Session) -> None:
     rows = generate(datetime.now(ZoneInfo("Europe/Stockholm")).date(), days=120, seed=5)
     run_import(session, io.BytesIO(to_csv(rows)), ImportOptions(filename="demo.csv", format="csv", source="demo"))
-    cookie = {"Cookie": f"lagesbild_token={tokens['analyst']}"}
+    cookie = sign_in(client, people["analyst"])
     page = client.get("/lagesbild", headers=cookie)
     assert page.status_code == 200
     html = page.text

@@ -21,13 +21,17 @@ log = logging.getLogger("lagesbild.audit")
 
 DETAIL_READS = ("/api/v1/incidents", "/api/v1/exports/incidents", "/ogc/collections/incidents/items",
                 "/karta/data/incidents", "/api/v1/tiles/incidents", "/api/v1/audit")
-NOT_AUDITED = ("/health", "/ready", "/static/", "/logga-in")
+NOT_AUDITED = ("/health", "/ready", "/static/")
 ACTIONS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+# sign-in attempts (successful or not) and sign-outs are security events: record them under their own names
+SIGN_IN_PATHS = {"/logga-in": "sign_in", "/logga-in/oidc/callback": "sign_in", "/logga-ut": "sign_out"}
 
 
 def audited(method: str, path: str) -> bool:
     if path.startswith(NOT_AUDITED):
         return False
+    if path in SIGN_IN_PATHS:
+        return method == "POST" or path.endswith("/callback")
     return method in ACTIONS or (method in ("GET", "HEAD") and path.startswith(DETAIL_READS))
 
 
@@ -53,7 +57,8 @@ def _write(scope: Scope, status: int) -> None:
     row: dict[str, Any] = {
         "actor": getattr(principal, "name", None), "role": getattr(getattr(principal, "role", None), "value", None),
         "token_id": getattr(principal, "token_id", None),
-        "action": ACTIONS.get(scope["method"], "read"), "method": scope["method"], "path": scope["path"][:2000],
+        "action": SIGN_IN_PATHS.get(scope["path"]) or ACTIONS.get(scope["method"], "read"),
+        "method": scope["method"], "path": scope["path"][:2000],
         "query": scope.get("query_string", b"").decode("latin-1")[:2000] or None, "status": status,
         "client": client[0] if client else None,
         "user_agent": headers.get(b"user-agent", b"").decode("latin-1")[:500] or None,

@@ -31,6 +31,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit:read": frozenset({Role.admin}),
     "interventions:read": ALL_STAFF,
     "interventions:write": frozenset({Role.admin, Role.analyst, Role.planner, Role.technician}),
+    # Every role reads unit reports (reporters only their own unit's: checked in the service);
+    # reporters file for their own unit, analysts and admins for any.
+    "reports:read": ALL_STAFF,
+    "reports:write": frozenset({Role.admin, Role.analyst, Role.reporter}),
 }
 
 

@@ -19,12 +19,17 @@ TOKEN_PREFIX = "lgb_"
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token's role and organisation."""
+    """Who is calling: a token or a signed-in person, with role and organisation.
 
-    token_id: int
+    `csrf` is set when the caller came through a browser session cookie: unsafe requests must then echo it.
+    """
+
+    token_id: int | None
     name: str
     role: Role
     organisation: str | None
+    user_id: int | None = None
+    csrf: str | None = None
 
 
 def _digest(token: str) -> str:

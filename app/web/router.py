@@ -6,16 +6,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.analysis import service as analysis
 from app.analysis.schemas import ClusterParams, Scope
 from app.auth.roles import allowed
-from app.auth.service import Principal, authenticate
+from app.auth.service import Principal
+from app.auth.sessions import SESSION_COOKIE, session_principal
 from app.config import get_settings
-from app.deps import TOKEN_COOKIE, SessionDep, parse_bbox, require_aware
+from app.deps import SessionDep, parse_bbox, require_aware
 from app.errors import InvalidInput
 from app.maps.service import VIEW_LAYERS, aggregated_incidents, map_data
 from app.paths import FRONTEND
@@ -35,9 +36,9 @@ def _language(request: Request) -> Language:
 
 
 def _principal(request: Request, session: SessionDep) -> Principal | None:
-    """The signed-in user from the cookie; an invalid or revoked token just means signed out."""
-    token = request.cookies.get(TOKEN_COOKIE)
-    principal = authenticate(session, token) if token else None
+    """The signed-in user from the session cookie; unknown or expired just means signed out."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    principal = session_principal(session, cookie) if cookie else None
     request.state.principal = principal  # for the audit trail
     return principal
 
@@ -212,34 +213,3 @@ def report_page(request: Request, session: SessionDep) -> Response:
     return _page(request, "report.html", principal, categories=list_categories(session),
                  can_report=allowed(principal.role, "incidents:create"), tile_url=get_settings().tile_url,
                  timezone=get_settings().timezone)
-
-
-@router.get("/logga-in", response_class=HTMLResponse)
-def login_page(request: Request, session: SessionDep, next: str = "/") -> HTMLResponse:
-    return _page(request, "login.html", _principal(request, session), next=_safe_next(next), failed=False)
-
-
-@router.post("/logga-in", response_class=HTMLResponse)
-def login(request: Request, session: SessionDep, token: Annotated[str, Form()],
-          next: Annotated[str, Form()] = "/") -> Response:
-    principal = authenticate(session, token.strip())
-    if principal is None:
-        refused = _page(request, "login.html", None, next=_safe_next(next), failed=True)
-        refused.status_code = 401
-        return refused
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(TOKEN_COOKIE, token.strip(), httponly=True, samesite="strict",
-                        secure=get_settings().environment == "production", max_age=12 * 3600)
-    return response
-
-
-@router.post("/logga-ut")
-def logout() -> Response:
-    response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(TOKEN_COOKIE)
-    return response
-
-
-def _safe_next(target: str) -> str:
-    """Only same-site paths: never redirect a signed-in user to another host."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"

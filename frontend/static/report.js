@@ -52,7 +52,7 @@
     if (isNaN(body.lon) || isNaN(body.lat)) { result.textContent = document.getElementById("position").textContent; return; }
     fetch("/api/v1/incidents", {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() }, body: JSON.stringify(body)
     }).then(function (response) {
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (reply) {
@@ -67,4 +67,9 @@
       }
     });
   });
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
 })();

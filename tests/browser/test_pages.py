@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.demo import generate, to_csv
 from app.imports.service import ImportOptions, run_import
 from tests.browser.conftest import screenshot
-from tests.conftest import auth
+from tests.conftest import PASSWORD, auth
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +26,12 @@ def demo(session: Session) -> None:
     run_import(session, io.BytesIO(to_csv(rows)), ImportOptions(filename="demo.csv", format="csv", source="demo"))
 
 
-def _sign_in(context: BrowserContext, live_server: str, token: str) -> Page:
+def _sign_in(context: BrowserContext, live_server: str, username: str) -> Page:
     page = context.new_page()
     page.goto(f"{live_server}/logga-in")
-    page.get_by_label("API-nyckel").fill(token)
-    page.get_by_role("button", name="Logga in").click()
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").first.click()
     page.wait_for_url(f"{live_server}/")
     return page
 
@@ -59,9 +60,10 @@ def _wait_incidents(frame: Frame) -> int:
     return int(frame.evaluate("document.documentElement.dataset.incidentsLoaded"))
 
 
-def test_sign_in_and_start_page(context: BrowserContext, live_server: str, tokens: dict[str, str], demo: None,
+def test_sign_in_and_start_page(context: BrowserContext, live_server: str, tokens: dict[str, str],
+                                people: dict[str, str], demo: None,
                                 client: TestClient) -> None:
-    page = _sign_in(context, live_server, tokens["analyst"])
+    page = _sign_in(context, live_server, people["analyst"])
     expect(page.get_by_role("heading", name="Läget just nu")).to_be_visible()
     compare = client.get("/api/v1/analysis/compare", headers=auth(tokens["analyst"])).json()
     assert page.get_by_test_id("current-count").inner_text() == str(compare["total"]["current"])
@@ -81,9 +83,10 @@ def test_sign_in_and_start_page(context: BrowserContext, live_server: str, token
     ("belysning", {"Belysning: mörka platser och fel", "Händelser", "Otrygga platser"}),
 ])
 def test_map_pages_list_their_layers_and_toggling_works(context: BrowserContext, live_server: str,
-                                                       tokens: dict[str, str], demo: None, view: str,
+                                                       tokens: dict[str, str],
+                                                        people: dict[str, str], demo: None, view: str,
                                                        layers: set[str]) -> None:
-    page = _sign_in(context, live_server, tokens["planner"])
+    page = _sign_in(context, live_server, people["planner"])
     page.goto(f"{live_server}/karta/{view}")
     frame = _map_frame(page)
     assert set(_layer_names(frame)) == layers
@@ -104,8 +107,9 @@ def test_map_pages_list_their_layers_and_toggling_works(context: BrowserContext,
 
 
 def test_filters_reload_the_map(context: BrowserContext, live_server: str, tokens: dict[str, str],
+                                people: dict[str, str],
                                 demo: None) -> None:
-    page = _sign_in(context, live_server, tokens["analyst"])
+    page = _sign_in(context, live_server, people["analyst"])
     page.goto(f"{live_server}/karta/analys")
     all_count = _wait_incidents(_map_frame(page))
     page.get_by_label("Kategori").select_option("narkotika")
@@ -116,8 +120,9 @@ def test_filters_reload_the_map(context: BrowserContext, live_server: str, token
 
 
 def test_report_form_creates_an_incident(context: BrowserContext, live_server: str, tokens: dict[str, str],
+                                         people: dict[str, str],
                                          client: TestClient) -> None:
-    page = _sign_in(context, live_server, tokens["reporter"])
+    page = _sign_in(context, live_server, people["reporter"])
     page.goto(f"{live_server}/rapportera")
     page.wait_for_selector("#report-map .place-label")  # the places outline the map offline
     page.get_by_label("Kategori").select_option("klotter")
@@ -132,7 +137,7 @@ def test_report_form_creates_an_incident(context: BrowserContext, live_server: s
     incident_id = page.locator("#result").get_attribute("data-incident-id")
     feature = client.get(f"/api/v1/incidents/{incident_id}", headers=auth(tokens["analyst"])).json()
     assert feature["properties"]["category"] == "klotter"
-    assert feature["properties"]["source"] == "polisen"  # the reporter's unit
+    assert feature["properties"]["source"] == "kultur_fritid"  # the reporter's unit
     assert feature["properties"]["occurred_at"] == "2025-06-07T19:30:00+00:00"
     lon, lat = feature["geometry"]["coordinates"]
     assert abs(lon - 15.129) < 0.01 and abs(lat - 58.3245) < 0.005
@@ -172,12 +177,13 @@ def test_standalone_map_file_works_offline(context: BrowserContext, tmp_path: Pa
 
 
 def test_patrol_sheet_and_lighting_work_list_render_in_swedish(context: BrowserContext, live_server: str,
-                                                               tokens: dict[str, str], demo: None,
+                                                               tokens: dict[str, str],
+                                                               people: dict[str, str], demo: None,
                                                                session: Session) -> None:
     from app.cli import _demo_lighting
 
     _demo_lighting(session)
-    page = _sign_in(context, live_server, tokens["planner"])
+    page = _sign_in(context, live_server, people["planner"])
     page.goto(f"{live_server}/patrull/plan")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Patrullplan")
     rows = page.locator("table.plan tbody tr")
@@ -196,13 +202,14 @@ def test_patrol_sheet_and_lighting_work_list_render_in_swedish(context: BrowserC
 
 
 def test_close_up_with_many_incidents_switches_to_vector_tiles(context: BrowserContext, live_server: str,
-                                                               tokens: dict[str, str], demo: None) -> None:
+                                                               tokens: dict[str, str],
+                                                               people: dict[str, str], demo: None) -> None:
     from app.config import get_settings
 
     settings = get_settings()
     previous, settings.map_points_max = settings.map_points_max, 5
     try:
-        page = _sign_in(context, live_server, tokens["analyst"])
+        page = _sign_in(context, live_server, people["analyst"])
         tiles: list[int] = []
         page.on("response", lambda r: tiles.append(r.status) if "/api/v1/tiles/incidents/" in r.url else None)
         page.goto(f"{live_server}/karta/analys")
