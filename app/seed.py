@@ -38,9 +38,9 @@ def seed(session: Session) -> SeedResult:
     )
     n_org = sum(
         session.execute(
-            text("INSERT INTO organisations (code, name, kind) VALUES (:code, :name, :kind) "
+            text("INSERT INTO organisations (code, name, kind, reports) VALUES (:code, :name, :kind, :reports) "
                  "ON CONFLICT (code) DO NOTHING"),
-            o,
+            {"reports": False, **o},
         ).rowcount  # type: ignore[attr-defined]
         for o in organisations
     )

@@ -63,7 +63,14 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/interventions/{intervention_id}"): "interventions:read",
     ("POST", "/api/v1/interventions/{intervention_id}/status"): "interventions:write",
     ("GET", "/api/v1/interventions/{intervention_id}/follow-up"): "interventions:read",
+    ("POST", "/api/v1/reports"): "reports:write",
+    ("GET", "/api/v1/reports"): "reports:read",
+    ("GET", "/api/v1/reports/status"): "reports:read",
+    ("GET", "/api/v1/reports/{report_id}"): "reports:read",
+    ("PUT", "/api/v1/reports/{report_id}"): "reports:write",
+    ("DELETE", "/api/v1/reports/{report_id}"): "reports:write",
 }
+UNIT_REPORT = {"organisation": "polisen", "observations": [{"text": "Lugnt vid stationen"}]}
 
 UPLOADS = {
     ("POST", "/api/v1/lighting/lamps/import"): ("l.csv", b"id;status;lat;lon\nL9;hel;58,324;15,13\n"),
@@ -82,6 +89,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/interventions"): {"title": "t", "kind": "other", "organisation": "kommunen", "place_id": 1,
                                         "start_date": "2025-01-01"},
     ("POST", "/api/v1/interventions/{intervention_id}/status"): {"status": "active"},
+    ("POST", "/api/v1/reports"): UNIT_REPORT,
+    ("PUT", "/api/v1/reports/{report_id}"): UNIT_REPORT,
 }
 
 
@@ -105,7 +114,10 @@ def test_role_matrix(client: TestClient, tokens: dict[str, str], endpoint: tuple
         made = client.post("/api/v1/interventions", headers=auth(tokens["admin"]), json={
             "title": "t", "kind": "other", "organisation": "kommunen", "place_id": 1, "start_date": "2025-01-01"})
         path = template.replace("{intervention_id}", str(made.json()["id"]))
-    if "{report_id}" in template:
+    if template.startswith("/api/v1/reports/{report_id}"):  # a unit report of the reporter's own unit
+        made = client.post("/api/v1/reports", headers=auth(tokens["admin"]), json=UNIT_REPORT).json()
+        path = template.replace("{report_id}", str(made["id"]))
+    elif "{report_id}" in template:
         report = client.post("/api/v1/lighting/reports", headers=auth(tokens["admin"]),
                              json={"kind": "fault", "lon": 15.13, "lat": 58.323}).json()
         path = template.replace("{report_id}", str(report["id"]))

@@ -1,0 +1,51 @@
+"""Unit reports (rapporter): file, read, replace, and see who has not reported this period."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+
+from app.auth.service import Principal
+from app.deps import SessionDep, require
+from app.reports import service
+from app.reports.schemas import UnitReportIn
+
+router = APIRouter(prefix="/reports", tags=["unit reports"])
+Reader = Annotated[Principal, Depends(require("reports:read"))]
+Writer = Annotated[Principal, Depends(require("reports:write"))]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED,
+             summary="File a unit report (replaces this unit's report for the same period)")
+def file_report(body: UnitReportIn, session: SessionDep, principal: Writer) -> dict[str, Any]:
+    return service.get(session, service.save(session, body, principal), principal)
+
+
+@router.get("", summary="Reports overlapping a date range; reporters see their own unit's only")
+def list_reports(session: SessionDep, principal: Reader,
+                 start: Annotated[date | None, Query(description="First day")] = None,
+                 end: Annotated[date | None, Query(description="Last day")] = None) -> list[dict[str, Any]]:
+    return service.list_reports(session, principal, start=start, end=end)
+
+
+@router.get("/status", summary="Which units have and have not reported for the period holding `day`")
+def reporting_status(session: SessionDep, _: Reader,
+                     day: Annotated[date | None, Query(description="Default: today")] = None) -> dict[str, Any]:
+    return service.status(session, day)
+
+
+@router.get("/{report_id}", summary="One report with its events and observations")
+def get_report(report_id: int, session: SessionDep, principal: Reader) -> dict[str, Any]:
+    return service.get(session, report_id, principal)
+
+
+@router.put("/{report_id}", summary="Replace a report's content")
+def replace_report(report_id: int, body: UnitReportIn, session: SessionDep, principal: Writer) -> dict[str, Any]:
+    return service.get(session, service.save(session, body, principal, report_id), principal)
+
+
+@router.delete("/{report_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Withdraw a report and its events")
+def delete_report(report_id: int, session: SessionDep, principal: Writer) -> None:
+    service.delete(session, report_id, principal)
