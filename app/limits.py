@@ -23,7 +23,10 @@ class StatusRecorder:
 
 
 class BodySizeLimit:
-    """Answer 413 when a body exceeds `max_bytes` (or `upload_bytes` under the upload prefixes)."""
+    """Answer 413 when a body exceeds `max_bytes` (or `upload_bytes` under the upload prefixes; photos from
+    safety walks, whose paths end in /photo, get PHOTO_BYTES: a phone picture is often 3-5 MB)."""
+
+    PHOTO_BYTES = 6_000_000
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, upload_bytes: int,
                  upload_prefixes: tuple[str, ...] = ("/api/v1/imports",)) -> None:
@@ -37,6 +40,8 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         limit = self.upload_bytes if scope["path"].startswith(self.upload_prefixes) else self.max_bytes
+        if scope["path"].endswith("/photo"):
+            limit = max(limit, self.PHOTO_BYTES)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)

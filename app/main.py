@@ -26,10 +26,12 @@ from app.ogc.router import router as ogc_router
 from app.paths import FRONTEND
 from app.patrol.router import router as patrol_router
 from app.places.router import router as places_router
+from app.promises.router import router as promises_router
 from app.public.router import router as public_router
 from app.reference.router import router as reference_router
 from app.reports.router import router as reports_router
 from app.tiles import router as tiles_router
+from app.walks.router import router as walks_router
 from app.web.router import router as web_router
 from app.web.signin import router as signin_router
 
@@ -62,6 +64,8 @@ def create_app() -> FastAPI:
     api.include_router(public_router)
     api.include_router(interventions_router)
     api.include_router(reports_router)
+    api.include_router(walks_router)
+    api.include_router(promises_router)
     app.include_router(api)
     app.include_router(ogc_router)
     app.include_router(open311_router)

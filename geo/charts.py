@@ -46,3 +46,16 @@ def category_bars(labels: Sequence[str], current: Sequence[int], previous: Seque
     ax.legend(fontsize=8, loc="lower right")
     ax.set_xlabel("antal händelser")
     return _png(fig)
+
+
+def monthly_bars(labels: Sequence[str], current: Sequence[int], before: Sequence[int],
+                 current_label: str = "detta halvår", before_label: str = "samma halvår året innan") -> str:
+    """Month by month against the same months a year earlier (the citizen-promise follow-up)."""
+    x = np.arange(len(labels))
+    fig, ax = plt.subplots(figsize=(7, 2.6))
+    ax.bar(x - 0.2, before, width=0.4, color="#bdbdbd", label=before_label)
+    ax.bar(x + 0.2, current, width=0.4, color="#bd0026", label=current_label)
+    ax.set_xticks(x, labels)
+    ax.set_ylabel("antal händelser")
+    ax.legend(fontsize=8)
+    return _png(fig)

@@ -69,7 +69,26 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/reports/{report_id}"): "reports:read",
     ("PUT", "/api/v1/reports/{report_id}"): "reports:write",
     ("DELETE", "/api/v1/reports/{report_id}"): "reports:write",
+    ("POST", "/api/v1/walks"): "walks:write",
+    ("GET", "/api/v1/walks"): "walks:read",
+    ("GET", "/api/v1/walks/{walk_id}"): "walks:read",
+    ("POST", "/api/v1/walks/{walk_id}/findings"): "walks:write",
+    ("POST", "/api/v1/walks/{walk_id}/findings/{finding_id}/status"): "walks:write",
+    ("POST", "/api/v1/walks/{walk_id}/findings/{finding_id}/convert"): "walks:write",
+    ("PUT", "/api/v1/walks/{walk_id}/findings/{finding_id}/photo"): "walks:write",
+    ("GET", "/api/v1/walks/{walk_id}/findings/{finding_id}/photo"): "walks:read",
+    ("POST", "/api/v1/promises"): "promises:write",
+    ("GET", "/api/v1/promises"): "promises:read",
+    ("GET", "/api/v1/promises/{promise_id}"): "promises:read",
+    ("PUT", "/api/v1/promises/{promise_id}"): "promises:write",
+    ("GET", "/api/v1/promises/{promise_id}/follow-up"): "promises:read",
 }
+FINDING = {"kind": "dark_place", "lon": 15.1318, "lat": 58.3262, "description": "Mörk gångtunnel"}
+WALK = {"walked_on": "2025-09-18", "area": "Centrum", "findings": [FINDING]}
+PROMISE = {"title": "Tryggare kvällar", "period_start": "2025-01-01", "period_end": "2025-12-31", "place_ids": [1]}
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+       b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00"
+       b"\x00\x00IEND\xaeB`\x82")
 UNIT_REPORT = {"organisation": "polisen", "observations": [{"text": "Lugnt vid stationen"}]}
 
 UPLOADS = {
@@ -91,6 +110,12 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/interventions/{intervention_id}/status"): {"status": "active"},
     ("POST", "/api/v1/reports"): UNIT_REPORT,
     ("PUT", "/api/v1/reports/{report_id}"): UNIT_REPORT,
+    ("POST", "/api/v1/walks"): WALK,
+    ("POST", "/api/v1/walks/{walk_id}/findings"): FINDING,
+    ("POST", "/api/v1/walks/{walk_id}/findings/{finding_id}/status"): {"status": "in_progress"},
+    ("POST", "/api/v1/walks/{walk_id}/findings/{finding_id}/convert"): {"to": "lighting_fault"},
+    ("POST", "/api/v1/promises"): PROMISE,
+    ("PUT", "/api/v1/promises/{promise_id}"): PROMISE,
 }
 
 
@@ -114,6 +139,14 @@ def test_role_matrix(client: TestClient, tokens: dict[str, str], endpoint: tuple
         made = client.post("/api/v1/interventions", headers=auth(tokens["admin"]), json={
             "title": "t", "kind": "other", "organisation": "kommunen", "place_id": 1, "start_date": "2025-01-01"})
         path = template.replace("{intervention_id}", str(made.json()["id"]))
+    if "{walk_id}" in template:
+        walk = client.post("/api/v1/walks", headers=auth(tokens["admin"]), json=WALK).json()
+        path = template.replace("{walk_id}", str(walk["id"])).replace("{finding_id}", str(walk["findings"][0]["id"]))
+        if template.endswith("/photo") and method == "GET":
+            client.put(path, headers=auth(tokens["admin"]), files={"file": ("p.png", PNG)})
+    if "{promise_id}" in template:
+        made = client.post("/api/v1/promises", headers=auth(tokens["admin"]), json=PROMISE).json()
+        path = template.replace("{promise_id}", str(made["id"]))
     if template.startswith("/api/v1/reports/{report_id}"):  # a unit report of the reporter's own unit
         made = client.post("/api/v1/reports", headers=auth(tokens["admin"]), json=UNIT_REPORT).json()
         path = template.replace("{report_id}", str(made["id"]))
@@ -125,7 +158,9 @@ def test_role_matrix(client: TestClient, tokens: dict[str, str], endpoint: tuple
     body = BODIES.get(endpoint)
     if body is not None and endpoint == ("POST", "/api/v1/places"):
         body = {**body, "name": f"Testplats {role}"}
-    if endpoint in UPLOADS:
+    if template.endswith("/photo") and method == "PUT":
+        r = client.put(path, headers=headers, files={"file": ("p.png", PNG)})
+    elif endpoint in UPLOADS:
         r = client.post(path, headers=headers, files={"file": UPLOADS[endpoint]})
     elif endpoint == ("POST", "/api/v1/imports"):
         csv_text = f"tidpunkt;kategori;lat;lon\n2025-03-0{len(role or '') % 9 + 1} 21:00;vald;58,32;15,13\n"

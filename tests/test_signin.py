@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
@@ -129,8 +129,8 @@ def test_sign_ins_are_audited_without_the_password(client: TestClient, people: d
 class _Provider(BaseHTTPRequestHandler):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     issuer = ""
-    codes: dict[str, dict[str, Any]] = {}
-    next_claims: dict[str, Any] = {}
+    codes: ClassVar[dict[str, dict[str, Any]]] = {}
+    next_claims: ClassVar[dict[str, Any]] = {}
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -156,7 +156,8 @@ class _Provider(BaseHTTPRequestHandler):
             code = f"code-{len(self.codes)}"
             self.codes[code] = {"nonce": query["nonce"], "aud": query["client_id"], **self.next_claims}
             self.send_response(302)
-            self.send_header("Location", f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}")
+            back = urlencode({"code": code, "state": query["state"]})
+            self.send_header("Location", f"{query['redirect_uri']}?{back}")
             self.end_headers()
 
     def do_POST(self) -> None:

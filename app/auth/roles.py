@@ -35,6 +35,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # reporters file for their own unit, analysts and admins for any.
     "reports:read": ALL_STAFF,
     "reports:write": frozenset({Role.admin, Role.analyst, Role.reporter}),
+    # Safety walks are done by staff of every unit together with residents: every role records them.
+    "walks:read": ALL_STAFF,
+    "walks:write": ALL_STAFF,
+    "promises:read": ALL_STAFF,
+    "promises:write": frozenset({Role.admin, Role.analyst}),
 }
 
 

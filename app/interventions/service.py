@@ -39,7 +39,8 @@ def _polygon(value: Any, field: str) -> str:
     return orjson.dumps(value).decode()
 
 
-def create(session: Session, body: dict[str, Any], created_by: str) -> int:
+def create(session: Session, body: dict[str, Any], created_by: str, *, commit: bool = True) -> int:
+    """Store an intervention; with commit=False the caller commits (one transaction with its own writes)."""
     kind = body.get("kind")
     if kind not in KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", loc=("body", "kind"))
@@ -77,7 +78,8 @@ def create(session: Session, body: dict[str, Any], created_by: str) -> int:
         VALUES (:title, :kind, :org, :place, {target_sql}, {control_sql}, :buffer, :start, :end,
                 CASE WHEN :start <= CURRENT_DATE THEN 'active' ELSE 'planned' END, :notes, :by)
         RETURNING id"""), params).scalar_one()
-    session.commit()
+    if commit:
+        session.commit()
     return int(new_id)
 
 

@@ -170,7 +170,8 @@ def import_streets(session: Session, doc: dict[str, Any], source: str) -> dict[s
 # -- reports and their status flow ------------------------------------------------------------------------
 
 def create_report(session: Session, *, kind: str, lon: float, lat: float, description: str | None,
-                  reported_by: str, source: str = "kommunen", lamp_external_id: str | None = None) -> int:
+                  reported_by: str, source: str = "kommunen", lamp_external_id: str | None = None,
+                  commit: bool = True) -> int:
     if kind not in KIND_SV:
         raise InvalidInput(f"kind must be one of {', '.join(KIND_SV)}", loc=("body", "kind"))
     problem = lonlat_problem(lon, lat, _extent())
@@ -195,7 +196,8 @@ def create_report(session: Session, *, kind: str, lon: float, lat: float, descri
     session.flush()
     session.add(LightingReportEvent(report_id=report.id, from_status=None, to_status="reported",
                                     changed_by=reported_by))
-    session.commit()
+    if commit:
+        session.commit()
     return report.id
 
 

@@ -1,0 +1,75 @@
+"""Safety walks (trygghetsvandringar) and their findings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, File, Response, UploadFile, status
+
+from app.auth.service import Principal
+from app.deps import SessionDep, require
+from app.walks import service
+
+router = APIRouter(prefix="/walks", tags=["safety walks"])
+Reader = Annotated[Principal, Depends(require("walks:read"))]
+Writer = Annotated[Principal, Depends(require("walks:write"))]
+
+FINDING = {"kind": "dark_place", "lon": 15.1318, "lat": 58.3262, "description": "Trasig lampa i gångtunneln",
+           "owner": "service_teknik", "priority": "high", "deadline": "2025-10-15"}
+WALK = {"walked_on": "2025-09-18", "area": "Centrum – Resecentrum till Gästisparken", "place_id": 1,
+        "participants": "Kommunen, polisen, Bostadsbolaget, 12 boende", "organisation": "kommunen",
+        "findings": [FINDING]}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Record a walk with its findings")
+def create_walk(session: SessionDep, principal: Writer,
+                body: Annotated[dict[str, Any], Body(examples=[WALK])]) -> dict[str, Any]:
+    return service.walk(session, service.create_walk(session, body, principal))
+
+
+@router.get("", summary="Walks with their findings, newest first")
+def list_walks(session: SessionDep, _: Reader) -> list[dict[str, Any]]:
+    return service.walks(session)
+
+
+@router.get("/{walk_id}", summary="One walk with its findings")
+def get_walk(walk_id: int, session: SessionDep, _: Reader) -> dict[str, Any]:
+    return service.walk(session, walk_id)
+
+
+@router.post("/{walk_id}/findings", status_code=status.HTTP_201_CREATED, summary="Add a finding to a walk")
+def add_finding(walk_id: int, session: SessionDep, _: Writer,
+                body: Annotated[dict[str, Any], Body(examples=[FINDING])]) -> dict[str, Any]:
+    service.add_finding(session, walk_id, body)
+    return service.walk(session, walk_id)
+
+
+@router.post("/{walk_id}/findings/{finding_id}/status", summary="Set a finding's status (open, in_progress, done)")
+def finding_status(walk_id: int, finding_id: int, session: SessionDep, _: Writer,
+                   body: Annotated[dict[str, Any], Body(examples=[{"status": "done"}])]) -> dict[str, Any]:
+    service.set_status(session, walk_id, finding_id, str(body.get("status")))
+    return service.walk(session, walk_id)
+
+
+@router.post("/{walk_id}/findings/{finding_id}/convert",
+             summary="Turn a finding into an intervention or a lighting fault, in one step")
+def convert_finding(walk_id: int, finding_id: int, session: SessionDep, principal: Writer,
+                    body: Annotated[dict[str, Any], Body(examples=[{"to": "lighting_fault"},
+                                                                   {"to": "intervention", "radius_m": 60}])]
+                    ) -> dict[str, Any]:
+    return service.convert(session, walk_id, finding_id, body, principal)
+
+
+@router.put("/{walk_id}/findings/{finding_id}/photo", status_code=status.HTTP_204_NO_CONTENT,
+            summary="Attach a photo (JPEG or PNG, at most 5 MB)")
+def put_photo(walk_id: int, finding_id: int, session: SessionDep, _: Writer,
+              file: Annotated[UploadFile, File()]) -> None:
+    data = file.file.read(service.MAX_PHOTO_BYTES + 1)
+    service.store_photo(session, walk_id, finding_id, data)
+
+
+@router.get("/{walk_id}/findings/{finding_id}/photo", summary="The finding's photo",
+            response_class=Response, responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
+def get_photo(walk_id: int, finding_id: int, session: SessionDep, _: Reader) -> Response:
+    data, media_type = service.photo(session, walk_id, finding_id)
+    return Response(data, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})
