@@ -79,3 +79,84 @@ def test_database_restart_gives_503_then_recovers_without_losing_writes(own_serv
         assert back.status_code == 200
         assert sorted(f["id"] for f in back.json()["features"]) == acknowledged
         assert client.get("/ready").status_code == 200
+
+
+def test_restart_under_load_loses_no_acknowledged_write_and_leaves_no_partial_import(
+        own_server: tuple[LocalServer, str]) -> None:
+    """Eight writers and an import run against a live server while the database restarts under them."""
+    import threading
+    from datetime import date
+
+    import httpx
+    import uvicorn
+    from sqlalchemy import text
+
+    from app.demo import generate, to_csv
+
+    server, url = own_server
+    with session_factory()() as s:
+        token = create_token(s, role="analyst", name="load")
+    headers = {"Authorization": f"Bearer {token}"}
+    port = _free_port()
+    web = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="error"))
+    threading.Thread(target=web.run, daemon=True).start()
+    while not web.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    acknowledged: list[int] = []
+    failures: list[int] = []
+    stop = threading.Event()
+
+    def writer(k: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=10) as http:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                try:
+                    r = http.post("/api/v1/incidents", json={
+                        "lon": 15.13, "lat": 58.323, "category": "vald", "external_id": f"w{k}-{n}",
+                        "occurred_at": "2025-01-01T20:00:00Z"})
+                except httpx.HTTPError:
+                    failures.append(0)
+                    continue
+                if r.status_code == 201:
+                    acknowledged.append(r.json()["id"])
+                else:
+                    assert r.status_code == 503, r.text  # a clear "unavailable", never a 500
+                    failures.append(r.status_code)
+
+    rows = generate(date(2025, 6, 1), days=2000, seed=2)
+    upload = to_csv(rows)
+    import_result: dict[str, int] = {}
+
+    def importer() -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+            r = http.post("/api/v1/imports", files={"file": ("stor.csv", upload)}, data={"source": "demo"})
+            import_result["status"] = r.status_code
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    loader = threading.Thread(target=importer)
+    loader.start()
+    time.sleep(0.3)
+    server.stop()  # fast shutdown: open transactions are rolled back
+    time.sleep(1.0)
+    server.start(("faults",))
+    time.sleep(1.5)
+    stop.set()
+    for t in [*threads, loader]:
+        t.join(timeout=60)
+    web.should_exit = True
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        stored = set(conn.scalars(text("SELECT id FROM incidents WHERE source <> 'demo'")))
+        imported = conn.scalar(text("SELECT count(*) FROM incidents WHERE source = 'demo'"))
+    engine.dispose()
+    print(f"acknowledged {len(acknowledged)}, refused/failed {len(failures)}, stored {len(stored)}, "
+          f"import {import_result} with {imported} of {len(rows)} rows")
+    assert len(acknowledged) > 50 and failures, (len(acknowledged), len(failures))
+    assert set(acknowledged) <= stored, f"lost acknowledged writes: {sorted(set(acknowledged) - stored)[:10]}"
+    assert imported in (0, len(rows)), imported  # all or nothing
+    assert (imported == len(rows)) == (import_result.get("status") == 200), import_result

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import text
@@ -11,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from app.analysis import service as analysis
 from app.analysis.schemas import ClusterParams, EmergingParams, Scope
+from app.config import get_settings
+from app.incidents.service import PLACE_ZONE_SQL
 from app.interventions import service as interventions
+from app.promises import service as promises
+from app.reports import service as reports
+from app.walks import service as walks
+from geo import temporal
 from geo.charts import category_bars, hour_weekday_heatmap
 from geo.minimap import minimap
 
@@ -49,6 +56,8 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
             follow = None
         intervention_rows.append({"properties": feature["properties"], "follow_up": follow})
     cats = compare["categories"]
+    local_end = end.astimezone(ZoneInfo(get_settings().timezone)).date()
+    local_start = start.astimezone(ZoneInfo(get_settings().timezone)).date()
     places_geoms = [f["geometry"] for f in orjson.loads(_places(session))]
     hotspot_map = None
     if hotspots["features"]:
@@ -66,8 +75,82 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         "emerging": new_or_growing, "places": [{"name": n, "current": c, "previous": p} for n, c, p in places],
         "lighting": [{"kind": k, "status": s, "description": d, "street": st} for k, s, d, st in open_lighting],
         "interventions": intervention_rows,
+        "areas": _areas(session, start, end),
+        "reporting": reports.status(session, local_end - timedelta(days=1)),
+        "observations": _observations(session, local_start, local_end),
+        "findings": walks.findings_between(session, local_start, local_end),
+        "promises": _promises(session, start, end, local_end),
         "created": datetime.now(),
     }
+
+
+# Localities (tätorter) as areas: 1.5 km around the places of each locality, the rest is countryside.
+AREA_RADIUS_M = 1500
+
+
+def _areas(session: Session, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Counts per locality this period against the previous period and the same period last year."""
+    length = end - start
+    last_year = timedelta(days=364)
+    rows = session.execute(text("""
+        WITH area AS (SELECT locality, ST_Union(ST_Buffer(geom::geography, :r)::geometry) AS g
+                      FROM places GROUP BY locality),
+             i AS (SELECT occurred_at, (SELECT a.locality FROM area a WHERE ST_Intersects(a.g, geom) LIMIT 1) AS loc
+                   FROM incidents
+                   WHERE ((occurred_at >= :ps AND occurred_at < :e) OR (occurred_at >= :ys AND occurred_at < :ye))
+                     AND location_precision NOT IN ('municipality', 'area'))
+        SELECT COALESCE(loc, 'Övriga kommunen'),
+               count(*) FILTER (WHERE occurred_at >= :s AND occurred_at < :e),
+               count(*) FILTER (WHERE occurred_at >= :ps AND occurred_at < :s),
+               count(*) FILTER (WHERE occurred_at >= :ys AND occurred_at < :ye)
+        FROM i GROUP BY 1 ORDER BY 2 DESC"""), {"r": AREA_RADIUS_M, "s": start, "e": end, "ps": start - length,
+                                                "ys": start - last_year, "ye": end - last_year}).all()
+    out = []
+    for name, now, before, year in rows:
+        vs_prev = temporal.compare_counts(now, before)
+        vs_year = temporal.compare_counts(now, year)
+        out.append({"name": name, "current": now, "previous": before, "last_year": year,
+                    "previous_mark": _mark(vs_prev), "last_year_mark": _mark(vs_year)})
+    return out
+
+
+def _mark(change: temporal.Change) -> str:
+    if not change.significant:
+        return ""
+    return "▲" if change.current > change.previous else "▼"
+
+
+def _observations(session: Session, start: date, end: date) -> list[dict[str, Any]]:
+    """The units' observations for reports overlapping the period, place by place."""
+    rows = session.execute(text("""
+        SELECT o.name AS unit, COALESCE(p.name, 'Allmänt') AS place, b.text, r.period_start, r.period_end
+        FROM unit_report_observations b JOIN unit_reports r ON r.id = b.report_id
+        JOIN organisations o ON o.code = r.organisation LEFT JOIN places p ON p.id = b.place_id
+        WHERE r.period_end >= :s AND r.period_start < :e
+        ORDER BY p.name NULLS LAST, o.name, b.id LIMIT 200"""), {"s": start, "e": end}).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def _promises(session: Session, start: datetime, end: datetime, day: date) -> list[dict[str, Any]]:
+    """Current citizen promises: incidents in their places and categories now against the same period
+    last year, and how far their interventions have come."""
+    out = []
+    last_year = timedelta(days=364)
+    for promise in promises.current(session, day - timedelta(days=1)):
+        now, year = session.execute(text(f"""
+            WITH zone AS (SELECT ST_Union({PLACE_ZONE_SQL}) AS g FROM places p WHERE p.id = ANY(:places))
+            SELECT count(*) FILTER (WHERE i.occurred_at >= :s), count(*) FILTER (WHERE i.occurred_at < :ye)
+            FROM incidents i, zone
+            WHERE ((i.occurred_at >= :s AND i.occurred_at < :e) OR (i.occurred_at >= :ys AND i.occurred_at < :ye))
+              AND (cardinality(CAST(:cats AS text[])) = 0 OR i.category = ANY(CAST(:cats AS text[])))
+              AND (cardinality(CAST(:places AS int[])) = 0 OR ST_Intersects(i.geom, zone.g))"""), {
+            "places": [p["id"] for p in promise["places"]], "cats": promise["categories"], "s": start, "e": end,
+            "ys": start - last_year, "ye": end - last_year}).one()
+        measures = promise["interventions"]
+        out.append({**promise, "current": now, "last_year": year, "mark": _mark(temporal.compare_counts(now, year)),
+                    "completed": sum(1 for m in measures if m["status"] == "completed"),
+                    "active": sum(1 for m in measures if m["status"] == "active")})
+    return out
 
 
 def _places(session: Session) -> str:

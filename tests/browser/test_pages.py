@@ -222,3 +222,25 @@ def test_close_up_with_many_incidents_switches_to_vector_tiles(context: BrowserC
         screenshot(page, "karta-vektortiles")
     finally:
         settings.map_points_max = previous
+
+
+def test_lagesbild_and_unit_report_form_in_the_browser(context: BrowserContext, live_server: str,
+                                                       people: dict[str, str], demo: None) -> None:
+    page = _sign_in(context, live_server, people["analyst"])
+    page.goto(f"{live_server}/lagesbild")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Lägesbild")
+    for heading in ("Antal händelser", "Per område", "Enheternas rapporter", "Trygghetsvandringar",
+                    "Medborgarlöften", "Insatser och uppföljning"):
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    images = page.locator("main img")
+    assert images.count() >= 3  # category chart, hotspot map, hour × weekday chart
+    assert all(images.nth(i).evaluate("img => img.naturalWidth") > 0 for i in range(images.count()))
+    screenshot(page, "lagesbild")
+    reporter = _sign_in(context, live_server, people["reporter"])
+    reporter.goto(f"{live_server}/rapporter")
+    expect(reporter.locator('tr[data-unit="kultur_fritid"]')).to_contain_text("Nej")
+    reporter.get_by_label("Iakttagelse 1", exact=True).fill("Många unga vid fritidsgården på fredagar")
+    reporter.get_by_role("button", name="Skicka rapporten").click()
+    expect(reporter.locator(".saved")).to_contain_text("Rapporten är sparad")
+    expect(reporter.locator('tr[data-unit="kultur_fritid"]')).to_contain_text("Ja")
+    screenshot(reporter, "enhetsrapporter")

@@ -1,0 +1,112 @@
+"""The ESM pages: the units' report form (Swedish, CSRF-protected), the lägesbild with reports, walks and
+promises, and the lägesbild PDF's first page rendered to an image (test-artifacts/)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pypdfium2
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.demo import generate, to_csv
+from app.imports.service import ImportOptions, run_import
+from app.reports.service import period_for
+from tests.browser.conftest import ARTIFACTS
+from tests.conftest import auth, sign_in
+
+TZ = ZoneInfo("Europe/Stockholm")
+
+
+def _csrf(headers: dict[str, str]) -> str:
+    return headers["X-CSRF-Token"]
+
+
+def test_report_form_files_a_report_and_updates_the_status(client: TestClient, people: dict[str, str],
+                                                           session: Session) -> None:
+    headers = sign_in(client, people["reporter"])
+    cookie = {"Cookie": headers["Cookie"]}
+    page = client.get("/rapporter", headers=cookie)
+    assert page.status_code == 200 and "Har rapporterat denna period?" in page.text
+    assert re.search(r'data-unit="kultur_fritid" class="missing"', page.text)
+    when = (datetime.now(TZ) - timedelta(minutes=30)).replace(tzinfo=None)
+    start = period_for(when.date())[0]
+    form = {"csrf": _csrf(headers), "period_start": start.isoformat(), "summary": "Oro kring fritidsgården",
+            "event_time_0": when.strftime("%Y-%m-%dT%H:%M"), "event_category_0": "ordningsstorning",
+            "event_place_0": "1", "event_description_0": "Bråk utanför entrén",
+            "observation_place_0": "1", "observation_text_0": "Unga samlas vid cykelstället efter 21"}
+    refused = client.post("/rapporter", headers=cookie, data={**form, "csrf": "fel"})
+    assert refused.status_code == 403
+    r = client.post("/rapporter", headers=cookie, data=form)
+    assert r.status_code == 200 and "Rapporten är sparad" in r.text, r.text[-2000:]
+    assert re.search(r'data-unit="kultur_fritid" class="done"', r.text)
+    stored = session.execute(text("SELECT source, category, place_id FROM incidents")).all()
+    assert [tuple(s) for s in stored] == [("kultur_fritid", "ordningsstorning", 1)]
+    future = {**form, "event_time_0": (when + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")}
+    bad = client.post("/rapporter", headers=cookie, data=future)
+    assert bad.status_code == 422 and "Händelse 1:" in bad.text
+    assert session.execute(text("SELECT count(*) FROM incidents")).scalar() == 1  # the saved one is untouched
+    client.cookies.clear()
+
+
+def _esm_data(client: TestClient, tokens: dict[str, str], session: Session) -> None:
+    rows = generate(datetime.now(TZ).date(), days=400, seed=11)
+    run_import(session, io.BytesIO(to_csv(rows)), ImportOptions(filename="demo.csv", format="csv", source="demo"))
+    client.post("/api/v1/reports", headers=auth(tokens["reporter"]), json={
+        "observations": [{"place_id": 1, "text": "Langning vid busshållplatsen på kvällarna"}]})
+    client.post("/api/v1/walks", headers=auth(tokens["analyst"]), json={
+        "walked_on": (date.today() - timedelta(days=3)).isoformat(), "area": "Gästisparken",
+        "findings": [{"kind": "vegetation", "lon": 15.1262, "lat": 58.3265, "description": "Täta buskar vid lekplatsen",
+                      "owner": "service_teknik", "priority": "high",
+                      "deadline": (date.today() + timedelta(days=30)).isoformat()}]})
+    client.post("/api/v1/promises", headers=auth(tokens["analyst"]), json={
+        "title": "Tryggare kvällar vid Resecentrum", "period_start": f"{date.today().year}-01-01",
+        "period_end": f"{date.today().year}-12-31", "categories": ["narkotika"], "place_ids": [1]})
+
+
+def test_lagesbild_shows_reports_walks_and_promises(client: TestClient, tokens: dict[str, str],
+                                                   people: dict[str, str], session: Session) -> None:
+    _esm_data(client, tokens, session)
+    cookie = sign_in(client, people["analyst"])
+    html = client.get("/lagesbild", headers=cookie).text
+    assert "Langning vid busshållplatsen" in html and "Täta buskar vid lekplatsen" in html
+    assert "Tryggare kvällar vid Resecentrum" in html and "6 av 7 enheter har inte rapporterat" in html
+    assert 'data-area="Mjölby"' in html
+    end = datetime.now(TZ).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    # the area counts against a direct query
+    direct = session.execute(text("""
+        SELECT count(*) FROM incidents i WHERE occurred_at >= :s AND occurred_at < :e
+          AND location_precision NOT IN ('municipality', 'area')
+          AND EXISTS (SELECT 1 FROM places p WHERE p.locality = 'Mjölby'
+                      AND ST_DWithin(p.geom::geography, i.geom::geography, 1500))"""),
+                             {"s": end - timedelta(days=14), "e": end}).scalar()
+    shown = re.search(r'data-area="Mjölby"><td>Mjölby</td><td class="current">(\d+)', html)
+    assert shown and int(shown.group(1)) == direct
+    follow = client.get("/medborgarloften/1", params={"half": f"{date.today().year}H1"}, headers=cookie)
+    assert follow.status_code == 200 and "Halvårsuppföljning" in follow.text and "data:image/png" in follow.text
+    client.cookies.clear()
+
+
+def test_lagesbild_pdf_first_page_as_an_image(client: TestClient, tokens: dict[str, str], people: dict[str, str],
+                                              session: Session) -> None:
+    _esm_data(client, tokens, session)
+    cookie = sign_in(client, people["analyst"])
+    pdf = client.get("/lagesbild", params={"format": "pdf"}, headers=cookie)
+    assert pdf.headers["content-type"] == "application/pdf"
+    document = pypdfium2.PdfDocument(pdf.content)
+    assert len(document) >= 2
+    image = document[0].render(scale=1.5).to_pil().convert("RGB")
+    ARTIFACTS.mkdir(exist_ok=True)
+    image.save(ARTIFACTS / "lagesbild-sida1.png")
+    text_page = document[0].get_textpage().get_text_range()
+    assert "Lägesbild" in text_page and "Antal händelser" in text_page
+    # the page carries the chart: a good share of coloured (not white, not grey) pixels
+    pixels = np.asarray(image.resize((200, 140)), dtype=int)
+    coloured = int(((pixels.max(axis=2) - pixels.min(axis=2)) > 60).sum())
+    assert coloured > 200, coloured
+    client.cookies.clear()
