@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -81,6 +82,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeoutError)
     async def _db_down(_: Request, exc: SQLAlchemyError) -> JSONResponse:
         # The database is away or overloaded: say so quickly rather than hang or answer 500.
+        if isinstance(getattr(exc, "orig", None), QueryCanceled):
+            return JSONResponse(
+                {"detail": [{"loc": ["request"], "msg": "The query took longer than the server allows "
+                             "(LAGESBILD_STATEMENT_TIMEOUT_MS); narrow the time range, area or categories.",
+                             "type": "timeout"}]}, status_code=503, headers={"Retry-After": "30"})
         return JSONResponse(
             {"detail": [{"loc": ["database"], "msg": "The database is unavailable; try again shortly.",
                          "type": "unavailable"}]},

@@ -43,7 +43,7 @@ def make(rows: int, seed: float = 0.42) -> str:
         existing = session.execute(text("SELECT count(*) FROM incidents")).scalar_one()
         if existing == rows:
             return url
-        session.execute(text("TRUNCATE incidents"))
+        session.execute(text("TRUNCATE incidents CASCADE"))
         session.execute(text("SELECT setseed(:s)"), {"s": seed})
         session.execute(text("""
             CREATE TEMP TABLE centres AS

@@ -137,21 +137,22 @@ def follow_up(session: Session, intervention_id: int, *, days: int | None = None
     control = ("control" if has_control else
                f"ST_Difference(ST_Buffer(target::geography, {int(buffer_m) + 1500})::geometry, "
                f"ST_Buffer(target::geography, {int(buffer_m) + 300})::geometry)")
+    # One index-assisted count per area (LATERAL lets the GIST index see each polygon), rather than six
+    # point-in-polygon tests on every incident in the combined envelope: seconds → milliseconds at 1M rows.
+    counted = """LATERAL (SELECT count(*) FILTER (WHERE i.occurred_at < :s) AS before,
+                              count(*) FILTER (WHERE i.occurred_at >= :s) AS after
+                       FROM incidents i
+                       WHERE ST_Intersects(i.geom, v.{area}) AND i.occurred_at >= :b AND i.occurred_at < :a
+                         AND i.location_precision NOT IN ('municipality', 'area')
+                         AND (CAST(:cats AS text[]) IS NULL OR i.category = ANY(CAST(:cats AS text[])))) {alias}"""
     row = session.execute(text(f"""
-        WITH v AS (SELECT target, {control} AS control,
-                          ST_Difference(ST_Buffer(target::geography, buffer_m)::geometry, target) AS ring
-                   FROM interventions WHERE id = :id)
-        SELECT count(*) FILTER (WHERE ST_Intersects(i.geom, v.target) AND i.occurred_at < :s),
-               count(*) FILTER (WHERE ST_Intersects(i.geom, v.target) AND i.occurred_at >= :s),
-               count(*) FILTER (WHERE ST_Intersects(i.geom, v.ring) AND i.occurred_at < :s),
-               count(*) FILTER (WHERE ST_Intersects(i.geom, v.ring) AND i.occurred_at >= :s),
-               count(*) FILTER (WHERE ST_Intersects(i.geom, v.control) AND i.occurred_at < :s),
-               count(*) FILTER (WHERE ST_Intersects(i.geom, v.control) AND i.occurred_at >= :s)
-        FROM incidents i, v
-        WHERE i.occurred_at >= :b AND i.occurred_at < :a
-          AND i.location_precision NOT IN ('municipality', 'area')
-          AND (CAST(:cats AS text[]) IS NULL OR i.category = ANY(CAST(:cats AS text[])))
-          AND i.geom && ST_Envelope(ST_Collect(ARRAY[v.target, v.ring, v.control]))"""),
+        WITH v AS MATERIALIZED (
+            SELECT target, {control} AS control,
+                   ST_Difference(ST_Buffer(target::geography, buffer_m)::geometry, target) AS ring
+            FROM interventions WHERE id = :id)
+        SELECT t.before, t.after, r.before, r.after, c.before, c.after
+        FROM v, {counted.format(area="target", alias="t")}, {counted.format(area="ring", alias="r")},
+             {counted.format(area="control", alias="c")}"""),
         {"id": intervention_id, "s": start, "b": start - length, "a": start + length, "cats": cats}).one()
     target, ring, ctrl = (row[0], row[1]), (row[2], row[3]), (row[4], row[5])
     result = weighted_displacement_quotient(target, ring, ctrl)

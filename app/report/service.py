@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.analysis import service as analysis
 from app.analysis.schemas import ClusterParams, EmergingParams, Scope
 from app.config import get_settings
+from app.errors import InvalidInput, NotFound
 from app.incidents.service import PLACE_ZONE_SQL
 from app.interventions import service as interventions
 from app.promises import service as promises
@@ -52,7 +53,7 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         feature = interventions.feature(session, intervention_id)
         try:
             follow = interventions.follow_up(session, intervention_id)
-        except Exception:  # not started yet, or nothing to compare: show the intervention without numbers
+        except (InvalidInput, NotFound):  # not started yet: show the intervention without numbers
             follow = None
         intervention_rows.append({"properties": feature["properties"], "follow_up": follow})
     cats = compare["categories"]
@@ -92,21 +93,23 @@ def _areas(session: Session, start: datetime, end: datetime) -> list[dict[str, A
     """Counts per locality this period against the previous period and the same period last year."""
     length = end - start
     last_year = timedelta(days=364)
-    rows = session.execute(text("""
-        WITH area AS (SELECT locality, ST_Union(ST_Buffer(geom::geography, :r)::geometry) AS g
-                      FROM places GROUP BY locality),
-             i AS (SELECT occurred_at, (SELECT a.locality FROM area a WHERE ST_Intersects(a.g, geom) LIMIT 1) AS loc
-                   FROM incidents
-                   WHERE ((occurred_at >= :ps AND occurred_at < :e) OR (occurred_at >= :ys AND occurred_at < :ye))
-                     AND location_precision NOT IN ('municipality', 'area'))
-        SELECT COALESCE(loc, 'Övriga kommunen'),
-               count(*) FILTER (WHERE occurred_at >= :s AND occurred_at < :e),
-               count(*) FILTER (WHERE occurred_at >= :ps AND occurred_at < :s),
-               count(*) FILTER (WHERE occurred_at >= :ys AND occurred_at < :ye)
-        FROM i GROUP BY 1 ORDER BY 2 DESC"""), {"r": AREA_RADIUS_M, "s": start, "e": end, "ps": start - length,
-                                                "ys": start - last_year, "ye": end - last_year}).all()
+    params = {"r": AREA_RADIUS_M, "s": start, "e": end, "ps": start - length, "ys": start - last_year,
+              "ye": end - last_year}
+    counts = """count(*) FILTER (WHERE i.occurred_at >= :s AND i.occurred_at < :e),
+                count(*) FILTER (WHERE i.occurred_at >= :ps AND i.occurred_at < :s),
+                count(*) FILTER (WHERE i.occurred_at >= :ys AND i.occurred_at < :ye)"""
+    window = """((i.occurred_at >= :ps AND i.occurred_at < :e) OR (i.occurred_at >= :ys AND i.occurred_at < :ye))
+                AND i.location_precision NOT IN ('municipality', 'area')"""
+    rows = session.execute(text(f"""
+        WITH area AS MATERIALIZED (SELECT locality, ST_Union(ST_Buffer(geom::geography, :r)::geometry) AS g
+                                   FROM places GROUP BY locality)
+        SELECT a.locality, {counts} FROM area a JOIN incidents i ON ST_Intersects(a.g, i.geom)
+        WHERE {window} GROUP BY a.locality ORDER BY 2 DESC"""), params).all()
+    total = session.execute(text(f"SELECT {counts} FROM incidents i WHERE {window}"), params).one()
+    rest = tuple(t - sum(r[k + 1] for r in rows) for k, t in enumerate(total))
+    table = [tuple(r) for r in rows] + [("Övriga kommunen", *rest)]
     out = []
-    for name, now, before, year in rows:
+    for name, now, before, year in table:
         vs_prev = temporal.compare_counts(now, before)
         vs_year = temporal.compare_counts(now, year)
         out.append({"name": name, "current": now, "previous": before, "last_year": year,
