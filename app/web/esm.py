@@ -67,6 +67,8 @@ def _file_report(request: Request, session: SessionDep, principal: Principal, fo
     """Form rows → the same validated body the API takes; errors are shown next to the form, in Swedish."""
     if not csrf_matches(principal, str(form.get("csrf") or "")):
         return Response("Formuläret saknade sidans CSRF-nyckel; ladda om sidan.", status_code=403)
+    if not allowed(principal.role, "reports:write"):
+        return Response(f"Rollen {principal.role.value} får inte lämna enhetsrapporter.", status_code=403)
     tz = ZoneInfo(get_settings().timezone)
     events, observations = [], []
     for n in range(FORM_ROWS):

@@ -1,0 +1,130 @@
+"""The role × endpoint matrix outside /api/v1: OGC API Features (by token), Open311, and the web pages
+(by a signed-in session), for every role and the public. A new route without a row here fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import health
+from app.auth.roles import PERMISSIONS, Role
+from app.lighting.router import open311
+from app.ogc.router import router as ogc
+from app.ogc.service import COLLECTIONS
+from app.web.esm import router as esm
+from app.web.router import router as web
+from app.web.signin import router as signin
+from tests.conftest import auth, sign_in
+
+PUBLIC = None
+SIGNED_IN = "signed-in"  # any role
+SPECIAL = "special"  # tested on its own elsewhere (sign-in flow, OIDC)
+
+# (method, path) -> (concrete path, permission)
+ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
+    ("GET", "/ogc"): ("/ogc", PUBLIC),
+    ("GET", "/ogc/conformance"): ("/ogc/conformance", PUBLIC),
+    ("GET", "/ogc/collections"): ("/ogc/collections", PUBLIC),
+    ("GET", "/ogc/collections/{collection_id}"): ("/ogc/collections/{c}", "*"),
+    ("GET", "/ogc/collections/{collection_id}/items"): ("/ogc/collections/{c}/items", "*"),
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): ("/ogc/collections/incidents/items/{i}",
+                                                                    "incidents:read"),
+    ("GET", "/open311/v2/services.json"): ("/open311/v2/services.json", PUBLIC),
+    ("POST", "/open311/v2/requests.json"): ("/open311/v2/requests.json", "lighting:report"),
+    ("GET", "/open311/v2/requests.json"): ("/open311/v2/requests.json", PUBLIC),
+    ("GET", "/open311/v2/requests/{request_id}.json"): ("/open311/v2/requests/{r}.json", PUBLIC),
+    ("GET", "/"): ("/", PUBLIC),
+    ("GET", "/karta/{view}"): ("/karta/analys", "analysis:read"),
+    # the map document itself falls back to the public (aggregated) map for those who may not analyse
+    ("GET", "/karta/{view}/karta.html"): ("/karta/analys/karta.html", PUBLIC),
+    ("GET", "/karta/data/incidents"): ("/karta/data/incidents", "incidents:read"),
+    ("GET", "/patrull/plan"): ("/patrull/plan", "analysis:read"),
+    ("GET", "/belysning/arbetslista"): ("/belysning/arbetslista", "lighting:read"),
+    ("GET", "/lagesbild"): ("/lagesbild", "analysis:read"),
+    ("GET", "/rapportera"): ("/rapportera", SIGNED_IN),
+    ("GET", "/rapporter"): ("/rapporter", "reports:read"),
+    ("POST", "/rapporter"): ("/rapporter", "reports:write"),
+    ("GET", "/medborgarloften/{promise_id}"): ("/medborgarloften/{p}?half=2025H1", "promises:read"),
+    ("GET", "/logga-in"): ("/logga-in", PUBLIC),
+    ("POST", "/logga-in"): ("/logga-in", SPECIAL),
+    ("POST", "/logga-ut"): ("/logga-ut", SPECIAL),
+    ("GET", "/logga-in/oidc"): ("/logga-in/oidc", SPECIAL),
+    ("GET", "/logga-in/oidc/callback"): ("/logga-in/oidc/callback", SPECIAL),
+    ("GET", "/health"): ("/health", PUBLIC),
+    ("GET", "/ready"): ("/ready", PUBLIC),
+}
+CASES = [(key, collection) for key, (_, permission) in ROUTES.items() if permission != SPECIAL
+         for collection in (COLLECTIONS if permission == "*" else [None])]
+
+
+def test_every_route_outside_the_api_has_a_row() -> None:
+    routes = {(method, r.path) for router in (ogc, open311, web, signin, esm, health.router)
+              for r in router.routes for method in r.methods}  # type: ignore[attr-defined]
+    assert routes == set(ROUTES)
+
+
+def _may(role: str | None, permission: str | None) -> bool:
+    if permission is None:
+        return True
+    if role is None:
+        return False
+    return permission == SIGNED_IN or Role(role) in PERMISSIONS[permission]
+
+
+@pytest.mark.parametrize("role", [None, *[r.value for r in Role]])
+@pytest.mark.parametrize(("endpoint", "collection"), CASES, ids=lambda v: str(v))
+def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str], people: dict[str, str],
+                                     endpoint: tuple[str, str], collection: str | None, role: str | None) -> None:
+    method, _ = endpoint
+    path, permission = ROUTES[endpoint]
+    if collection is not None:
+        permission = COLLECTIONS[collection].permission
+        path = path.replace("{c}", collection)
+    admin = auth(tokens["admin"])
+    if "{i}" in path:
+        made = client.post("/api/v1/incidents", headers=admin, json={
+            "lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z"}).json()
+        path = path.replace("{i}", str(made["id"]))
+    if "{r}" in path:
+        made = client.post("/api/v1/lighting/reports", headers=admin, json={"kind": "fault", "lon": 15.13,
+                                                                            "lat": 58.323}).json()
+        path = path.replace("{r}", str(made["id"]))
+    if "{p}" in path:
+        made = client.post("/api/v1/promises", headers=admin, json={
+            "title": "Löfte", "period_start": "2025-01-01", "period_end": "2025-12-31", "place_ids": [1]}).json()
+        path = path.replace("{p}", str(made["id"]))
+    is_page = not path.startswith(("/ogc", "/open311", "/health", "/ready"))
+    headers: dict[str, str] = {}
+    data: dict[str, Any] | None = None
+    if role is not None:
+        headers = sign_in(client, people[role]) if is_page else auth(tokens[role])
+    if path.startswith("/open311") and method == "POST":
+        data = {"service_code": "streetlight", "lat": "58.323", "long": "15.13"}
+        if role is not None:
+            data["api_key"] = tokens[role]
+    elif path == "/rapporter" and method == "POST":
+        data = {"csrf": headers.get("X-CSRF-Token", ""), "observation_text_0": "Lugnt"}
+        if role in ("admin", "analyst"):
+            data["organisation"] = "polisen"
+    r = client.request(method, path, headers={"Cookie": headers["Cookie"]} if is_page and role else headers,
+                       data=data, follow_redirects=False)
+    client.cookies.clear()
+    if _may(role, permission):
+        assert r.status_code == 200, (endpoint, collection, role, r.status_code, r.text[:300])
+    elif is_page:
+        assert r.status_code in (303, 401, 403), (endpoint, role, r.status_code)
+        if r.status_code == 303:
+            assert r.headers["location"].startswith("/logga-in")
+    else:
+        assert r.status_code == (401 if role is None and not path.startswith("/open311") else 403), \
+            (endpoint, collection, role, r.status_code)
+
+
+def test_the_map_document_falls_back_to_the_public_map(client: TestClient, people: dict[str, str]) -> None:
+    public = client.get("/karta/analys/karta.html").text
+    staff = client.get("/karta/analys/karta.html", headers={"Cookie": sign_in(client, people["analyst"])["Cookie"]})
+    client.cookies.clear()
+    assert "/karta/data/incidents" in staff.text and "/api/v1/analysis/" in staff.text
+    assert "/karta/data/incidents" not in public and "/api/v1/analysis/" not in public
