@@ -34,7 +34,9 @@ def get_engine() -> Engine:
     settings = get_settings()
     engine = create_engine(
         database_url(),
-        pool_size=10,
+        # 16+ concurrent requests each hold a connection and the audit trail takes another after the
+        # answer: a pool of 10 closed and reopened connections under load (a scram handshake each time)
+        pool_size=20,
         max_overflow=20,
         pool_pre_ping=True,
         pool_timeout=5,

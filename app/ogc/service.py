@@ -23,7 +23,7 @@ from app.analysis.schemas import ClusterParams, Scope
 from app.auth.roles import allowed
 from app.auth.service import Principal
 from app.errors import InvalidInput, NotFound
-from app.incidents.service import FEATURE_SQL, IncidentFilter
+from app.incidents.service import FEATURE_SQL, IncidentFilter, feature_text_sql, page_sql
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG3006 = "http://www.opengis.net/def/crs/EPSG/0/3006"
@@ -132,15 +132,9 @@ def incident_items(session: Session, flt: IncidentFilter, *, limit: int, after: 
     if after is not None:
         where += " AND i.id > :after"
         params["after"] = after
-    feature = FEATURE_SQL if srid == 4326 else FEATURE_SQL.replace(
-        "ST_AsGeoJSON(i.geom, 7)", "ST_AsGeoJSON(ST_Transform(i.geom, 3006), 3)")
-    row = session.execute(text(f"""
-        WITH page AS (SELECT i.id, {feature} AS feature FROM incidents i WHERE {where}
-                      ORDER BY i.id LIMIT :limit_plus_one),
-             numbered AS (SELECT *, row_number() OVER (ORDER BY id) AS rn FROM page)
-        SELECT COALESCE(json_agg(feature ORDER BY id) FILTER (WHERE rn <= :limit), '[]'::json)::text,
-               count(*) FILTER (WHERE rn <= :limit), max(id) FILTER (WHERE rn <= :limit), count(*) > :limit
-        FROM numbered"""), {**params, "limit": limit, "limit_plus_one": limit + 1}).one()
+    feature = feature_text_sql() if srid == 4326 else feature_text_sql("ST_AsGeoJSON(ST_Transform(i.geom, 3006), 3)")
+    row = session.execute(text(page_sql(where, feature)),
+                          {**params, "limit": limit, "limit_plus_one": limit + 1}).one()
     matched = cache.results.get_or_compute(
         ("ogc-count", count_where, tuple(sorted((k, str(v)) for k, v in count_params.items())),
          cache.data_version(session)),
