@@ -13,7 +13,7 @@ from app.analysis.schemas import ClusterParams, Scope
 from app.auth.service import Principal
 from app.deps import SessionDep, TimeRangeDep, require
 from app.errors import InvalidInput
-from app.incidents.service import build_filter
+from app.incidents.service import build_filter, visible_to
 
 router = APIRouter(prefix="/tiles", tags=["vector tiles"])
 MVT = "application/vnd.mapbox-vector-tile"
@@ -27,12 +27,12 @@ def _check_tile(z: int, x: int, y: int) -> None:
 
 @router.get("/{layer}/{z}/{x}/{y}.mvt", summary="A vector tile (EPSG:3857, extent 4096)",
             response_class=Response, responses={200: {"content": {MVT: {}}}})
-def tile(layer: Literal["incidents", "hotspots"], session: SessionDep, _: Reader, time: TimeRangeDep,
+def tile(layer: Literal["incidents", "hotspots"], session: SessionDep, principal: Reader, time: TimeRangeDep,
          z: Annotated[int, Path(ge=0, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
          category: Annotated[list[str] | None, Query()] = None) -> Response:
     _check_tile(z, x, y)
     if layer == "incidents":
-        flt = build_filter(session, start=time.start, end=time.end, categories=category)
+        flt = visible_to(build_filter(session, start=time.start, end=time.end, categories=category), principal)
         where, params = flt.where()
         body = session.execute(text(f"""
             WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS b3857,

@@ -49,3 +49,22 @@ def test_times(date_text: str, clock: str | None, expected_utc: datetime) -> Non
 def test_bad_times(text: str) -> None:
     with pytest.raises(ValueProblem):
         parse_when(text, None, TZ, now=NOW)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("58°19′25″N", 58.323611), ("58° 19.417' N", 58.323617), ("N 58°19'25\"", 58.323611),
+    ("15°7'50\"Ö", 15.130556), ("15°07′50″E", 15.130556), ("58.3236° N", 58.3236), ("58,3236", 58.3236),
+    ("33°52′S", -33.866667),
+])
+def test_coordinates_in_degrees_minutes_seconds(text: str, expected: float) -> None:
+    from app.imports.values import parse_coordinate
+
+    assert parse_coordinate(text) == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize("text", ["abc", "58°70'", "N 58° S", ""])
+def test_bad_coordinates_say_what_is_wrong(text: str) -> None:
+    from app.imports.values import parse_coordinate
+
+    with pytest.raises(ValueProblem):
+        parse_coordinate(text)

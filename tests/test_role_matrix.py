@@ -20,8 +20,8 @@ Body = Callable[[TestClient, dict[str, str]], Any]
 
 
 def _incident_id(client: TestClient, tokens: dict[str, str]) -> int:
-    r = client.post("/api/v1/incidents", headers=auth(tokens["admin"]), json={
-        "lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z"})
+    r = client.post("/api/v1/incidents", headers=auth(tokens["admin"]), json={  # the reporter's unit: visible to it
+        "lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z", "source": "polisen"})
     return int(r.json()["id"])
 
 

@@ -85,7 +85,8 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
     admin = auth(tokens["admin"])
     if "{i}" in path:
         made = client.post("/api/v1/incidents", headers=admin, json={
-            "lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z"}).json()
+            "lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z",
+            "source": "polisen"}).json()
         path = path.replace("{i}", str(made["id"]))
     if "{r}" in path:
         made = client.post("/api/v1/lighting/reports", headers=admin, json={"kind": "fault", "lon": 15.13,

@@ -118,3 +118,26 @@ def test_replace_and_withdraw(client: TestClient, tokens: dict[str, str], sessio
     assert replaced.json()["events"] == [] and session.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
     assert client.delete(f"/api/v1/reports/{made['id']}", headers=auth(tokens["reporter"])).status_code == 204
     assert client.get(f"/api/v1/reports/{made['id']}", headers=auth(tokens["analyst"])).status_code == 404
+
+
+def test_reporters_see_only_their_own_units_incidents(client: TestClient, tokens: dict[str, str]) -> None:
+    """The reporter (unit polisen here) reads its own unit's incidents in detail, nobody else's."""
+    admin = auth(tokens["admin"])
+    ids = {}
+    for source in ("polisen", "socialtjansten"):
+        ids[source] = client.post("/api/v1/incidents", headers=admin, json={
+            "lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z",
+            "source": source}).json()["id"]
+    reporter = auth(tokens["reporter"])
+    listed = client.get("/api/v1/incidents", headers=reporter).json()["features"]
+    assert [f["id"] for f in listed] == [ids["polisen"]]
+    assert client.get("/api/v1/incidents", headers=reporter, params={"source": "socialtjansten"}).json()[
+        "features"] == []
+    assert client.get(f"/api/v1/incidents/{ids['socialtjansten']}", headers=reporter).status_code == 404
+    assert client.get(f"/api/v1/incidents/{ids['polisen']}", headers=reporter).status_code == 200
+    csv_text = client.get("/api/v1/exports/incidents.csv", headers=reporter).content.decode("utf-8-sig")
+    assert len(csv_text.strip().splitlines()) == 2  # header + the own unit's one
+    ogc = client.get("/ogc/collections/incidents/items", headers=reporter).json()
+    assert [f["id"] for f in ogc["features"]] == [ids["polisen"]]
+    assert client.get(f"/ogc/collections/incidents/items/{ids['socialtjansten']}", headers=reporter).status_code == 404
+    assert len(client.get("/api/v1/incidents", headers=auth(tokens["analyst"])).json()["features"]) == 2

@@ -13,7 +13,7 @@ from app.auth.service import Principal
 from app.deps import BBoxDep, SessionDep, TimeRangeDep, require
 from app.exports import service
 from app.geojson import GEOJSON
-from app.incidents.service import build_filter
+from app.incidents.service import build_filter, visible_to
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 Format = Literal["gpkg", "csv", "geojson"]
@@ -28,13 +28,13 @@ def _download(body: bytes, name: str, fmt: Format) -> Response:
 
 
 @router.get("/incidents.{fmt}", summary="Incidents matching the filter as GeoPackage, Excel CSV or GeoJSON")
-def export_incidents(fmt: Format, session: SessionDep, _: Reader, bbox: BBoxDep, time: TimeRangeDep,
+def export_incidents(fmt: Format, session: SessionDep, principal: Reader, bbox: BBoxDep, time: TimeRangeDep,
                      category: Annotated[list[str] | None, Query()] = None,
                      source: Annotated[list[str] | None, Query()] = None,
                      place: int | None = None) -> Response:
     flt = build_filter(session, bbox=bbox.as_tuple() if bbox else None, start=time.start, end=time.end,
                        categories=category, sources=source, place_id=place)
-    frame = service.incident_frame(session, flt)
+    frame = service.incident_frame(session, visible_to(flt, principal))
     if fmt == "csv":
         return _download(service.excel_csv(frame, service.INCIDENT_COLUMNS_SV), "handelser", fmt)
     gdf = service.incidents_geodataframe(frame.drop(columns=["lat", "lon"]).assign(lat=frame["lat"], lon=frame["lon"]))

@@ -26,7 +26,7 @@ from app.config import get_settings
 from app.errors import InvalidInput
 from app.imports.models import ImportBatch, PoliceEventType
 from app.imports.readers import Candidate, Format, read_csv, read_geojson, read_police_feed, sniff_format
-from app.imports.values import ValueProblem, content_hash, parse_number, parse_when
+from app.imports.values import ValueProblem, content_hash, parse_coordinate, parse_number, parse_when
 from app.incidents.models import LOCATION_PRECISIONS
 from app.reference.service import category_lookup, check_organisation, normalise
 from geo.crs import in_extent, lonlat_problem, to_sweref, to_wgs84
@@ -400,8 +400,8 @@ def _position(item: _Pending, ctx: _Context, errors: list[RowError]) -> None:
             else:
                 item.lon, item.lat = cand.lonlat
         elif "lat" in values or "lon" in values:
-            item.lat = parse_number(values.get("lat", ""))
-            item.lon = parse_number(values.get("lon", ""))
+            item.lat = parse_coordinate(values.get("lat", ""))
+            item.lon = parse_coordinate(values.get("lon", ""))
         elif len(cand.sweref) == 2:
             a, b = (parse_number(v) for v in cand.sweref)
             _assign_sweref(item, a, b)
@@ -432,7 +432,7 @@ def _split_pair(text_value: str) -> tuple[float, float]:
         parts = text_value.split()
     if len(parts) != 2:
         raise ValueProblem(f"{text_value!r} is not a 'lat,lon' pair")
-    return parse_number(parts[0]), parse_number(parts[1])
+    return parse_coordinate(parts[0]), parse_coordinate(parts[1])
 
 
 def _project_sweref(items: list[_Pending]) -> None:

@@ -41,6 +41,31 @@ def parse_number(text: str) -> float:
     return value
 
 
+_DMS = re.compile(
+    r"^\s*([NSEWÖVnsewöv])?\s*(\d{1,3}(?:[.,]\d+)?)\s*(?:°|º|d|\s)\s*"
+    r"(?:(\d{1,2}(?:[.,]\d+)?)\s*(?:'|′|’|m|\s)?\s*)?"
+    r"(?:(\d{1,2}(?:[.,]\d+)?)\s*(?:\"|″|''|”|s)?\s*)?([NSEWÖVnsewöv])?\s*$"
+)
+
+
+def parse_coordinate(text: str) -> float:
+    """A latitude or longitude: a plain number (decimal comma allowed), or degrees with minutes and seconds
+    as copied from map sites and GPS units: 58°19′25″N, 58° 19.417' N, N 58°19'25", 15°7'50"Ö."""
+    try:
+        return parse_number(text)
+    except ValueProblem:
+        pass
+    match = _DMS.match(text.strip())
+    if not match or (match.group(1) and match.group(5)):
+        raise ValueProblem(f"{text!r} is not a coordinate (use 58.3236 or 58°19′25″N)")
+    degrees, minutes, seconds = (float(g.replace(",", ".")) if g else 0.0 for g in match.group(2, 3, 4))
+    if minutes >= 60 or seconds >= 60:
+        raise ValueProblem(f"{text!r}: minutes and seconds must be below 60")
+    value = degrees + minutes / 60 + seconds / 3600
+    hemisphere = (match.group(1) or match.group(5) or "N").upper()
+    return -value if hemisphere in ("S", "W", "V") else value
+
+
 def parse_when(date_text: str, clock_text: str | None, tz: tzinfo, now: datetime | None = None) -> datetime:
     """A point in time from one timestamp column or a date + clock pair; naive times are local (`tz`).
 

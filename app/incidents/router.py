@@ -25,7 +25,7 @@ def list_incidents(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    _: Reader,
+    principal: Reader,
     bbox: BBoxDep,
     time: TimeRangeDep,
     category: Annotated[
@@ -41,7 +41,7 @@ def list_incidents(
         session, bbox=bbox.as_tuple() if bbox else None,
         start=time.start, end=time.end, categories=category, sources=source, place_id=place,
     )
-    page = service.list_page(session, flt, limit=limit, after=after)
+    page = service.list_page(session, service.visible_to(flt, principal), limit=limit, after=after)
     return feature_collection(
         page.features_json,
         numberReturned=page.returned,
@@ -59,7 +59,8 @@ def create_incident(
 
 
 @router.get("/{incident_id}", summary="One incident as a GeoJSON Feature")
-def get_incident(incident_id: int, session: SessionDep, _: Reader) -> dict[str, Any]:
+def get_incident(incident_id: int, session: SessionDep, principal: Reader) -> dict[str, Any]:
+    service.check_visible(session, incident_id, principal)
     return service.get_feature(session, incident_id)
 
 

@@ -7,13 +7,14 @@ straight through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, text
 from sqlalchemy.orm import Session
 
+from app.auth.roles import Role
 from app.auth.service import Principal
 from app.db import commit_unique
 from app.errors import Conflict, InvalidInput, NotFound
@@ -120,6 +121,26 @@ def build_filter(
     ).first() is None:
         raise NotFound(f"place {place_id} does not exist", loc=("query", "place"))
     return IncidentFilter(bbox=bbox, start=start, end=end, categories=cats, sources=srcs, place_id=place_id)
+
+
+NO_SOURCE = "-"  # matches no organisation code: an empty result, not "no filter"
+
+
+def visible_to(flt: IncidentFilter, principal: Principal | None) -> IncidentFilter:
+    """Reporters see their own unit's incidents in detail, nobody else's (aggregates stay open to them)."""
+    if principal is None or principal.role is not Role.reporter:
+        return flt
+    own = principal.organisation or NO_SOURCE
+    sources = [own] if not flt.sources or own in flt.sources else [NO_SOURCE]
+    return replace(flt, sources=sources)
+
+
+def check_visible(session: Session, incident_id: int, principal: Principal | None) -> None:
+    if principal is None or principal.role is not Role.reporter:
+        return
+    source = session.execute(text("SELECT source FROM incidents WHERE id = :id"), {"id": incident_id}).scalar()
+    if source is not None and source != principal.organisation:
+        raise NotFound(f"incident {incident_id} does not exist", loc=("path", "incident_id"))
 
 
 def _split(values: list[str] | None) -> list[str]:

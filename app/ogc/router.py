@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from app.deps import PrincipalDep, SessionDep, SettingsDep, parse_bbox
 from app.errors import InvalidInput
-from app.incidents.service import build_filter
+from app.incidents.service import build_filter, check_visible, visible_to
 from app.ogc import service
 from app.ogc.service import CONFORMANCE, CRS84, EPSG3006, EPSG4326, ItemsPage
 from app.paths import FRONTEND
@@ -160,7 +160,8 @@ def items(
     if coll.id == "incidents":
         flt = build_filter(session, bbox=box, start=None if instant else start, categories=category,
                            end=None if instant else (end if end is None else _inclusive(end)))
-        page = service.incident_items(session, flt, limit=limit, after=after, srid=srid, instant=instant)
+        page = service.incident_items(session, visible_to(flt, principal), limit=limit, after=after, srid=srid,
+                                      instant=instant)
     elif coll.id == "places":
         page = service.place_items(session, bbox=box, srid=srid, limit=limit, after=after)
     else:
@@ -223,6 +224,7 @@ def item(request: Request, collection_id: str, feature_id: int, session: Session
     coll = service.collection_for(collection_id, principal)
     srid = service.crs_srid(crs)
     if coll.id == "incidents":
+        check_visible(session, feature_id, principal)
         feature = service.incident_item(session, feature_id, srid)
     else:
         page = (service.place_items(session, bbox=None, srid=srid, limit=1, after=feature_id - 1)

@@ -18,6 +18,7 @@ from app.auth.sessions import SESSION_COOKIE, session_principal
 from app.config import get_settings
 from app.deps import SessionDep, parse_bbox, require_aware
 from app.errors import InvalidInput
+from app.incidents.service import visible_to
 from app.maps.service import VIEW_LAYERS, aggregated_incidents, map_data
 from app.paths import FRONTEND
 from app.reference.router import list_categories
@@ -133,7 +134,7 @@ def map_incidents(request: Request, session: SessionDep, zoom: Annotated[int, Qu
     scope = page_scope(start, end, category, 365)
     box = parse_bbox(bbox, extent=None)
     scope = scope.model_copy(update={"bbox": bbox if box else None})
-    flt = analysis.scope_filter(session, scope, scope.start, scope.end)  # type: ignore[arg-type]
+    flt = visible_to(analysis.scope_filter(session, scope, scope.start, scope.end), principal)  # type: ignore[arg-type]
     return Response(aggregated_incidents(session, flt, zoom=zoom), media_type="application/json")
 
 
