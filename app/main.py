@@ -35,6 +35,7 @@ from app.walks.router import router as walks_router
 from app.web.esm import router as esm_router
 from app.web.router import router as web_router
 from app.web.signin import router as signin_router
+from app.web.walks import router as walks_web_router
 
 
 @asynccontextmanager
@@ -74,6 +75,7 @@ def create_app() -> FastAPI:
     app.include_router(web_router)
     app.include_router(signin_router)
     app.include_router(esm_router)
+    app.include_router(walks_web_router)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     install_error_handlers(app)
     app.add_middleware(RateLimit)

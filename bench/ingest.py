@@ -102,7 +102,7 @@ def phase_import(url: str, path: Path) -> dict[str, float]:
     engine = create_engine(url)
     with Session(engine) as session:
         seed(session)
-        session.execute(text("TRUNCATE incidents, import_batches"))
+        session.execute(text("TRUNCATE incidents, import_batches CASCADE"))
         session.commit()
         start = time.perf_counter()
         with path.open("rb") as fh:

@@ -244,3 +244,31 @@ def test_lagesbild_and_unit_report_form_in_the_browser(context: BrowserContext, 
     expect(reporter.locator(".saved")).to_contain_text("Rapporten är sparad")
     expect(reporter.locator('tr[data-unit="kultur_fritid"]')).to_contain_text("Ja")
     screenshot(reporter, "enhetsrapporter")
+
+
+def test_safety_walk_finding_becomes_a_lighting_case_in_the_browser(context: BrowserContext, live_server: str,
+                                                                      people: dict[str, str], client: TestClient,
+                                                                      tokens: dict[str, str]) -> None:
+    page = _sign_in(context, live_server, people["analyst"])
+    page.goto(f"{live_server}/trygghetsvandringar")
+    page.get_by_label("Område").fill("Centrum – Resecentrum till Gästisparken")
+    page.get_by_label("Deltagare").fill("Kommunen, polisen, 12 boende")
+    page.get_by_role("button", name="Spara vandringen").click()
+    expect(page.locator(".saved")).to_be_visible()
+    page.get_by_label("Beskrivning").fill("Mörk gångtunnel under järnvägen")
+    page.get_by_label("Prioritet").select_option("high")
+    box = page.locator("#walk-map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#position")).not_to_contain_text("klicka")
+    page.get_by_role("button", name="Spara fyndet").click()
+    row = page.locator("tr[data-finding]").first
+    expect(row).to_contain_text("Mörk gångtunnel")
+    row.get_by_role("button", name="Gör till belysningsärende").click()
+    expect(page.locator(".saved")).to_contain_text("Belysningsärendet är skapat")
+    expect(page.locator("tr[data-finding]").first).to_contain_text("belysningsärende #")
+    screenshot(page, "trygghetsvandringar")
+    walks = client.get("/api/v1/walks", headers=auth(tokens["analyst"])).json()
+    finding = walks[0]["findings"][0]["properties"]
+    assert finding["status"] == "converted" and finding["lighting_report_id"] is not None
+    assert context.outside_requests == []  # type: ignore[attr-defined]

@@ -1,0 +1,90 @@
+"""Safety walks on the web (Swedish): record a walk, add findings by clicking the map, and turn a finding
+into an intervention or a lighting case with one button."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from app.auth.roles import allowed
+from app.auth.service import Principal
+from app.auth.sessions import csrf_matches
+from app.config import get_settings
+from app.deps import SessionDep
+from app.errors import DomainError, InvalidInput
+from app.walks import service as walks
+from app.web.router import _page, _principal
+
+router = APIRouter(include_in_schema=False)
+PAGE = "/trygghetsvandringar"
+STATUS_SV = {"open": "öppen", "in_progress": "pågår", "done": "klar", "converted": "omvandlad"}
+
+
+def _context(session: SessionDep, principal: Principal) -> dict[str, Any]:
+    return {"walks": walks.walks(session), "kinds": walks.KIND_SV, "priorities": walks.PRIORITY_SV,
+            "statuses": STATUS_SV, "today": date.today().isoformat(),
+            "organisations": session.execute(text("SELECT code, name FROM organisations WHERE kind <> 'source' "
+                                                  "ORDER BY name")).all(),
+            "places": session.execute(text("SELECT id, name FROM places ORDER BY name")).all(),
+            "can_write": allowed(principal.role, "walks:write"),
+            "can_intervene": allowed(principal.role, "interventions:write"),
+            "tile_url": get_settings().tile_url}
+
+
+@router.get(PAGE, response_class=HTMLResponse)
+def walks_page(request: Request, session: SessionDep) -> Response:
+    principal = _principal(request, session)
+    if principal is None or not allowed(principal.role, "walks:read"):
+        return RedirectResponse(f"/logga-in?next={PAGE}", status_code=303)
+    return _page(request, "walks.html", principal, errors=[], done=request.query_params.get("klart"), form={},
+                 **_context(session, principal))
+
+
+@router.post(PAGE, response_class=HTMLResponse)
+async def walks_action(request: Request, session: SessionDep) -> Response:
+    """One endpoint for the page's forms: new walk, new finding, convert a finding (field `action`)."""
+    principal = await run_in_threadpool(_principal, request, session)
+    if principal is None:
+        return RedirectResponse(f"/logga-in?next={PAGE}", status_code=303)
+    form = dict((await request.form()).items())
+    return await run_in_threadpool(_act, request, session, principal, form)
+
+
+def _act(request: Request, session: SessionDep, principal: Principal, form: dict[str, Any]) -> Response:
+    if not csrf_matches(principal, str(form.get("csrf") or "")):
+        return Response("Formuläret saknade sidans CSRF-nyckel; ladda om sidan.", status_code=403)
+    if not allowed(principal.role, "walks:write"):
+        return Response(f"Rollen {principal.role.value} får inte registrera trygghetsvandringar.", status_code=403)
+    action = form.get("action")
+    try:
+        if action == "walk":
+            walk_id = walks.create_walk(session, {
+                "walked_on": form.get("walked_on"), "area": form.get("area"), "participants": form.get("participants"),
+                "organisation": form.get("organisation") or None,
+                "place_id": int(form["place_id"]) if form.get("place_id") else None}, principal)
+            done = f"vandring-{walk_id}"
+        elif action == "finding":
+            walk_id = int(form.get("walk_id") or 0)
+            if not form.get("lat") or not form.get("lon"):
+                raise InvalidInput("Klicka i kartan där fyndet finns.", loc=("body", "lat"))
+            walks.add_finding(session, walk_id, {k: form.get(k) or None for k in (
+                "kind", "lon", "lat", "description", "owner", "priority", "deadline")})
+            done = f"fynd-{walk_id}"
+        elif action in ("intervention", "lighting_fault"):
+            result = walks.convert(session, int(form.get("walk_id") or 0), int(form.get("finding_id") or 0),
+                                   {"to": action}, principal)
+            done = f"{action}-{result['id']}"
+        else:
+            raise InvalidInput("Okänd åtgärd.", loc=("body", "action"))
+    except DomainError as exc:
+        session.rollback()
+        page = _page(request, "walks.html", principal, errors=[exc.msg], done=None, form=form,
+                     **_context(session, principal))
+        page.status_code = exc.status_code
+        return page
+    return RedirectResponse(f"{PAGE}?klart={done}", status_code=303)
