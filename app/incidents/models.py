@@ -39,6 +39,8 @@ class Incident(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True, nullable=False))
+    # The four references below are enforced in the database by statement-level triggers (migration 0011),
+    # not by foreign keys: the same rules, one check per statement instead of one per row.
     category: Mapped[str] = mapped_column(String(64), ForeignKey("categories.code", onupdate="CASCADE"))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,150 @@
+"""Check incidents' references once per statement instead of once per row.
+
+A foreign key fires one trigger per inserted row and per key; for a bulk import of a million incidents
+the four keys (category, source, place, import batch) cost about a third of the insert time. Here the
+same rules are enforced with statement-level triggers over the transition table (one anti-join per key
+per statement, with FOR KEY SHARE on the referenced rows, as a foreign key takes), and the referenced
+tables carry the ON UPDATE CASCADE / ON DELETE SET NULL / restrict behaviour the keys had.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-22
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0011"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+FKS = ("incidents_category_fkey", "incidents_source_fkey", "incidents_place_id_fkey",
+       "incidents_import_batch_id_fkey")
+
+CHECK = """
+CREATE FUNCTION incidents_check_references() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    missing text;
+BEGIN
+    PERFORM 1 FROM categories WHERE code IN (SELECT DISTINCT category FROM new_rows) FOR KEY SHARE;
+    SELECT n.category INTO missing FROM (SELECT DISTINCT category FROM new_rows) n
+        WHERE NOT EXISTS (SELECT 1 FROM categories c WHERE c.code = n.category) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'category % does not exist', missing USING ERRCODE = 'foreign_key_violation',
+            CONSTRAINT = 'incidents_category_fkey', TABLE = 'incidents';
+    END IF;
+    PERFORM 1 FROM organisations WHERE code IN (SELECT DISTINCT source FROM new_rows) FOR KEY SHARE;
+    SELECT n.source INTO missing FROM (SELECT DISTINCT source FROM new_rows) n
+        WHERE NOT EXISTS (SELECT 1 FROM organisations o WHERE o.code = n.source) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'source organisation % does not exist', missing USING ERRCODE = 'foreign_key_violation',
+            CONSTRAINT = 'incidents_source_fkey', TABLE = 'incidents';
+    END IF;
+    PERFORM 1 FROM places WHERE id IN (SELECT DISTINCT place_id FROM new_rows WHERE place_id IS NOT NULL)
+        FOR KEY SHARE;
+    SELECT n.place_id::text INTO missing FROM (SELECT DISTINCT place_id FROM new_rows WHERE place_id IS NOT NULL) n
+        WHERE NOT EXISTS (SELECT 1 FROM places p WHERE p.id = n.place_id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'place % does not exist', missing USING ERRCODE = 'foreign_key_violation',
+            CONSTRAINT = 'incidents_place_id_fkey', TABLE = 'incidents';
+    END IF;
+    PERFORM 1 FROM import_batches WHERE id IN (SELECT DISTINCT import_batch_id FROM new_rows
+                                               WHERE import_batch_id IS NOT NULL) FOR KEY SHARE;
+    SELECT n.import_batch_id::text INTO missing FROM (SELECT DISTINCT import_batch_id FROM new_rows
+                                                      WHERE import_batch_id IS NOT NULL) n
+        WHERE NOT EXISTS (SELECT 1 FROM import_batches b WHERE b.id = n.import_batch_id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'import batch % does not exist', missing USING ERRCODE = 'foreign_key_violation',
+            CONSTRAINT = 'incidents_import_batch_id_fkey', TABLE = 'incidents';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER incidents_references_insert AFTER INSERT ON incidents
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION incidents_check_references();
+CREATE TRIGGER incidents_references_update AFTER UPDATE ON incidents
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION incidents_check_references();
+
+-- the referenced side: what ON UPDATE CASCADE, ON DELETE SET NULL and the default restrict did
+CREATE FUNCTION incidents_follow_category() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        UPDATE incidents SET category = NEW.code WHERE category = OLD.code;
+        RETURN NULL;
+    END IF;
+    IF EXISTS (SELECT 1 FROM incidents WHERE category = OLD.code) THEN
+        RAISE EXCEPTION 'category % is still used by incidents', OLD.code USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN OLD;
+END $$;
+CREATE TRIGGER categories_update_incidents AFTER UPDATE OF code ON categories
+    FOR EACH ROW WHEN (OLD.code IS DISTINCT FROM NEW.code) EXECUTE FUNCTION incidents_follow_category();
+CREATE TRIGGER categories_delete_incidents BEFORE DELETE ON categories
+    FOR EACH ROW EXECUTE FUNCTION incidents_follow_category();
+
+CREATE FUNCTION incidents_follow_organisation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        UPDATE incidents SET source = NEW.code WHERE source = OLD.code;
+        RETURN NULL;
+    END IF;
+    IF EXISTS (SELECT 1 FROM incidents WHERE source = OLD.code) THEN
+        RAISE EXCEPTION 'organisation % is still the source of incidents', OLD.code
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN OLD;
+END $$;
+CREATE TRIGGER organisations_update_incidents AFTER UPDATE OF code ON organisations
+    FOR EACH ROW WHEN (OLD.code IS DISTINCT FROM NEW.code) EXECUTE FUNCTION incidents_follow_organisation();
+CREATE TRIGGER organisations_delete_incidents BEFORE DELETE ON organisations
+    FOR EACH ROW EXECUTE FUNCTION incidents_follow_organisation();
+
+CREATE FUNCTION incidents_forget_place() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE incidents SET place_id = NULL WHERE place_id = OLD.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER places_delete_incidents AFTER DELETE ON places
+    FOR EACH ROW EXECUTE FUNCTION incidents_forget_place();
+
+CREATE FUNCTION incidents_forget_batch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE incidents SET import_batch_id = NULL WHERE import_batch_id = OLD.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER import_batches_delete_incidents AFTER DELETE ON import_batches
+    FOR EACH ROW EXECUTE FUNCTION incidents_forget_batch();
+"""
+
+
+def upgrade() -> None:
+    for name in FKS:
+        op.execute(f"ALTER TABLE incidents DROP CONSTRAINT IF EXISTS {name}")
+    op.execute(CHECK)
+
+
+def downgrade() -> None:
+    op.execute("""
+        DROP TRIGGER incidents_references_insert ON incidents;
+        DROP TRIGGER incidents_references_update ON incidents;
+        DROP TRIGGER categories_update_incidents ON categories;
+        DROP TRIGGER categories_delete_incidents ON categories;
+        DROP TRIGGER organisations_update_incidents ON organisations;
+        DROP TRIGGER organisations_delete_incidents ON organisations;
+        DROP TRIGGER places_delete_incidents ON places;
+        DROP TRIGGER import_batches_delete_incidents ON import_batches;
+        DROP FUNCTION incidents_check_references();
+        DROP FUNCTION incidents_follow_category();
+        DROP FUNCTION incidents_follow_organisation();
+        DROP FUNCTION incidents_forget_place();
+        DROP FUNCTION incidents_forget_batch();
+        ALTER TABLE incidents ADD CONSTRAINT incidents_category_fkey FOREIGN KEY (category)
+            REFERENCES categories (code) ON UPDATE CASCADE;
+        ALTER TABLE incidents ADD CONSTRAINT incidents_source_fkey FOREIGN KEY (source)
+            REFERENCES organisations (code) ON UPDATE CASCADE;
+        ALTER TABLE incidents ADD CONSTRAINT incidents_place_id_fkey FOREIGN KEY (place_id)
+            REFERENCES places (id) ON DELETE SET NULL;
+        ALTER TABLE incidents ADD CONSTRAINT incidents_import_batch_id_fkey FOREIGN KEY (import_batch_id)
+            REFERENCES import_batches (id) ON DELETE SET NULL;
+    """)
