@@ -138,3 +138,17 @@ def test_promise_follow_up_matches_direct_counts(client: TestClient, tokens: dic
     wrong = client.post("/api/v1/promises", headers=auth(tokens["analyst"]), json={
         "title": "x", "period_start": "2025-01-01", "period_end": "2025-12-31", "place_ids": [999]})
     assert wrong.status_code == 422 and "999" in wrong.text
+
+
+def test_wrongly_typed_fields_are_named_not_500(client: TestClient, tokens: dict[str, str]) -> None:
+    analyst = auth(tokens["analyst"])
+    walk = _walk(client, tokens["analyst"])
+    path = f"/api/v1/walks/{walk['id']}/findings/{walk['findings'][0]['id']}/convert"
+    r = client.post(path, headers=analyst, json={"to": "intervention", "radius_m": "stor"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "radius_m"]
+    r = client.post("/api/v1/interventions", headers=analyst, json={
+        "title": "t", "kind": "other", "organisation": "kommunen", "place_id": "ett", "start_date": "2025-01-01"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "place_id"]
+    r = client.post("/api/v1/promises", headers=analyst, json={
+        "title": "t", "period_start": "2025-01-01", "period_end": "2025-12-31", "categories": "narkotika"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "categories"]

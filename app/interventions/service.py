@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.bodies import optional_id, whole_number
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound
 from app.reference.service import check_organisation, resolve_categories
@@ -49,20 +50,19 @@ def create(session: Session, body: dict[str, Any], created_by: str, *, commit: b
         raise InvalidInput("title is required (at most 200 characters)", loc=("body", "title"))
     organisation = check_organisation(session, str(body.get("organisation") or ""), ("body", "organisation"))
     start, end = _dates(body)
-    buffer_m = int(body.get("buffer_m") or 200)
-    if not 25 <= buffer_m <= 2000:
-        raise InvalidInput("buffer_m must be between 25 and 2000 metres", loc=("body", "buffer_m"))
+    buffer_m = whole_number(body, "buffer_m", default=200, low=25, high=2000, unit=" metres")
+    place_id = optional_id(body, "place_id")
     params: dict[str, Any] = {"title": title, "kind": kind, "org": organisation, "start": start, "end": end,
                               "buffer": buffer_m, "notes": body.get("notes"), "by": created_by,
-                              "place": body.get("place_id"), "control": None}
+                              "place": place_id, "control": None}
     if body.get("target") is not None:
         params["target"] = _polygon(body["target"], "target")
         target_sql = _MULTI.format(name="target")
-    elif body.get("place_id") is not None:
+    elif place_id is not None:
         found = session.execute(text("SELECT GeometryType(geom) FROM places WHERE id = :id"),
-                                {"id": body["place_id"]}).scalar()
+                                {"id": place_id}).scalar()
         if found is None:
-            raise InvalidInput(f"place {body['place_id']} does not exist", loc=("body", "place_id"))
+            raise InvalidInput(f"place {place_id} does not exist", loc=("body", "place_id"))
         # a point place gets a 100 m disc as its target area
         target_sql = ("(SELECT ST_Multi(CASE WHEN GeometryType(geom) = 'POINT' THEN "
                       "ST_Buffer(geom::geography, 100)::geometry ELSE geom END) FROM places WHERE id = :place)")

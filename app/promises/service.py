@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.bodies import text_list
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound
 from app.incidents.service import PLACE_ZONE_SQL
@@ -50,7 +51,7 @@ def save(session: Session, body: dict[str, Any], created_by: str, promise_id: in
     if not title or len(title) > 200:
         raise InvalidInput("title is required (at most 200 characters)", loc=("body", "title"))
     start, end = _dates(body)
-    categories = resolve_categories(session, list(body.get("categories") or []), ("body", "categories"))
+    categories = resolve_categories(session, text_list(body, "categories"), ("body", "categories"))
     places = _ids(session, body, "place_ids", "places")
     measures = _ids(session, body, "intervention_ids", "interventions")
     values = {"t": title, "d": body.get("description"), "s": start, "e": end, "c": categories, "by": created_by}

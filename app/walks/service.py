@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.roles import allowed
 from app.auth.service import Principal
+from app.bodies import optional_id, whole_number
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.interventions import service as interventions
@@ -69,7 +70,7 @@ def create_walk(session: Session, body: dict[str, Any], principal: Principal) ->
         except GeometryProblem as exc:
             raise InvalidInput(str(exc), loc=("body", "route")) from None
         route_sql, route = "ST_SetSRID(ST_GeomFromGeoJSON(:route), 4326)", orjson.dumps(body["route"]).decode()
-    place_id = body.get("place_id")
+    place_id = optional_id(body, "place_id")
     if place_id is not None and session.execute(text("SELECT 1 FROM places WHERE id = :id"),
                                                 {"id": place_id}).first() is None:
         raise InvalidInput(f"place {place_id} does not exist", loc=("body", "place_id"))
@@ -148,9 +149,7 @@ def convert(session: Session, walk_id: int, finding_id: int, body: dict[str, Any
     if target == "intervention":
         if not allowed(principal.role, "interventions:write"):
             raise Forbidden(f"role '{principal.role}' may not create interventions", loc=("body", "to"))
-        radius = int(body.get("radius_m") or 50)
-        if not 10 <= radius <= 500:
-            raise InvalidInput("radius_m must be between 10 and 500", loc=("body", "radius_m"))
+        radius = whole_number(body, "radius_m", default=50, low=10, high=500, unit=" metres")
         circle = session.execute(text("""SELECT ST_AsGeoJSON(ST_Buffer(geom::geography, :r, 16)::geometry, 7)
             FROM walk_findings WHERE id = :id"""), {"r": radius, "id": finding_id}).scalar_one()
         new_id = interventions.create(session, {

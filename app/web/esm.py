@@ -79,12 +79,12 @@ def _file_report(request: Request, session: SessionDep, principal: Principal, fo
                 moment = datetime.fromisoformat(when).replace(tzinfo=tz).isoformat() if when else ""
             except ValueError:
                 moment = when
-            events.append({"occurred_at": moment, "category": category, "place_id": int(place) if place else None,
+            events.append({"occurred_at": moment, "category": category, "place_id": _place_id(place),
                            "description": str(form.get(f"event_description_{n}") or "") or None})
         note = str(form.get(f"observation_text_{n}") or "").strip()
         if note:
             obs_place = str(form.get(f"observation_place_{n}") or "")
-            observations.append({"place_id": int(obs_place) if obs_place else None, "text": note})
+            observations.append({"place_id": _place_id(obs_place), "text": note})
     errors: list[str] = []
     saved = None
     try:
@@ -102,6 +102,11 @@ def _file_report(request: Request, session: SessionDep, principal: Principal, fo
     if errors:
         page.status_code = 422
     return page
+
+
+def _place_id(value: str) -> int | str | None:
+    """The select's place id; anything else goes on to validation, which names the field."""
+    return int(value) if value.isdigit() else (value or None)
 
 
 def _swedish_location(loc: Any) -> str:

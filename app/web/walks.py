@@ -81,10 +81,11 @@ def _act(request: Request, session: SessionDep, principal: Principal, form: dict
             done = f"{action}-{result['id']}"
         else:
             raise InvalidInput("Okänd åtgärd.", loc=("body", "action"))
-    except DomainError as exc:
+    except (DomainError, ValueError) as exc:
         session.rollback()
-        page = _page(request, "walks.html", principal, errors=[exc.msg], done=None, form=form,
+        message = exc.msg if isinstance(exc, DomainError) else "Ett fält har ett ogiltigt värde; ladda om sidan."
+        page = _page(request, "walks.html", principal, errors=[message], done=None, form=form,
                      **_context(session, principal))
-        page.status_code = exc.status_code
+        page.status_code = exc.status_code if isinstance(exc, DomainError) else 422
         return page
     return RedirectResponse(f"{PAGE}?klart={done}", status_code=303)
