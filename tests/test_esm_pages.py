@@ -110,3 +110,13 @@ def test_lagesbild_pdf_first_page_as_an_image(client: TestClient, tokens: dict[s
     coloured = int(((pixels.max(axis=2) - pixels.min(axis=2)) > 60).sum())
     assert coloured > 200, coloured
     client.cookies.clear()
+
+
+def test_lagesbild_period_form_includes_the_last_day_and_the_pdf_keeps_the_period(
+        client: TestClient, people: dict[str, str]) -> None:
+    cookie = sign_in(client, people["analyst"])
+    html = client.get("/lagesbild", params={"start": "2025-06-01", "end": "2025-06-14"}, headers=cookie).text
+    client.cookies.clear()
+    assert "<h1>Lägesbild 2025-06-01 – 2025-06-14" in html  # to and including the 14th
+    assert 'value="2025-06-14"' in html  # the form shows the day the user picked
+    assert 'href="/lagesbild?start=2025-06-01&amp;end=2025-06-14&amp;format=pdf"' in html

@@ -137,3 +137,15 @@ def test_the_map_document_falls_back_to_the_public_map(client: TestClient, peopl
     client.cookies.clear()
     assert "/karta/data/incidents" in staff.text and "/api/v1/analysis/" in staff.text
     assert "/karta/data/incidents" not in public and "/api/v1/analysis/" not in public
+
+
+def test_signed_in_without_the_right_gets_a_clear_page_not_the_sign_in_form(client: TestClient,
+                                                                           people: dict[str, str]) -> None:
+    cookie = {"Cookie": sign_in(client, people["reporter"])["Cookie"]}
+    r = client.get("/lagesbild", headers=cookie, follow_redirects=False)
+    client.cookies.clear()
+    assert r.status_code == 403 and "Din roll (reporter) har inte tillgång" in r.text
+    start = client.get("/", headers=cookie).text
+    client.cookies.clear()
+    assert 'href="/lagesbild"' not in start and 'href="/karta/analys"' not in start  # not offered either
+    assert 'href="/rapporter"' in start

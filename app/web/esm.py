@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
@@ -21,7 +21,7 @@ from app.errors import DomainError
 from app.reference.router import list_categories
 from app.reports import service as reports
 from app.reports.schemas import UnitReportIn
-from app.web.router import _page, _principal, _sheet
+from app.web.router import _page, _principal, _refuse, _sheet
 
 router = APIRouter(include_in_schema=False)
 FORM_ROWS = 6
@@ -48,7 +48,7 @@ def _form_context(session: SessionDep, principal: Principal, day: date) -> dict[
 def reports_page(request: Request, session: SessionDep, dag: str | None = None) -> Response:
     principal = _principal(request, session)
     if principal is None:
-        return RedirectResponse("/logga-in?next=/rapporter", status_code=303)
+        return _refuse(request, "/rapporter")
     day = _day(dag)
     return _page(request, "unit_reports.html", principal, errors=[], saved=None,
                  **_form_context(session, principal, day))
@@ -58,7 +58,7 @@ def reports_page(request: Request, session: SessionDep, dag: str | None = None) 
 async def file_report(request: Request, session: SessionDep) -> Response:
     principal = await run_in_threadpool(_principal, request, session)
     if principal is None:
-        return RedirectResponse("/logga-in?next=/rapporter", status_code=303)
+        return _refuse(request, "/rapporter")
     form = await request.form()
     return await run_in_threadpool(_file_report, request, session, principal, form)
 
@@ -133,7 +133,7 @@ def promise_follow_up(request: Request, session: SessionDep, promise_id: int, ha
 
     principal = _principal(request, session)
     if principal is None or not allowed(principal.role, "promises:read"):
-        return RedirectResponse(f"/logga-in?next=/medborgarloften/{promise_id}", status_code=303)
+        return _refuse(request, f"/medborgarloften/{promise_id}")
     follow = promises.follow_up(session, promise_id, half)
     chart = monthly_bars(follow["months"]["labels"], follow["months"]["current"], follow["months"]["year_before"])
     return _sheet(request, "promise_follow_up.html", format, f"medborgarlofte-{promise_id}-{follow['half']}",

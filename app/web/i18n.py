@@ -17,6 +17,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav_report": ("Rapportera händelse", "Report an incident"),
     "nav_login": ("Logga in", "Sign in"),
     "nav_logout": ("Logga ut", "Sign out"),
+    "denied_title": ("Ingen åtkomst", "No access"),
+    "denied_text": ("Din roll ({role}) har inte tillgång till den här sidan. Be en administratör om en annan roll "
+                    "om du behöver den.", "Your role ({role}) has no access to this page. Ask an administrator "
+                    "for another role if you need it."),
+    "nav_unit_reports": ("Enhetsrapporter", "Unit reports"),
+    "nav_walks": ("Trygghetsvandringar", "Safety walks"),
     "skip": ("Hoppa till innehållet", "Skip to content"),
     "language": ("In English", "På svenska"),
     "signed_in_as": ("Inloggad som", "Signed in as"),

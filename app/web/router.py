@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import contextlib
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import orjson
@@ -48,7 +49,8 @@ def _page(request: Request, template: str, principal: Principal | None, **contex
     language = _language(request)
     response = templates.TemplateResponse(request, template, {
         "t": translator(language), "lang": language, "principal": principal, "path": request.url.path,
-        "other_lang": "en" if language == "sv" else "sv", **context})
+        "other_lang": "en" if language == "sv" else "sv",
+        "can": lambda permission: principal is not None and allowed(principal.role, permission), **context})
     if "lang" in request.query_params:
         response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="strict")
     return response
@@ -94,7 +96,7 @@ def map_page(request: Request, session: SessionDep, view: str,
         raise HTTPException(404, f"no map page {view!r}; pages: {', '.join(MAP_VIEWS)}")
     principal = _principal(request, session)
     if principal is None or not allowed(principal.role, "analysis:read"):
-        return RedirectResponse(f"/logga-in?next=/karta/{view}", status_code=303)
+        return _refuse(request, f"/karta/{view}")
     scope = page_scope(start, end, category, 365)
     query = request.url.query
     return _page(request, "map.html", principal, view=view, categories=list_categories(session),
@@ -143,13 +145,25 @@ def _sheet(request: Request, template: str, format: str | None, filename: str, *
     from zoneinfo import ZoneInfo
 
     created = datetime.now(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
-    html = templates.get_template(template).render(created=created, **context)
+    pdf = request.url.include_query_params(format="pdf")
+    html = templates.get_template(template).render(created=created, pdf_url=f"{pdf.path}?{pdf.query}", **context)
     if format == "pdf":
         from app.pdf import html_to_pdf
 
         return Response(html_to_pdf(html), media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
     return HTMLResponse(html)
+
+
+def _refuse(request: Request, next_path: str) -> Response:
+    """Signed out: to the sign-in page and back. Signed in without the right: say so, in the page's language
+    (sending a signed-in person to the sign-in page only confuses)."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        return RedirectResponse(f"/logga-in?next={next_path}", status_code=303)
+    page = _page(request, "denied.html", principal)
+    page.status_code = 403
+    return page
 
 
 def _staff(request: Request, session: SessionDep, permission: str) -> Principal | None:
@@ -165,7 +179,7 @@ def patrol_sheet(request: Request, session: SessionDep, format: str | None = Non
     from geo.minimap import minimap
 
     if _staff(request, session, "analysis:read") is None:
-        return RedirectResponse("/logga-in?next=/patrull/plan", status_code=303)
+        return _refuse(request, "/patrull/plan")
     plan = patrol_plan(session, days=days, shifts=shifts)
     places = [f["geometry"] for f in orjson.loads(_places_json(session))]
     maps = {row["hotspot"]: minimap(row["geometry"], places) for row in plan["plan"]}
@@ -179,7 +193,7 @@ def lighting_sheet(request: Request, session: SessionDep, format: str | None = N
     from geo.minimap import minimap
 
     if _staff(request, session, "lighting:read") is None:
-        return RedirectResponse("/logga-in?next=/belysning/arbetslista", status_code=303)
+        return _refuse(request, "/belysning/arbetslista")
     rows = work_list(session, limit=50)
     maps = {row["segment_id"]: minimap(row["geometry"], margin_m=80, colour="#e65100") for row in rows}
     return _sheet(request, "worklist.html", format, "belysning-arbetslista", rows=rows, maps=maps)
@@ -194,10 +208,13 @@ def lagesbild_page(request: Request, session: SessionDep, format: str | None = N
     from app.report.service import lagesbild
 
     if _staff(request, session, "analysis:read") is None:
-        return RedirectResponse("/logga-in?next=/lagesbild", status_code=303)
+        return _refuse(request, "/lagesbild")
+    if end and len(end) == 10:  # a date from the form's "to" field includes that day
+        with contextlib.suppress(ValueError):  # page_scope names the problem
+            end = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
     scope = page_scope(start, end, None, 14)
     return _sheet(request, "lagesbild.html", format, "lagesbild", r=lagesbild(session, scope),
-                  tz=ZoneInfo(get_settings().timezone))
+                  tz=ZoneInfo(get_settings().timezone), one_tick=timedelta(microseconds=1))
 
 
 def _places_json(session: SessionDep) -> str:
@@ -210,7 +227,7 @@ def _places_json(session: SessionDep) -> str:
 def report_page(request: Request, session: SessionDep) -> Response:
     principal = _principal(request, session)
     if principal is None:
-        return RedirectResponse("/logga-in?next=/rapportera", status_code=303)
+        return _refuse(request, "/rapportera")
     return _page(request, "report.html", principal, categories=list_categories(session),
                  can_report=allowed(principal.role, "incidents:create"), tile_url=get_settings().tile_url,
                  timezone=get_settings().timezone)

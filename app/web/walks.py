@@ -18,7 +18,7 @@ from app.config import get_settings
 from app.deps import SessionDep
 from app.errors import DomainError, InvalidInput
 from app.walks import service as walks
-from app.web.router import _page, _principal
+from app.web.router import _page, _principal, _refuse
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/trygghetsvandringar"
@@ -40,7 +40,7 @@ def _context(session: SessionDep, principal: Principal) -> dict[str, Any]:
 def walks_page(request: Request, session: SessionDep) -> Response:
     principal = _principal(request, session)
     if principal is None or not allowed(principal.role, "walks:read"):
-        return RedirectResponse(f"/logga-in?next={PAGE}", status_code=303)
+        return _refuse(request, PAGE)
     return _page(request, "walks.html", principal, errors=[], done=request.query_params.get("klart"), form={},
                  **_context(session, principal))
 
@@ -50,7 +50,7 @@ async def walks_action(request: Request, session: SessionDep) -> Response:
     """One endpoint for the page's forms: new walk, new finding, convert a finding (field `action`)."""
     principal = await run_in_threadpool(_principal, request, session)
     if principal is None:
-        return RedirectResponse(f"/logga-in?next={PAGE}", status_code=303)
+        return _refuse(request, PAGE)
     form = dict((await request.form()).items())
     return await run_in_threadpool(_act, request, session, principal, form)
 
