@@ -62,7 +62,8 @@ def _write(scope: Scope, status: int) -> None:
         "query": scope.get("query_string", b"").decode("latin-1")[:2000] or None, "status": status,
         "client": client[0] if client else None,
         "user_agent": headers.get(b"user-agent", b"").decode("latin-1")[:500] or None,
-        "detail": orjson.dumps({"route": getattr(scope.get("route"), "path", None)}).decode(),
+        "detail": orjson.dumps({"route": getattr(scope.get("route"), "path", None),
+                                **((scope.get("state") or {}).get("audit_detail") or {})}).decode(),
     }
     try:
         with get_engine().begin() as conn:

@@ -49,6 +49,8 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form()
           password: Annotated[str, Form()] = "", token: Annotated[str, Form()] = "",
           next: Annotated[str, Form()] = "/") -> Response:
     """Password sign-in; an API token pasted into the token field also works (for service accounts)."""
+    # which account was tried (never the password): a burst of failures against one name shows in the trail
+    request.state.audit_detail = {"username": username.strip().lower()[:200]} if username.strip() else {"via": "token"}
     if token.strip():
         principal = authenticate(session, token.strip())
         if principal is None or principal.token_id is None:
