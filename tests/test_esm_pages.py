@@ -120,3 +120,14 @@ def test_lagesbild_period_form_includes_the_last_day_and_the_pdf_keeps_the_perio
     assert "<h1>Lägesbild 2025-06-01 – 2025-06-14" in html  # to and including the 14th
     assert 'value="2025-06-14"' in html  # the form shows the day the user picked
     assert 'href="/lagesbild?start=2025-06-01&amp;end=2025-06-14&amp;format=pdf"' in html
+
+
+def test_the_esm_pages_are_swedish_first_and_english_on_request(client: TestClient, people: dict[str, str]) -> None:
+    cookie = sign_in(client, people["reporter"])
+    for path, swedish, english in (("/rapporter", "Har rapporterat denna period?", "Reported this period?"),
+                                   ("/trygghetsvandringar", "Spara vandringen", "Save the walk")):
+        sv = client.get(path, headers=cookie).text
+        en = client.get(path, params={"lang": "en"}, headers=cookie).text
+        client.cookies.clear()
+        assert swedish in sv and english not in sv
+        assert english in en and swedish not in en

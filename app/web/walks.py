@@ -18,16 +18,21 @@ from app.config import get_settings
 from app.deps import SessionDep
 from app.errors import DomainError, InvalidInput
 from app.walks import service as walks
-from app.web.router import _page, _principal, _refuse
+from app.web.router import _language, _page, _principal, _refuse
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/trygghetsvandringar"
 STATUS_SV = {"open": "öppen", "in_progress": "pågår", "done": "klar", "converted": "omvandlad"}
+STATUS_EN = {"open": "open", "in_progress": "in progress", "done": "done", "converted": "converted"}
+KIND_EN = {"dark_place": "Dark place", "vegetation": "Vegetation", "damage": "Damage", "other": "Other"}
+PRIORITY_EN = {"high": "High", "medium": "Medium", "low": "Low"}
 
 
-def _context(session: SessionDep, principal: Principal) -> dict[str, Any]:
-    return {"walks": walks.walks(session), "kinds": walks.KIND_SV, "priorities": walks.PRIORITY_SV,
-            "statuses": STATUS_SV, "today": date.today().isoformat(),
+def _context(request: Request, session: SessionDep, principal: Principal) -> dict[str, Any]:
+    english = _language(request) == "en"
+    return {"walks": walks.walks(session), "kinds": KIND_EN if english else walks.KIND_SV,
+            "priorities": PRIORITY_EN if english else walks.PRIORITY_SV,
+            "statuses": STATUS_EN if english else STATUS_SV, "today": date.today().isoformat(),
             "organisations": session.execute(text("SELECT code, name FROM organisations WHERE kind <> 'source' "
                                                   "ORDER BY name")).all(),
             "places": session.execute(text("SELECT id, name FROM places ORDER BY name")).all(),
@@ -42,7 +47,7 @@ def walks_page(request: Request, session: SessionDep) -> Response:
     if principal is None or not allowed(principal.role, "walks:read"):
         return _refuse(request, PAGE)
     return _page(request, "walks.html", principal, errors=[], done=request.query_params.get("klart"), form={},
-                 **_context(session, principal))
+                 **_context(request, session, principal))
 
 
 @router.post(PAGE, response_class=HTMLResponse)
@@ -85,7 +90,7 @@ def _act(request: Request, session: SessionDep, principal: Principal, form: dict
         session.rollback()
         message = exc.msg if isinstance(exc, DomainError) else "Ett fält har ett ogiltigt värde; ladda om sidan."
         page = _page(request, "walks.html", principal, errors=[message], done=None, form=form,
-                     **_context(session, principal))
+                     **_context(request, session, principal))
         page.status_code = exc.status_code if isinstance(exc, DomainError) else 422
         return page
     return RedirectResponse(f"{PAGE}?klart={done}", status_code=303)
