@@ -20,6 +20,9 @@ from geo.geometry import GeometryProblem, parse_geometry
 
 KINDS = ("patrol", "lighting", "vegetation", "cleaning", "cameras", "youth_workers", "other")
 STATUSES = ("planned", "active", "completed", "cancelled")
+KIND_SV = {"patrol": "patrullering", "lighting": "belysning", "vegetation": "vegetation", "cleaning": "städning",
+           "cameras": "kameror", "youth_workers": "fältarbetare", "other": "övrigt"}
+STATUS_SV = {"planned": "planerad", "active": "pågår", "completed": "avslutad", "cancelled": "inställd"}
 INTERPRETATION_SV = {
     "diffusion_greater_than_direct_effect": "Spridning av nyttan, större än effekten i målområdet",
     "diffusion_of_benefits": "Spridning av nyttan till omgivningen",

@@ -164,7 +164,9 @@ def follow_up(session: Session, promise_id: int, half: str | None = None) -> dic
             follow = interventions.follow_up(session, item["id"])
         except (InvalidInput, NotFound):
             follow = None
-        measures.append({**item, "wdq": follow and follow["wdq"],
+        measures.append({**item, "kind_sv": interventions.KIND_SV.get(item["kind"], item["kind"]),
+                         "status_sv": interventions.STATUS_SV.get(item["status"], item["status"]),
+                         "wdq": follow and follow["wdq"],
                          "interpretation_sv": follow and follow["interpretation_sv"]})
     total_now, total_before = sum(months_now), sum(months_before)
     done = sum(1 for m in promise["interventions"] if m["status"] == "completed")

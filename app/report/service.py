@@ -48,6 +48,7 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         LEFT JOIN street_segments s ON s.id = r.segment_id WHERE r.status NOT IN ('fixed', 'rejected')
         ORDER BY r.created_at DESC LIMIT 30""")).all()
     intervention_rows = []
+    org_names: dict[str, str] = {c: n for c, n in session.execute(text("SELECT code, name FROM organisations"))}
     for (intervention_id,) in session.execute(text(
             "SELECT id FROM interventions WHERE status IN ('active', 'completed') ORDER BY start_date DESC LIMIT 20")):
         feature = interventions.feature(session, intervention_id)
@@ -55,7 +56,11 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
             follow = interventions.follow_up(session, intervention_id)
         except (InvalidInput, NotFound):  # not started yet: show the intervention without numbers
             follow = None
-        intervention_rows.append({"properties": feature["properties"], "follow_up": follow})
+        props = feature["properties"]
+        intervention_rows.append({"properties": props, "follow_up": follow,
+                                  "kind_sv": interventions.KIND_SV.get(props["kind"], props["kind"]),
+                                  "status_sv": interventions.STATUS_SV.get(props["status"], props["status"]),
+                                  "organisation_name": org_names.get(props["organisation"], props["organisation"])})
     cats = compare["categories"]
     local_end = end.astimezone(ZoneInfo(get_settings().timezone)).date()
     local_start = start.astimezone(ZoneInfo(get_settings().timezone)).date()
