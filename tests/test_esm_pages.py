@@ -64,6 +64,9 @@ def _esm_data(client: TestClient, tokens: dict[str, str], session: Session) -> N
         "findings": [{"kind": "vegetation", "lon": 15.1262, "lat": 58.3265, "description": "Täta buskar vid lekplatsen",
                       "owner": "service_teknik", "priority": "high",
                       "deadline": (date.today() + timedelta(days=30)).isoformat()}]})
+    client.post("/api/v1/interventions", headers=auth(tokens["analyst"]), json={
+        "title": "Kvällspatrull Resecentrum", "kind": "patrol", "organisation": "polisen", "place_id": 1,
+        "start_date": (date.today() - timedelta(days=30)).isoformat()})
     client.post("/api/v1/promises", headers=auth(tokens["analyst"]), json={
         "title": "Tryggare kvällar vid Resecentrum", "period_start": f"{date.today().year}-01-01",
         "period_end": f"{date.today().year}-12-31", "categories": ["narkotika"], "place_ids": [1]})
@@ -77,6 +80,7 @@ def test_lagesbild_shows_reports_walks_and_promises(client: TestClient, tokens: 
     assert "Langning vid busshållplatsen" in html and "Täta buskar vid lekplatsen" in html
     assert "Tryggare kvällar vid Resecentrum" in html and "6 av 7 enheter har inte rapporterat" in html
     assert 'data-area="Mjölby"' in html
+    assert "Kvällspatrull Resecentrum</b> (patrullering, Polisen, pågår)" in html
     end = datetime.now(TZ).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     # the area counts against a direct query
     direct = session.execute(text("""
