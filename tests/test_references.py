@@ -52,10 +52,10 @@ def test_updates_are_checked_and_renames_cascade(session: Session) -> None:
 def test_used_categories_and_organisations_cannot_be_deleted(session: Session) -> None:
     _insert(session)
     session.commit()
-    with pytest.raises(IntegrityError, match="still used by incidents"):
+    with pytest.raises(IntegrityError, match="categories vald is still used by incidents"):
         session.execute(text("DELETE FROM categories WHERE code = 'vald'"))
     session.rollback()
-    with pytest.raises(IntegrityError, match="still the source of incidents"):
+    with pytest.raises(IntegrityError, match="organisations polisen is still used by incidents"):
         session.execute(text("DELETE FROM organisations WHERE code = 'polisen'"))
     session.rollback()
 

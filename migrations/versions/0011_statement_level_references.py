@@ -67,38 +67,31 @@ CREATE TRIGGER incidents_references_update AFTER UPDATE ON incidents
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION incidents_check_references();
 
 -- the referenced side: what ON UPDATE CASCADE, ON DELETE SET NULL and the default restrict did
-CREATE FUNCTION incidents_follow_category() RETURNS trigger LANGUAGE plpgsql AS $$
+-- TG_ARGV[0]: the incidents column that holds the code (category or source)
+CREATE FUNCTION incidents_follow_code() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    used boolean;
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        UPDATE incidents SET category = NEW.code WHERE category = OLD.code;
+        EXECUTE format('UPDATE incidents SET %I = $1 WHERE %I = $2', TG_ARGV[0], TG_ARGV[0])
+            USING NEW.code, OLD.code;
         RETURN NULL;
     END IF;
-    IF EXISTS (SELECT 1 FROM incidents WHERE category = OLD.code) THEN
-        RAISE EXCEPTION 'category % is still used by incidents', OLD.code USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    RETURN OLD;
-END $$;
-CREATE TRIGGER categories_update_incidents AFTER UPDATE OF code ON categories
-    FOR EACH ROW WHEN (OLD.code IS DISTINCT FROM NEW.code) EXECUTE FUNCTION incidents_follow_category();
-CREATE TRIGGER categories_delete_incidents BEFORE DELETE ON categories
-    FOR EACH ROW EXECUTE FUNCTION incidents_follow_category();
-
-CREATE FUNCTION incidents_follow_organisation() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        UPDATE incidents SET source = NEW.code WHERE source = OLD.code;
-        RETURN NULL;
-    END IF;
-    IF EXISTS (SELECT 1 FROM incidents WHERE source = OLD.code) THEN
-        RAISE EXCEPTION 'organisation % is still the source of incidents', OLD.code
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM incidents WHERE %I = $1)', TG_ARGV[0]) INTO used USING OLD.code;
+    IF used THEN
+        RAISE EXCEPTION '% % is still used by incidents', TG_TABLE_NAME, OLD.code
             USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN OLD;
 END $$;
+CREATE TRIGGER categories_update_incidents AFTER UPDATE OF code ON categories
+    FOR EACH ROW WHEN (OLD.code IS DISTINCT FROM NEW.code) EXECUTE FUNCTION incidents_follow_code('category');
+CREATE TRIGGER categories_delete_incidents BEFORE DELETE ON categories
+    FOR EACH ROW EXECUTE FUNCTION incidents_follow_code('category');
 CREATE TRIGGER organisations_update_incidents AFTER UPDATE OF code ON organisations
-    FOR EACH ROW WHEN (OLD.code IS DISTINCT FROM NEW.code) EXECUTE FUNCTION incidents_follow_organisation();
+    FOR EACH ROW WHEN (OLD.code IS DISTINCT FROM NEW.code) EXECUTE FUNCTION incidents_follow_code('source');
 CREATE TRIGGER organisations_delete_incidents BEFORE DELETE ON organisations
-    FOR EACH ROW EXECUTE FUNCTION incidents_follow_organisation();
+    FOR EACH ROW EXECUTE FUNCTION incidents_follow_code('source');
 
 CREATE FUNCTION incidents_forget_place() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -135,8 +128,7 @@ def downgrade() -> None:
         DROP TRIGGER places_delete_incidents ON places;
         DROP TRIGGER import_batches_delete_incidents ON import_batches;
         DROP FUNCTION incidents_check_references();
-        DROP FUNCTION incidents_follow_category();
-        DROP FUNCTION incidents_follow_organisation();
+        DROP FUNCTION incidents_follow_code();
         DROP FUNCTION incidents_forget_place();
         DROP FUNCTION incidents_forget_batch();
         ALTER TABLE incidents ADD CONSTRAINT incidents_category_fkey FOREIGN KEY (category)
