@@ -55,6 +55,7 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form()
         principal = authenticate(session, token.strip())
         if principal is None or principal.token_id is None:
             return _refused(request, next, "login_failed_token")
+        request.state.principal = principal  # the audit trail records whose token signed in
         return _signed_in(session, next, token_id=principal.token_id)
     try:
         user = verify_login(session, username, password)
