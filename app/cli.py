@@ -223,6 +223,23 @@ def user_create(
     console.print(f"Användaren {username.strip().lower()} ({role}) är skapad.")
 
 
+@user_app.command("role")
+def user_role(username: str = typer.Argument(...),
+              role: str = typer.Option(..., "--role", help="admin, analyst, planner, technician or reporter"),
+              organisation: str | None = typer.Option(None, "--organisation", help="Unit code")) -> None:
+    """Change a user's role and unit (recorded in the audit trail)."""
+    from app.auth.users import set_role
+
+    _ensure_database()
+    with _session() as session:
+        try:
+            set_role(session, username, role, organisation)
+        except DomainError as exc:
+            console.print(f"[red]{exc.msg}[/red]")
+            raise typer.Exit(2) from None
+    console.print(f"{username.strip().lower()} är nu {role}.")
+
+
 @user_app.command("password")
 def user_password(username: str = typer.Argument(...),
                   password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:

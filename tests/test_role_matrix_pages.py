@@ -13,6 +13,7 @@ from app.auth.roles import PERMISSIONS, Role
 from app.lighting.router import open311
 from app.ogc.router import router as ogc
 from app.ogc.service import COLLECTIONS
+from app.web.admin import router as admin_web
 from app.web.esm import router as esm
 from app.web.router import router as web
 from app.web.signin import router as signin
@@ -49,6 +50,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/rapporter"): ("/rapporter", "reports:write"),
     ("GET", "/trygghetsvandringar"): ("/trygghetsvandringar", "walks:read"),
     ("POST", "/trygghetsvandringar"): ("/trygghetsvandringar", "walks:write"),
+    ("GET", "/admin/anvandare"): ("/admin/anvandare", "users:admin"),
+    ("POST", "/admin/anvandare"): ("/admin/anvandare", "users:admin"),
     ("GET", "/medborgarloften/{promise_id}"): ("/medborgarloften/{p}?half=2025H1", "promises:read"),
     ("GET", "/logga-in"): ("/logga-in", PUBLIC),
     ("POST", "/logga-in"): ("/logga-in", SPECIAL),
@@ -63,7 +66,7 @@ CASES = [(key, collection) for key, (_, permission) in ROUTES.items() if permiss
 
 
 def test_every_route_outside_the_api_has_a_row() -> None:
-    routes = {(method, r.path) for router in (ogc, open311, web, signin, esm, walks_web, health.router)
+    routes = {(method, r.path) for router in (ogc, open311, web, signin, esm, walks_web, admin_web, health.router)
               for r in router.routes for method in r.methods}  # type: ignore[attr-defined]
     assert routes == set(ROUTES)
 
@@ -108,6 +111,9 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
         data = {"service_code": "streetlight", "lat": "58.323", "long": "15.13"}
         if role is not None:
             data["api_key"] = tokens[role]
+    elif path == "/admin/anvandare" and method == "POST":
+        data = {"csrf": headers.get("X-CSRF-Token", ""), "action": "create", "username": f"matris-{role}@mjolby.test",
+                "role": "planner"}
     elif path == "/trygghetsvandringar" and method == "POST":
         data = {"csrf": headers.get("X-CSRF-Token", ""), "action": "walk", "walked_on": "2025-09-18", "area": "Centrum"}
     elif path == "/rapporter" and method == "POST":

@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Anyone signed in may report a broken lamp or a dark place, as residents do through Open311 apps.
     "lighting:report": ALL_STAFF,
     "audit:read": frozenset({Role.admin}),
+    "users:admin": frozenset({Role.admin}),
     "interventions:read": ALL_STAFF,
     "interventions:write": frozenset({Role.admin, Role.analyst, Role.planner, Role.technician}),
     # Every role reads unit reports (reporters only their own unit's: checked in the service);

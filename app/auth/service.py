@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit.record import record
 from app.auth.models import ApiToken
 from app.auth.roles import Role
 from app.errors import InvalidInput
@@ -36,8 +37,9 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, *, role: str, name: str, organisation: str | None = None) -> str:
-    """Store a new token's digest and return the token itself (shown once)."""
+def create_token(session: Session, *, role: str, name: str, organisation: str | None = None,
+                 actor: str | None = None) -> str:
+    """Store a new token's digest and return the token itself (shown once). Audited with the change."""
     try:
         role_value = Role(role)
     except ValueError:
@@ -46,6 +48,8 @@ def create_token(session: Session, *, role: str, name: str, organisation: str | 
         ) from None
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(name=name, role=role_value.value, organisation=organisation, token_hash=_digest(token)))
+    record(session, actor=actor, action="token_create", what=f"token {name}",
+           detail={"name": name, "role": role_value.value, "organisation": organisation})
     session.commit()
     return token
 

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.audit.record import record
 from app.auth.roles import Role
 from app.config import get_settings
 from app.errors import Conflict, InvalidInput, NotFound
@@ -61,8 +62,9 @@ def _check_password(password: str) -> None:
 
 
 def create_user(session: Session, *, username: str, role: str, organisation: str | None = None,
-                password: str | None = None, display_name: str | None = None) -> int:
-    """A new account; without a password it can only sign in through OIDC."""
+                password: str | None = None, display_name: str | None = None, actor: str | None = None,
+                via: str = "CLI") -> int:
+    """A new account; without a password it can only sign in through OIDC. Audited with the change."""
     name = username.strip().lower()
     if not 2 <= len(name) <= 200 or any(c.isspace() for c in name):
         raise InvalidInput("username must be 2-200 characters without spaces (e.g. an e-mail address)",
@@ -82,28 +84,60 @@ def create_user(session: Session, *, username: str, role: str, organisation: str
         VALUES (:u, :d, :h, :r, :o) RETURNING id"""), {
         "u": name, "d": display_name, "h": _hasher.hash(password) if password else None,
         "r": role_value.value, "o": organisation}).scalar_one()
+    record(session, actor=actor, action="user_create", what=f"user {name}", method=via,
+           detail={"username": name, "role": role_value.value, "organisation": organisation,
+                   "password": password is not None})
     session.commit()
     return int(new_id)
 
 
-def set_password(session: Session, username: str, password: str) -> None:
-    _check_password(password)
-    done = session.execute(text("""UPDATE users SET password_hash = :h, failed_logins = 0, locked_until = NULL
-        WHERE username = :u"""), {"h": _hasher.hash(password), "u": username.strip().lower()}).rowcount  # type: ignore[attr-defined]
-    if not done:
+def set_role(session: Session, username: str, role: str, organisation: str | None, *, actor: str | None = None,
+             via: str = "CLI") -> None:
+    """Change what a person may do; the old and new role go into the audit trail with the change."""
+    role_value = _check_role(role)
+    if organisation:
+        organisation = check_organisation(session, organisation, ("organisation",))
+    if role_value is Role.reporter and not organisation:
+        raise InvalidInput("a reporter belongs to a unit: give an organisation", loc=("organisation",))
+    name = username.strip().lower()
+    old = session.execute(text("SELECT role, organisation FROM users WHERE username = :u FOR UPDATE"),
+                          {"u": name}).first()
+    if old is None:
         session.rollback()
         raise NotFound(f"no user {username!r}", loc=("username",))
+    session.execute(text("UPDATE users SET role = :r, organisation = :o WHERE username = :u"),
+                    {"r": role_value.value, "o": organisation, "u": name})
+    record(session, actor=actor, action="role_change", what=f"user {name}", method=via,
+           detail={"username": name, "from": {"role": old.role, "organisation": old.organisation},
+                   "to": {"role": role_value.value, "organisation": organisation}})
     session.commit()
 
 
-def set_disabled(session: Session, username: str, disabled: bool) -> None:
+def set_password(session: Session, username: str, password: str, *, actor: str | None = None,
+                 via: str = "CLI") -> None:
+    _check_password(password)
+    name = username.strip().lower()
+    done = session.execute(text("""UPDATE users SET password_hash = :h, failed_logins = 0, locked_until = NULL
+        WHERE username = :u"""), {"h": _hasher.hash(password), "u": name}).rowcount  # type: ignore[attr-defined]
+    if not done:
+        session.rollback()
+        raise NotFound(f"no user {username!r}", loc=("username",))
+    record(session, actor=actor, action="password_set", what=f"user {name}", method=via, detail={"username": name})
+    session.commit()
+
+
+def set_disabled(session: Session, username: str, disabled: bool, *, actor: str | None = None,
+                 via: str = "CLI") -> None:
     """Disabling also ends the user's open sessions."""
+    name = username.strip().lower()
     row = session.execute(text("""UPDATE users SET disabled_at = CASE WHEN :d THEN now() END
-        WHERE username = :u RETURNING id"""), {"d": disabled, "u": username.strip().lower()}).first()
+        WHERE username = :u RETURNING id"""), {"d": disabled, "u": name}).first()
     if row is None:
         session.rollback()
         raise NotFound(f"no user {username!r}", loc=("username",))
     session.execute(text("DELETE FROM web_sessions WHERE user_id = :id"), {"id": row[0]})
+    record(session, actor=actor, action="user_disable" if disabled else "user_enable", what=f"user {name}",
+           method=via, detail={"username": name})
     session.commit()
 
 

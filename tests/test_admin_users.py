@@ -1,0 +1,62 @@
+"""Accounts on the web for administrators, and every account or role change in the audit trail
+(whether made on the page or from the command line)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.auth.users import create_user
+from tests.conftest import PASSWORD, sign_in
+
+
+def _post(client: TestClient, headers: dict[str, str], **data: str) -> int:
+    r = client.post("/admin/anvandare", headers={"Cookie": headers["Cookie"]},
+                    data={"csrf": headers["X-CSRF-Token"], **data}, follow_redirects=False)
+    client.cookies.clear()
+    return r.status_code
+
+
+def test_an_admin_manages_accounts_and_every_change_is_audited(client: TestClient, people: dict[str, str],
+                                                              session: Session) -> None:
+    admin = sign_in(client, people["admin"])
+    page = client.get("/admin/anvandare", headers={"Cookie": admin["Cookie"]})
+    client.cookies.clear()
+    assert page.status_code == 200 and people["analyst"] in page.text
+    assert _post(client, admin, action="create", username="Ny.Analytiker@mjolby.test", role="analyst",
+                 organisation="kommunen", password=PASSWORD) == 303
+    new = sign_in(client, "ny.analytiker@mjolby.test")  # the new account signs in
+    assert _post(client, admin, action="role", username="ny.analytiker@mjolby.test", role="reporter",
+                 organisation="socialtjansten") == 303
+    assert client.get("/lagesbild", headers={"Cookie": new["Cookie"]}, follow_redirects=False).status_code == 403
+    client.cookies.clear()
+    assert _post(client, admin, action="disable", username="ny.analytiker@mjolby.test") == 303
+    assert client.get("/rapporter", headers={"Cookie": new["Cookie"]}, follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    rows = session.execute(text("""SELECT action, actor, detail FROM audit_log
+        WHERE path = 'user ny.analytiker@mjolby.test' ORDER BY id""")).all()
+    assert [(a, actor) for a, actor, _ in rows] == [("user_create", people["admin"]), ("role_change", people["admin"]),
+                                                   ("user_disable", people["admin"])]
+    assert rows[1][2]["from"]["role"] == "analyst" and rows[1][2]["to"] == {"role": "reporter",
+                                                                          "organisation": "socialtjansten"}
+
+
+def test_admins_cannot_demote_or_disable_themselves_and_others_cannot_manage(client: TestClient,
+                                                                          people: dict[str, str]) -> None:
+    admin = sign_in(client, people["admin"])
+    assert _post(client, admin, action="role", username=people["admin"], role="analyst") == 422
+    assert _post(client, admin, action="disable", username=people["admin"]) == 422
+    assert _post(client, admin, action="create", username="kort@mjolby.test", role="analyst", password="kort") == 422
+    analyst = sign_in(client, people["analyst"])
+    assert _post(client, analyst, action="create", username="x@mjolby.test", role="admin") == 403
+    bad_csrf = {**admin, "X-CSRF-Token": "fel"}
+    assert _post(client, bad_csrf, action="create", username="y@mjolby.test", role="analyst") == 403
+
+
+def test_command_line_account_changes_are_audited_too(session: Session) -> None:
+    create_user(session, username="cli.konto@mjolby.test", role="planner", organisation="polisen",
+                password=PASSWORD)
+    actor, method = session.execute(text("""SELECT actor, method FROM audit_log
+        WHERE action = 'user_create' AND path = 'user cli.konto@mjolby.test'""")).one()
+    assert method == "CLI" and "cli" in actor  # e.g. "root (cli)"
