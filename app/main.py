@@ -32,6 +32,7 @@ from app.reference.router import router as reference_router
 from app.reports.router import router as reports_router
 from app.tiles import router as tiles_router
 from app.walks.router import router as walks_router
+from app.web.account import router as account_router
 from app.web.admin import router as admin_router
 from app.web.esm import router as esm_router
 from app.web.router import router as web_router
@@ -78,6 +79,7 @@ def create_app() -> FastAPI:
     app.include_router(esm_router)
     app.include_router(walks_web_router)
     app.include_router(admin_router)
+    app.include_router(account_router)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     install_error_handlers(app)
     app.add_middleware(RateLimit)

@@ -60,3 +60,24 @@ def test_command_line_account_changes_are_audited_too(session: Session) -> None:
     actor, method = session.execute(text("""SELECT actor, method FROM audit_log
         WHERE action = 'user_create' AND path = 'user cli.konto@mjolby.test'""")).one()
     assert method == "CLI" and "cli" in actor  # e.g. "root (cli)"
+
+
+def test_people_change_their_own_password(client: TestClient, session: Session) -> None:
+    create_user(session, username="byter@mjolby.test", role="planner", password=PASSWORD)
+    headers = sign_in(client, "byter@mjolby.test")
+
+    def change(current: str, new: str, repeat: str) -> tuple[int, str]:
+        r = client.post("/konto", headers={"Cookie": headers["Cookie"]}, data={
+            "csrf": headers["X-CSRF-Token"], "current_password": current, "new_password": new,
+            "repeat_password": repeat})
+        client.cookies.clear()
+        return r.status_code, r.text
+
+    assert change("fel-lösenord-här", "ett-helt-nytt-lösen", "ett-helt-nytt-lösen")[1].count(
+        "Det nuvarande lösenordet stämmer inte") == 1
+    assert "De två nya lösenorden är olika" in change(PASSWORD, "ett-helt-nytt-lösen", "ett-annat-nytt-lösen")[1]
+    status, page = change(PASSWORD, "ett-helt-nytt-lösen", "ett-helt-nytt-lösen")
+    assert status == 200 and "Lösenordet är bytt" in page
+    assert client.post("/logga-in", data={"username": "byter@mjolby.test", "password": PASSWORD},
+                       follow_redirects=False).status_code == 401
+    sign_in(client, "byter@mjolby.test", "ett-helt-nytt-lösen")

@@ -13,12 +13,13 @@ from app.auth.roles import PERMISSIONS, Role
 from app.lighting.router import open311
 from app.ogc.router import router as ogc
 from app.ogc.service import COLLECTIONS
+from app.web.account import router as account_web
 from app.web.admin import router as admin_web
 from app.web.esm import router as esm
 from app.web.router import router as web
 from app.web.signin import router as signin
 from app.web.walks import router as walks_web
-from tests.conftest import auth, sign_in
+from tests.conftest import PASSWORD, auth, sign_in
 
 PUBLIC = None
 SIGNED_IN = "signed-in"  # any role
@@ -50,6 +51,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/rapporter"): ("/rapporter", "reports:write"),
     ("GET", "/trygghetsvandringar"): ("/trygghetsvandringar", "walks:read"),
     ("POST", "/trygghetsvandringar"): ("/trygghetsvandringar", "walks:write"),
+    ("GET", "/konto"): ("/konto", SIGNED_IN),
+    ("POST", "/konto"): ("/konto", SIGNED_IN),
     ("GET", "/admin/anvandare"): ("/admin/anvandare", "users:admin"),
     ("POST", "/admin/anvandare"): ("/admin/anvandare", "users:admin"),
     ("GET", "/medborgarloften/{promise_id}"): ("/medborgarloften/{p}?half=2025H1", "promises:read"),
@@ -66,7 +69,7 @@ CASES = [(key, collection) for key, (_, permission) in ROUTES.items() if permiss
 
 
 def test_every_route_outside_the_api_has_a_row() -> None:
-    routes = {(method, r.path) for router in (ogc, open311, web, signin, esm, walks_web, admin_web, health.router)
+    routes = {(method, r.path) for router in (ogc, open311, web, signin, esm, walks_web, admin_web, account_web, health.router)
               for r in router.routes for method in r.methods}  # type: ignore[attr-defined]
     assert routes == set(ROUTES)
 
@@ -111,6 +114,9 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
         data = {"service_code": "streetlight", "lat": "58.323", "long": "15.13"}
         if role is not None:
             data["api_key"] = tokens[role]
+    elif path == "/konto" and method == "POST":  # the same password again: a change that changes nothing
+        data = {"csrf": headers.get("X-CSRF-Token", ""), "current_password": PASSWORD, "new_password": PASSWORD,
+                "repeat_password": PASSWORD}
     elif path == "/admin/anvandare" and method == "POST":
         data = {"csrf": headers.get("X-CSRF-Token", ""), "action": "create", "username": f"matris-{role}@mjolby.test",
                 "role": "planner"}

@@ -196,3 +196,16 @@ def list_users(session: Session) -> list[dict[str, object]]:
         AS has_password, oidc_subject IS NOT NULL AS oidc_linked, locked_until, disabled_at FROM users
         ORDER BY username""")).mappings().all()
     return [dict(r) for r in rows]
+
+
+def change_own_password(session: Session, user_id: int, current: str, new: str) -> None:
+    """A person changes their own password: the current one must be right (same lock-out as signing in)."""
+    username = session.execute(text("SELECT username FROM users WHERE id = :id"), {"id": user_id}).scalar()
+    if username is None:
+        raise NotFound("no such user", loc=("user",))
+    _check_password(new)
+    try:
+        verify_login(session, username, current)
+    except LoginRefused:
+        raise InvalidInput("the current password is wrong", loc=("current_password",)) from None
+    set_password(session, username, new, actor=username, via="POST")

@@ -99,6 +99,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "admin_enable": ('Aktivera', 'Enable'),
     "admin_disable": ('Inaktivera', 'Disable'),
     "nav_admin": ('Användare', 'Users'),
+    "account_title": ('Mitt konto', 'My account'),
+    "account_saved": ('Lösenordet är bytt.', 'The password is changed.'),
+    "account_current": ('Nuvarande lösenord', 'Current password'),
+    "account_new": ('Nytt lösenord (minst 12 tecken)', 'New password (12+ characters)'),
+    "account_repeat": ('Nytt lösenord igen', 'New password again'),
+    "account_change": ('Byt lösenord', 'Change password'),
+    "account_mismatch": ('De två nya lösenorden är olika.', 'The two new passwords differ.'),
+    "account_wrong": ('Det nuvarande lösenordet stämmer inte.', 'The current password is wrong.'),
+    "api_key_account": ('Du är inloggad med en API-nyckel; den har inget lösenord att byta.',
+        'You are signed in with an API token; it has no password to change.'),
     "denied_title": ("Ingen åtkomst", "No access"),
     "denied_text": ("Din roll ({role}) har inte tillgång till den här sidan. Be en administratör om en annan roll "
                     "om du behöver den.", "Your role ({role}) has no access to this page. Ask an administrator "

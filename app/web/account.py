@@ -1,0 +1,50 @@
+"""A person's own account: change the password (the first one usually comes from an administrator)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse
+
+from app.auth.sessions import csrf_matches
+from app.auth.users import change_own_password
+from app.deps import SessionDep
+from app.errors import DomainError
+from app.web.router import _page, _principal, _refuse
+
+router = APIRouter(include_in_schema=False)
+PAGE = "/konto"
+
+
+@router.get(PAGE, response_class=HTMLResponse)
+def account_page(request: Request, session: SessionDep) -> Response:
+    principal = _principal(request, session)
+    if principal is None:
+        return _refuse(request, PAGE)
+    return _page(request, "account.html", principal, errors=[], saved=False)
+
+
+@router.post(PAGE, response_class=HTMLResponse)
+def change_password(request: Request, session: SessionDep, current_password: Annotated[str, Form()] = "",
+                    new_password: Annotated[str, Form()] = "", repeat_password: Annotated[str, Form()] = "",
+                    csrf: Annotated[str, Form()] = "") -> Response:
+    principal = _principal(request, session)
+    if principal is None:
+        return _refuse(request, PAGE)
+    if not csrf_matches(principal, csrf):
+        return Response("Formuläret saknade sidans CSRF-nyckel; ladda om sidan.", status_code=403)
+    errors: list[str] = []
+    if principal.user_id is None:
+        errors.append("api_key_account")
+    elif new_password != repeat_password:
+        errors.append("account_mismatch")
+    else:
+        try:
+            change_own_password(session, principal.user_id, current_password, new_password)
+        except DomainError as exc:
+            session.rollback()
+            errors.append("account_wrong" if exc.loc == ("current_password",) else exc.msg)
+    page = _page(request, "account.html", principal, errors=errors, saved=not errors)
+    page.status_code = 422 if errors else 200
+    return page
