@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,16 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 console = Console(stderr=True)
+
+
+@contextmanager
+def _refused_in_red() -> Iterator[None]:
+    """A DomainError (bad role, unknown user, short password …) becomes its message in red and exit code 2."""
+    try:
+        yield
+    except DomainError as exc:
+        console.print(f"[red]{exc.msg}[/red]")
+        raise typer.Exit(2) from None
 
 
 def _ensure_database() -> None:
@@ -184,12 +196,8 @@ def token_create(
     from app.auth.service import create_token
 
     _ensure_database()
-    with _session() as session:
-        try:
-            token = create_token(session, role=role, name=name, organisation=organisation)
-        except DomainError as exc:
-            console.print(f"[red]{exc.msg}[/red]")
-            raise typer.Exit(2) from None
+    with _session() as session, _refused_in_red():
+        token = create_token(session, role=role, name=name, organisation=organisation)
     typer.echo(token)
 
 
@@ -213,13 +221,9 @@ def user_create(
 
     _ensure_database()
     password = None if oidc_only else _password(password_stdin)
-    with _session() as session:
-        try:
-            create_user(session, username=username, role=role, organisation=organisation, password=password,
-                        display_name=display_name)
-        except DomainError as exc:
-            console.print(f"[red]{exc.msg}[/red]")
-            raise typer.Exit(2) from None
+    with _session() as session, _refused_in_red():
+        create_user(session, username=username, role=role, organisation=organisation, password=password,
+                    display_name=display_name)
     console.print(f"Användaren {username.strip().lower()} ({role}) är skapad.")
 
 
@@ -231,12 +235,8 @@ def user_role(username: str = typer.Argument(...),
     from app.auth.users import set_role
 
     _ensure_database()
-    with _session() as session:
-        try:
-            set_role(session, username, role, organisation)
-        except DomainError as exc:
-            console.print(f"[red]{exc.msg}[/red]")
-            raise typer.Exit(2) from None
+    with _session() as session, _refused_in_red():
+        set_role(session, username, role, organisation)
     console.print(f"{username.strip().lower()} är nu {role}.")
 
 
@@ -247,12 +247,8 @@ def user_password(username: str = typer.Argument(...),
     from app.auth.users import set_password
 
     _ensure_database()
-    with _session() as session:
-        try:
-            set_password(session, username, _password(password_stdin))
-        except DomainError as exc:
-            console.print(f"[red]{exc.msg}[/red]")
-            raise typer.Exit(2) from None
+    with _session() as session, _refused_in_red():
+        set_password(session, username, _password(password_stdin))
     console.print("Lösenordet är bytt.")
 
 
@@ -263,12 +259,8 @@ def user_disable(username: str = typer.Argument(...),
     from app.auth.users import set_disabled
 
     _ensure_database()
-    with _session() as session:
-        try:
-            set_disabled(session, username, not enable)
-        except DomainError as exc:
-            console.print(f"[red]{exc.msg}[/red]")
-            raise typer.Exit(2) from None
+    with _session() as session, _refused_in_red():
+        set_disabled(session, username, not enable)
     console.print("Aktiverad." if enable else "Inaktiverad; öppna sessioner är avslutade.")
 
 

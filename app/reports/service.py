@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -72,7 +73,7 @@ def save(session: Session, data: UnitReportIn, principal: Principal, report_id: 
         if event.occurred_at > soon:
             raise InvalidInput(f"event {n + 1} is in the future ({event.occurred_at.isoformat()})",
                                loc=("body", "events", n, "occurred_at"))
-        day = event.occurred_at.astimezone(_zone(tz)).date()
+        day = event.occurred_at.astimezone(ZoneInfo(tz)).date()
         if not start <= day <= end:
             raise InvalidInput(f"event {n + 1} happened {day}, outside the report's period {start}–{end}",
                                loc=("body", "events", n, "occurred_at"))
@@ -121,12 +122,6 @@ def save(session: Session, data: UnitReportIn, principal: Principal, report_id: 
                              "VALUES (:r, :p, :t)"), {"r": report_id, "p": observation.place_id, "t": observation.text})
     session.commit()
     return int(report_id)
-
-
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
 
 
 def _period(data: UnitReportIn) -> tuple[date, date]:

@@ -31,17 +31,15 @@ def _form_context(session: SessionDep, principal: Principal, day: date) -> dict[
     status = reports.status(session, day)
     period = status["period"]
     own = principal.organisation if principal.role is Role.reporter else None
-    existing = None
-    if own:
-        found = reports.list_reports(session, principal, start=period["start"], end=period["end"])
-        existing = next((r for r in found if r["period_start"] == period["start"].isoformat()), None)
+    listed = reports.list_reports(session, principal, start=period["start"], end=period["end"])
+    existing = next((r for r in listed if r["period_start"] == period["start"].isoformat()), None) if own else None
     units = session.execute(text("SELECT code, name FROM organisations WHERE reports ORDER BY name")).all()
     places = session.execute(text("SELECT id, name FROM places ORDER BY name")).all()
     own_name = next((name for code, name in units if code == own), own)
     return {"status": status, "period": period, "own": own, "own_name": own_name, "existing": existing, "units": units,
             "places": places, "categories": list_categories(session), "rows": FORM_ROWS,
             "can_write": allowed(principal.role, "reports:write"),
-            "reports": reports.list_reports(session, principal, start=period["start"], end=period["end"])}
+            "reports": listed}
 
 
 @router.get("/rapporter", response_class=HTMLResponse)

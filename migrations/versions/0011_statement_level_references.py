@@ -20,48 +20,34 @@ down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-FKS = ("incidents_category_fkey", "incidents_source_fkey", "incidents_place_id_fkey",
-       "incidents_import_batch_id_fkey")
+
+# (incidents column, referenced table, its key, the constraint name it replaces, what the message calls it)
+REFERENCES = (
+    ("category", "categories", "code", "incidents_category_fkey", "category"),
+    ("source", "organisations", "code", "incidents_source_fkey", "source organisation"),
+    ("place_id", "places", "id", "incidents_place_id_fkey", "place"),
+    ("import_batch_id", "import_batches", "id", "incidents_import_batch_id_fkey", "import batch"),
+)
+KEY_CHECK = """
+    PERFORM 1 FROM {table} WHERE {key} IN (SELECT DISTINCT {column} FROM new_rows WHERE {column} IS NOT NULL)
+        FOR KEY SHARE;
+    SELECT n.{column}::text INTO missing FROM (SELECT DISTINCT {column} FROM new_rows WHERE {column} IS NOT NULL) n
+        WHERE NOT EXISTS (SELECT 1 FROM {table} r WHERE r.{key} = n.{column}) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '{label} % does not exist', missing USING ERRCODE = 'foreign_key_violation',
+            CONSTRAINT = '{constraint}', TABLE = 'incidents';
+    END IF;"""
 
 CHECK = """
 CREATE FUNCTION incidents_check_references() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     missing text;
-BEGIN
-    PERFORM 1 FROM categories WHERE code IN (SELECT DISTINCT category FROM new_rows) FOR KEY SHARE;
-    SELECT n.category INTO missing FROM (SELECT DISTINCT category FROM new_rows) n
-        WHERE NOT EXISTS (SELECT 1 FROM categories c WHERE c.code = n.category) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'category % does not exist', missing USING ERRCODE = 'foreign_key_violation',
-            CONSTRAINT = 'incidents_category_fkey', TABLE = 'incidents';
-    END IF;
-    PERFORM 1 FROM organisations WHERE code IN (SELECT DISTINCT source FROM new_rows) FOR KEY SHARE;
-    SELECT n.source INTO missing FROM (SELECT DISTINCT source FROM new_rows) n
-        WHERE NOT EXISTS (SELECT 1 FROM organisations o WHERE o.code = n.source) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'source organisation % does not exist', missing USING ERRCODE = 'foreign_key_violation',
-            CONSTRAINT = 'incidents_source_fkey', TABLE = 'incidents';
-    END IF;
-    PERFORM 1 FROM places WHERE id IN (SELECT DISTINCT place_id FROM new_rows WHERE place_id IS NOT NULL)
-        FOR KEY SHARE;
-    SELECT n.place_id::text INTO missing FROM (SELECT DISTINCT place_id FROM new_rows WHERE place_id IS NOT NULL) n
-        WHERE NOT EXISTS (SELECT 1 FROM places p WHERE p.id = n.place_id) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'place % does not exist', missing USING ERRCODE = 'foreign_key_violation',
-            CONSTRAINT = 'incidents_place_id_fkey', TABLE = 'incidents';
-    END IF;
-    PERFORM 1 FROM import_batches WHERE id IN (SELECT DISTINCT import_batch_id FROM new_rows
-                                               WHERE import_batch_id IS NOT NULL) FOR KEY SHARE;
-    SELECT n.import_batch_id::text INTO missing FROM (SELECT DISTINCT import_batch_id FROM new_rows
-                                                      WHERE import_batch_id IS NOT NULL) n
-        WHERE NOT EXISTS (SELECT 1 FROM import_batches b WHERE b.id = n.import_batch_id) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'import batch % does not exist', missing USING ERRCODE = 'foreign_key_violation',
-            CONSTRAINT = 'incidents_import_batch_id_fkey', TABLE = 'incidents';
-    END IF;
+BEGIN""" + "".join(KEY_CHECK.format(column=c, table=t, key=k, constraint=n, label=label)
+                   for c, t, k, n, label in REFERENCES) + """
     RETURN NULL;
 END $$;
-CREATE TRIGGER incidents_references_insert AFTER INSERT ON incidents
+"""
+CHECK += """CREATE TRIGGER incidents_references_insert AFTER INSERT ON incidents
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION incidents_check_references();
 CREATE TRIGGER incidents_references_update AFTER UPDATE ON incidents
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION incidents_check_references();
@@ -112,7 +98,7 @@ CREATE TRIGGER import_batches_delete_incidents AFTER DELETE ON import_batches
 
 
 def upgrade() -> None:
-    for name in FKS:
+    for *_, name, _label in REFERENCES:
         op.execute(f"ALTER TABLE incidents DROP CONSTRAINT IF EXISTS {name}")
     op.execute(CHECK)
 
