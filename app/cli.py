@@ -50,6 +50,20 @@ def _ensure_database() -> None:
         raise typer.Exit(1) from None
 
 
+def _ensure_schema() -> None:
+    """The database, with its schema at the newest migration: say so instead of failing on a missing table."""
+    _ensure_database()
+    from app.db import get_engine
+    from app.migrate import current_revision, head_revision
+
+    with get_engine().connect() as connection:
+        current = current_revision(connection)
+    if current != head_revision():
+        console.print(f"[red]The database schema is at {current or 'nothing'}, not the newest "
+                      f"({head_revision()}): run `lagesbild migrate` first.[/red]")
+        raise typer.Exit(1)
+
+
 def _session() -> Session:
     from app.db import session_factory
 
@@ -195,7 +209,7 @@ def token_create(
     """Create an API token and print it once (only its digest is stored)."""
     from app.auth.service import create_token
 
-    _ensure_database()
+    _ensure_schema()
     with _session() as session, _refused_in_red():
         token = create_token(session, role=role, name=name, organisation=organisation)
     typer.echo(token)
@@ -219,7 +233,7 @@ def user_create(
     """Create a user; the password is asked for twice (never given on the command line)."""
     from app.auth.users import create_user
 
-    _ensure_database()
+    _ensure_schema()
     password = None if oidc_only else _password(password_stdin)
     with _session() as session, _refused_in_red():
         create_user(session, username=username, role=role, organisation=organisation, password=password,
@@ -234,7 +248,7 @@ def user_role(username: str = typer.Argument(...),
     """Change a user's role and unit (recorded in the audit trail)."""
     from app.auth.users import set_role
 
-    _ensure_database()
+    _ensure_schema()
     with _session() as session, _refused_in_red():
         set_role(session, username, role, organisation)
     console.print(f"{username.strip().lower()} är nu {role}.")
@@ -246,7 +260,7 @@ def user_password(username: str = typer.Argument(...),
     """Set a new password (also unlocks a locked account)."""
     from app.auth.users import set_password
 
-    _ensure_database()
+    _ensure_schema()
     with _session() as session, _refused_in_red():
         set_password(session, username, _password(password_stdin))
     console.print("Lösenordet är bytt.")
@@ -258,7 +272,7 @@ def user_disable(username: str = typer.Argument(...),
     """Disable a user (their open sessions end at once), or re-enable with --enable."""
     from app.auth.users import set_disabled
 
-    _ensure_database()
+    _ensure_schema()
     with _session() as session, _refused_in_red():
         set_disabled(session, username, not enable)
     console.print("Aktiverad." if enable else "Inaktiverad; öppna sessioner är avslutade.")
@@ -270,7 +284,7 @@ def user_list() -> None:
 
     from app.auth.users import list_users
 
-    _ensure_database()
+    _ensure_schema()
     table = Table("användare", "roll", "enhet", "lösenord", "OIDC", "låst till", "inaktiverad")
     with _session() as session:
         for u in list_users(session):

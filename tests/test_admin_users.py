@@ -81,3 +81,22 @@ def test_people_change_their_own_password(client: TestClient, session: Session) 
     assert client.post("/logga-in", data={"username": "byter@mjolby.test", "password": PASSWORD},
                        follow_redirects=False).status_code == 401
     sign_in(client, "byter@mjolby.test", "ett-helt-nytt-lösen")
+
+
+def test_the_command_line_manages_accounts_and_refuses_clearly(session: Session) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli import app
+
+    runner = CliRunner()
+    made = runner.invoke(app, ["user", "create", "--username", "Cli.Person@mjolby.test", "--role", "planner",
+                               "--organisation", "polisen", "--password-stdin"], input=f"{PASSWORD}\n")
+    assert made.exit_code == 0, made.output
+    moved = runner.invoke(app, ["user", "role", "cli.person@mjolby.test", "--role", "analyst"])
+    assert moved.exit_code == 0, moved.output
+    short = runner.invoke(app, ["user", "password", "cli.person@mjolby.test", "--password-stdin"], input="kort\n")
+    assert short.exit_code == 2 and "at least 12 characters" in short.output
+    unknown = runner.invoke(app, ["user", "role", "ingen@mjolby.test", "--role", "analyst"])
+    assert unknown.exit_code == 2 and "no user" in unknown.output
+    assert session.execute(text("SELECT role FROM users WHERE username = 'cli.person@mjolby.test'")).scalar() == \
+        "analyst"
