@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlalchemy.orm import Session
 
+from app.analysis.cache import DATA_VERSION_SQL
 from app.auth.roles import Role
 from app.auth.service import Principal
 from app.db import commit_unique
@@ -25,37 +26,44 @@ from app.reference.service import check_organisation, resolve_categories
 # Radius within which an incident belongs to a place given only as a point (metres).
 POINT_PLACE_RADIUS_M = 100
 
-PROPERTIES_SQL = """json_build_object(
-        'category', i.category, 'occurred_at', i.occurred_at, 'reported_at', i.reported_at,
-        'source', i.source, 'external_id', i.external_id, 'location_precision', i.location_precision,
-        'precision_m', i.precision_m, 'description', i.description, 'place_id', i.place_id)"""
-FEATURE_SQL = f"""json_build_object(
-    'type', 'Feature',
-    'id', i.id,
-    'geometry', ST_AsGeoJSON(i.geom, 7)::json,
-    'properties', {PROPERTIES_SQL})"""
-
-
 PROPERTY_COLUMNS = ("i.category, i.occurred_at, i.reported_at, i.source, i.external_id, i.location_precision, "
                     "i.precision_m, i.description, i.place_id")
+# Each row's Feature text in WGS 84, built once when the row is written (migration 0012).
+STORED_FEATURE = "i.feature"
 
 
-def feature_text_sql(geometry: str = "ST_AsGeoJSON(i.geom, 7)") -> str:
-    """One feature as JSON text by concatenation, properties by row_to_json: no re-parsing of each geometry
-    as json, no json_agg, no 18-argument json_build_object (9.0 → 6.7 ms for a page of 1,000 features)."""
+def feature_text_sql(geometry: str) -> str:
+    """A feature's text built on the fly, for another CRS than the stored one; the same shape as the
+    stored column (concatenation, properties by row_to_json)."""
     return (f"""'{{"type":"Feature","id":' || i.id || ',"geometry":' || {geometry} || ',"properties":' || """
             f"""(SELECT row_to_json(pr) FROM (SELECT {PROPERTY_COLUMNS}) pr)::text || '}}'""")
 
 
-def page_sql(where: str, feature_text: str) -> str:
-    """Keyset page: the features' JSON array text, how many, the last id, and whether more follow.
-    The page is already in id order, so neither the numbering nor the aggregate sorts again."""
-    return f"""
-        WITH page AS MATERIALIZED (SELECT i.id, {feature_text} AS feature FROM incidents i WHERE {where}
-                                   ORDER BY i.id LIMIT :limit_plus_one)
-        SELECT COALESCE('[' || string_agg(feature, ',') FILTER (WHERE rn <= :limit) || ']', '[]'),
-               count(*) FILTER (WHERE rn <= :limit), max(id) FILTER (WHERE rn <= :limit), count(*) > :limit
-        FROM (SELECT *, row_number() OVER () AS rn FROM page) numbered"""
+@dataclass(frozen=True)
+class Page:
+    features_json: str
+    returned: int
+    last_id: int | None
+    has_more: bool
+    data_version: int  # read in the same statement, for caches keyed on it (numberMatched)
+
+
+def fetch_page(session: Session, where: str, params: dict[str, Any], *, limit: int,
+               feature: str = STORED_FEATURE) -> Page:
+    """Keyset page in id order: PostgreSQL hands over ready feature texts and Python only joins them
+    (cheaper than an aggregate with a window over the page, 8.2 → 5.5 ms for 1,000 features). The data
+    version comes with the page, so callers that cache on it need no second round trip; an empty page
+    still returns it (the LEFT JOIN keeps one row)."""
+    rows = session.execute(text(f"""
+        SELECT p.id, p.feature, v.version FROM ({DATA_VERSION_SQL}) v (version)
+        LEFT JOIN LATERAL (SELECT i.id, {feature} AS feature FROM incidents i WHERE {where}
+                           ORDER BY i.id LIMIT :limit_plus_one) p ON TRUE"""),
+        {**params, "limit_plus_one": limit + 1}).all()
+    version = int(rows[0][2])
+    found = [row for row in rows if row[0] is not None]
+    page = found[:limit]
+    return Page(features_json="[" + ",".join(row[1] for row in page) + "]", returned=len(page),
+                last_id=page[-1][0] if page else None, has_more=len(found) > limit, data_version=version)
 
 
 # A place's catchment: its polygon, or a disc around a point place.
@@ -148,23 +156,13 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
 
 
-@dataclass(frozen=True)
-class Page:
-    features_json: str
-    returned: int
-    last_id: int | None
-    has_more: bool
-
-
 def list_page(session: Session, flt: IncidentFilter, *, limit: int, after: int | None) -> Page:
     """One page in id order (keyset pagination: stable while rows are added)."""
     where, params = flt.where()
     if after is not None:
         where += " AND i.id > :after"
         params["after"] = after
-    row = session.execute(text(page_sql(where, feature_text_sql())),
-                          {**params, "limit": limit, "limit_plus_one": limit + 1}).one()
-    return Page(features_json=row[0], returned=row[1], last_id=row[2], has_more=row[3])
+    return fetch_page(session, where, params, limit=limit)
 
 
 def count(session: Session, flt: IncidentFilter) -> int:
@@ -174,7 +172,7 @@ def count(session: Session, flt: IncidentFilter) -> int:
 
 def get_feature(session: Session, incident_id: int) -> dict[str, Any]:
     row = session.execute(
-        text(f"SELECT {FEATURE_SQL} FROM incidents i WHERE i.id = :id"), {"id": incident_id}
+        text(f"SELECT {STORED_FEATURE}::json FROM incidents i WHERE i.id = :id"), {"id": incident_id}
     ).first()
     if row is None:
         raise NotFound(f"incident {incident_id} does not exist", loc=("path", "incident_id"))

@@ -23,7 +23,7 @@ from app.analysis.schemas import ClusterParams, Scope
 from app.auth.roles import allowed
 from app.auth.service import Principal
 from app.errors import InvalidInput, NotFound
-from app.incidents.service import FEATURE_SQL, IncidentFilter, feature_text_sql, page_sql
+from app.incidents.service import STORED_FEATURE, IncidentFilter, feature_text_sql, fetch_page
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG3006 = "http://www.opengis.net/def/crs/EPSG/0/3006"
@@ -132,21 +132,23 @@ def incident_items(session: Session, flt: IncidentFilter, *, limit: int, after: 
     if after is not None:
         where += " AND i.id > :after"
         params["after"] = after
-    feature = feature_text_sql() if srid == 4326 else feature_text_sql("ST_AsGeoJSON(ST_Transform(i.geom, 3006), 3)")
-    row = session.execute(text(page_sql(where, feature)),
-                          {**params, "limit": limit, "limit_plus_one": limit + 1}).one()
+    page = fetch_page(session, where, params, limit=limit, feature=_feature_sql(srid))
     matched = cache.results.get_or_compute(
         ("ogc-count", count_where, tuple(sorted((k, str(v)) for k, v in count_params.items())),
-         cache.data_version(session)),
+         page.data_version),
         lambda: int(session.execute(text(f"SELECT count(*) FROM incidents i WHERE {count_where}"),
                                     count_params).scalar_one()))
-    return ItemsPage(row[0], row[1], matched, row[2], row[3])
+    return ItemsPage(page.features_json, page.returned, matched, page.last_id, page.has_more)
+
+
+def _feature_sql(srid: int) -> str:
+    """The stored WGS 84 text, or SWEREF 99 TM coordinates (to the millimetre) built on the fly."""
+    return STORED_FEATURE if srid == 4326 else feature_text_sql("ST_AsGeoJSON(ST_Transform(i.geom, 3006), 3)")
 
 
 def incident_item(session: Session, feature_id: int, srid: int) -> dict[str, Any]:
-    feature = FEATURE_SQL if srid == 4326 else FEATURE_SQL.replace(
-        "ST_AsGeoJSON(i.geom, 7)", "ST_AsGeoJSON(ST_Transform(i.geom, 3006), 3)")
-    row = session.execute(text(f"SELECT {feature} FROM incidents i WHERE i.id = :id"), {"id": feature_id}).first()
+    row = session.execute(text(f"SELECT ({_feature_sql(srid)})::json FROM incidents i WHERE i.id = :id"),
+                          {"id": feature_id}).first()
     if row is None:
         raise NotFound(f"incident {feature_id} does not exist", loc=("path", "feature_id"))
     return dict(row[0])
