@@ -20,7 +20,15 @@ from app.errors import InvalidInput
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def _settings() -> Settings:
+    """Async on purpose: FastAPI runs a plain function dependency on the thread pool, a hand-off that
+    costs more than reading the cached settings."""
+    return get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 def current_principal(request: Request, session: SessionDep) -> Principal | None:

@@ -70,8 +70,9 @@ def create_app() -> FastAPI:
     api.include_router(reports_router)
     api.include_router(walks_router)
     api.include_router(promises_router)
-    app.include_router(api)
+    # routes are matched in order: the busiest read paths (OGC items for QGIS, the API) first
     app.include_router(ogc_router)
+    app.include_router(api)
     app.include_router(open311_router)
     app.include_router(health.router)
     app.include_router(web_router)
