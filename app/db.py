@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
 
@@ -77,7 +78,17 @@ def commit_unique(session: Session, constraint: str, conflict: Exception) -> Non
         raise
 
 
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request, rolled back unless the service committed."""
-    with session_factory()() as session:
+async def get_session() -> AsyncIterator[Session]:
+    """FastAPI dependency: one session per request, rolled back unless the service committed.
+
+    Async on purpose: FastAPI would hand a plain generator to the thread pool twice (open and close).
+    Making a session does no I/O (it connects on first use), so only closing one that holds a
+    connection, which rolls back, goes to the thread pool."""
+    session = session_factory()()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.roles import allowed
-from app.auth.service import Principal, authenticate
+from app.auth.service import Principal, authenticate, remembered
 from app.auth.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches, session_principal
 from app.config import Settings, get_settings
 from app.db import get_session
@@ -31,19 +32,22 @@ async def _settings() -> Settings:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def current_principal(request: Request, session: SessionDep) -> Principal | None:
+async def current_principal(request: Request, session: SessionDep) -> Principal | None:
     """The caller from `Authorization: Bearer <token>` (or `X-API-Key`), else from the browser session
     cookie, else None for the public. Cookie-authenticated writes must carry the session's CSRF token in
-    `X-CSRF-Token`: a cookie alone never authorises a write (cross-site request forgery)."""
+    `X-CSRF-Token`: a cookie alone never authorises a write (cross-site request forgery).
+
+    Async so that a recently seen token costs no thread-pool hand-off; database look-ups still run on
+    the thread pool."""
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
     if token:
-        principal = authenticate(session, token)
+        principal = remembered(token) or await run_in_threadpool(authenticate, session, token)
         if principal is None:
             raise HTTPException(401, "Invalid or revoked token.", headers={"WWW-Authenticate": "Bearer"})
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
-        principal = session_principal(session, cookie) if cookie else None
+        principal = await run_in_threadpool(session_principal, session, cookie) if cookie else None
         if principal is None:
             return None
         if request.method not in SAFE_METHODS and not csrf_matches(principal, request.headers.get(CSRF_HEADER)):
@@ -56,10 +60,10 @@ def current_principal(request: Request, session: SessionDep) -> Principal | None
 PrincipalDep = Annotated[Principal | None, Depends(current_principal)]
 
 
-def require(permission: str) -> Callable[[Principal | None], Principal]:
+def require(permission: str) -> Callable[[Principal | None], Awaitable[Principal]]:
     """Dependency factory: 401 without a token, 403 when the role may not do `permission`."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:  # no I/O: kept off the thread pool
         if principal is None:
             raise HTTPException(401, "This needs a token (Authorization: Bearer ...).",
                                 headers={"WWW-Authenticate": "Bearer"})

@@ -1,18 +1,18 @@
 """OGC API items benchmark: Lägesbild's /ogc items next to tipg serving the same table, same run.
 
-    .venv/bin/python bench/features.py [--rows 100000] [--seconds 10] [--connections 16]
+    .venv/bin/python bench/features.py [--rows 100000] [--seconds 10] [--rounds 3] [--connections 16] [--workers 1]
 
 bench/dataset.py fills a database; both servers run on loopback ports (one uvicorn process each), and
-this script drives them from its own process with a bounded number of requests over a bounded time:
-bbox queries that return about 1,000 features (limit=1000). tipg 1.6 is installed into its own
-virtual environment under .bench/ on first use (pip, from PyPI), so the project's dependencies stay
-untouched. Prints requests/s, p50 and p99 latency and errors per server, and the ratio.
+wrk (bench/wrk.py) drives them over a bounded time with bbox queries that return about 1,000 features
+(limit=1000; tipg asked for the same nine properties). tipg 1.6 is installed into its own virtual
+environment under .bench/ on first use (pip, from PyPI), so the project's dependencies stay untouched.
+Prints requests/s, p50 and p99 latency, errors and CPU per request (server processes, PostgreSQL) per
+server, and the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import socket
 import subprocess
@@ -20,12 +20,15 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import wrk  # noqa: E402
+
 TIPG_VENV = ROOT / ".bench" / "tipg-venv"
+# tipg serves every column unless told; ask for the nine properties Lägesbild's items carry, so both
+# answer the same features (and tipg does not also send the stored `feature` text of migration 0012)
+PROPERTIES = "category,occurred_at,reported_at,source,external_id,location_precision,precision_m,description,place_id"
 
 
 def free_port() -> int:
@@ -74,42 +77,46 @@ def bbox_with(url: str, target: int = 1000) -> str:
     return ",".join(f"{v:.6f}" for v in box)
 
 
-async def drive(url: str, headers: dict[str, str], seconds: float, connections: int,
-                max_requests: int) -> tuple[int, int, list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-    returned = 0
-    deadline = time.monotonic() + seconds
-    sent = 0
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(headers=headers, timeout=60, limits=limits) as client:
-        async def worker() -> None:
-            nonlocal errors, returned, sent
-            while time.monotonic() < deadline and sent < max_requests:
-                sent += 1
-                start = time.perf_counter()
-                try:
-                    response = await client.get(url)
-                    ok = response.status_code == 200
-                    if ok and not returned:  # parse one page only: the driver must not eat the CPU
-                        returned = len(response.json()["features"])
-                except httpx.HTTPError:
-                    ok = False
-                latencies.append(time.perf_counter() - start)
-                errors += not ok
-
-        started = time.monotonic()
-        await asyncio.gather(*(worker() for _ in range(connections)))
-        elapsed = time.monotonic() - started
-    return len(latencies), errors, latencies, returned if elapsed else 0
+def _stat(proc: Path) -> list[str]:
+    return (proc / "stat").read_text().rsplit(")", 1)[1].split()  # fields after the command name
 
 
-def report(name: str, total: int, errors: int, latencies: list[float], seconds: float, features: int) -> float:
-    rate = total / seconds
-    p50, p99 = (np.percentile(latencies, [50, 99]) * 1000) if latencies else (float("nan"), float("nan"))
-    print(f"{name:<28} {rate:>8.1f} req/s  p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms  errors {errors}  "
-          f"features/page {features}", flush=True)
-    return rate
+def cpu_ticks(root: int | None = None, match: str = "") -> dict[int, int]:
+    """CPU ticks (user + system) used so far, per process: process `root` and its descendants (uvicorn's
+    workers), or every process whose command line contains `match` (PostgreSQL's backends)."""
+    stats: dict[int, list[str]] = {}
+    names: dict[int, str] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                stats[int(proc.name)] = _stat(proc)
+                names[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+    if root is not None:
+        chosen, grew = {root}, True
+        while grew:
+            more = {pid for pid, fields in stats.items() if int(fields[1]) in chosen} - chosen
+            chosen |= more
+            grew = bool(more)
+    else:
+        chosen = {pid for pid, name in names.items() if match in name}
+    return {pid: int(stats[pid][11]) + int(stats[pid][12]) for pid in chosen if pid in stats}
+
+
+def cpu_ms_between(before: dict[int, int], after: dict[int, int]) -> float:
+    """Milliseconds of CPU used between two readings; a process that ended in between is not counted."""
+    return sum(ticks - before.get(pid, 0) for pid, ticks in after.items()) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def measure(name: str, url: str, headers: dict[str, str], server: int, args: argparse.Namespace) -> wrk.Figures:
+    before = cpu_ticks(server), cpu_ticks(match="postgres: ")
+    figures = wrk.run(url, connections=args.connections, seconds=args.seconds, headers=headers)
+    after = cpu_ticks(server), cpu_ticks(match="postgres: ")
+    server_ms, db_ms = (cpu_ms_between(b, a) / max(figures.requests, 1) for a, b in zip(after, before, strict=True))
+    print(f"  {name:<22} {figures.per_second:>7.1f} req/s  p50 {figures.p50_ms:>7.1f} ms  p99 {figures.p99_ms:>7.1f} ms"
+          f"  errors {figures.errors}  CPU/request: server {server_ms:.1f} ms, PostgreSQL {db_ms:.1f} ms", flush=True)
+    return figures
 
 
 def main() -> None:
@@ -117,7 +124,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--max-requests", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn processes for each server")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --seconds per server")
     args = parser.parse_args()
     from bench.dataset import make
 
@@ -128,11 +136,12 @@ def main() -> None:
                            env=env, capture_output=True, text=True, check=True).stdout.strip()
     ours_port, tipg_port = free_port(), free_port()
     plain_url = url.replace("postgresql+psycopg://", "postgresql://")
+    workers = ["--workers", str(args.workers)]
     servers = [
         subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port",
-                          str(ours_port), "--log-level", "warning"], env=env, cwd=ROOT),
+                          str(ours_port), "--log-level", "warning", *workers], env=env, cwd=ROOT),
         subprocess.Popen([str(ensure_tipg()), "-m", "uvicorn", "tipg.main:app", "--port", str(tipg_port),
-                          "--log-level", "warning"],
+                          "--log-level", "warning", *workers],
                          env={**os.environ, "DATABASE_URL": plain_url, "TIPG_DB_SCHEMAS": '["public"]',
                               "TIPG_DB_TABLES": '["public.incidents"]', "TIPG_MAX_FEATURES_PER_QUERY": "10000"}),
     ]
@@ -141,19 +150,27 @@ def main() -> None:
         wait_port(tipg_port)
         time.sleep(2)
         print(f"{args.rows} incidents, bbox {box}, limit 1000, {args.connections} connections, "
-              f"{args.seconds:.0f} s each")
+              f"{args.rounds} rounds of {args.seconds:.0f} s per server, {args.workers} uvicorn process(es) each, "
+              f"driver wrk")
         targets = [
             ("Lägesbild /ogc items", f"http://127.0.0.1:{ours_port}/ogc/collections/incidents/items?bbox={box}"
-             f"&limit=1000", {"Authorization": f"Bearer {token}"}),
+             f"&limit=1000", {"Authorization": f"Bearer {token}"}, servers[0].pid),
             ("tipg 1.6.1 items", f"http://127.0.0.1:{tipg_port}/collections/public.incidents/items?bbox={box}"
-             f"&limit=1000", {}),
+             f"&limit=1000&properties={PROPERTIES}", {}, servers[1].pid),
         ]
-        rates = []
-        for name, target, headers in targets:
-            asyncio.run(drive(target, headers, 2.0, 4, 50))  # warm up
-            total, errors, latencies, features = asyncio.run(
-                drive(target, headers, args.seconds, args.connections, args.max_requests))
-            rates.append(report(name, total, errors, latencies, args.seconds, features))
+        for _, target, headers, _ in targets:
+            wrk.run(target, connections=4, seconds=2, headers=headers)  # warm up: connections, caches, plans
+        # Alternate the servers round by round: this machine's speed drifts by tens of per cent within a
+        # minute, and the ratio must compare the two under the same conditions.
+        runs: list[list[wrk.Figures]] = [[], []]
+        for round_ in range(1, args.rounds + 1):
+            print(f"round {round_}")
+            for runs_of, (name, target, headers, pid) in zip(runs, targets, strict=True):
+                runs_of.append(measure(name, target, headers, pid, args))
+        rates = [sum(f.requests for f in r) / (args.seconds * args.rounds) for r in runs]
+        for (name, *_), r, rate in zip(targets, runs, rates, strict=True):
+            print(f"{name:<24} {rate:>7.1f} req/s over {args.rounds} rounds, p99 {max(f.p99_ms for f in r):.0f} ms "
+                  f"in the worst round, {sum(f.errors for f in r)} errors")
         print(f"ratio: Lägesbild serves {rates[0] / rates[1]:.1f}× tipg's requests per second")
     finally:
         for server in servers:
