@@ -1,70 +1,65 @@
-"""Load benchmark: mixed reads and writes at rising concurrency, from a second process on loopback.
+"""Load benchmark: mixed reads and writes at rising concurrency, from other processes on loopback.
 
     .venv/bin/python bench/load.py [--rows 100000] [--seconds 8] [--levels 1 4 16 64] [--workers 2]
 
 bench/dataset.py fills a database; the app serves it with `--workers` uvicorn processes (rate limits
-off: this measures capacity, not the limiter). Per concurrency level, for a bounded time and count:
-70 % bbox reads (~1,000 incidents), 10 % hotspot analysis (cached after the first), 20 % incident
-creation. Prints requests/s, p50/p99 latency per kind and the error count.
+off: this measures capacity, not the limiter). Per concurrency level, for a bounded time, the clients
+are split 70 / 10 / 20 between bbox reads (/api/v1/incidents, ~1,000 incidents a page), hotspot
+analysis (cached after the first) and incident creation, each kind driven by its own wrk process
+(bench/wrk.py) at the same time. Prints requests/s, p50/p99 latency per kind and the error count.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import math
 import os
-import random
 import subprocess
 import sys
+import tempfile
 import time
-from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import httpx
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import wrk  # noqa: E402
 from bench.features import bbox_with, free_port, wait_port  # noqa: E402
 
+SHARES = {"bbox read": 0.7, "hotspots": 0.1, "create": 0.2}
+# every request a new incident somewhere in the centre of Mjölby
+CREATE_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  local body = string.format('{"lon": %.6f, "lat": %.6f, "category": "vald", '
+    .. '"occurred_at": "2026-11-01T20:00:00Z", "source": "demo"}',
+    15.12 + math.random() * 0.02, 58.32 + math.random() * 0.01)
+  return wrk.format(nil, nil, nil, body)
+end
+"""
 
-async def level(base: str, token: str, box: str, connections: int, seconds: float,
-                max_requests: int) -> dict[str, list[float]]:
-    latencies: dict[str, list[float]] = defaultdict(list)
-    errors: dict[str, int] = defaultdict(int)
-    deadline = time.monotonic() + seconds
-    sent = 0
+
+def split(clients: int) -> dict[str, int]:
+    """Clients per kind by largest remainder, so the parts add up to `clients`."""
+    exact = {kind: share * clients for kind, share in SHARES.items()}
+    counts = {kind: math.floor(value) for kind, value in exact.items()}
+    for kind in sorted(exact, key=lambda k: exact[k] - counts[k], reverse=True)[:clients - sum(counts.values())]:
+        counts[kind] += 1
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def level(base: str, token: str, box: str, clients: int, seconds: float, script: Path) -> dict[str, wrk.Figures]:
     headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=limits) as client:
-        async def worker(seed: int) -> None:
-            nonlocal sent
-            rng = random.Random(seed)
-            while time.monotonic() < deadline and sent < max_requests:
-                sent += 1
-                roll = rng.random()
-                start = time.perf_counter()
-                try:
-                    if roll < 0.7:
-                        kind = "bbox read"
-                        response = await client.get("/api/v1/incidents", params={"bbox": box, "limit": 1000})
-                    elif roll < 0.8:
-                        kind = "hotspots"
-                        response = await client.get("/api/v1/analysis/clusters")
-                    else:
-                        kind = "create"
-                        response = await client.post("/api/v1/incidents", json={
-                            "lon": 15.12 + rng.random() * 0.02, "lat": 58.32 + rng.random() * 0.01,
-                            "category": "vald", "occurred_at": "2026-11-01T20:00:00Z", "source": "demo"})
-                    ok = response.status_code in (200, 201)
-                except httpx.HTTPError:
-                    ok = False
-                latencies[kind].append(time.perf_counter() - start)
-                errors[kind] += not ok
-
-        await asyncio.gather(*(worker(i) for i in range(connections)))
-    return {**latencies, "_errors": [float(sum(errors.values()))]}
+    urls = {"bbox read": (f"{base}/api/v1/incidents?bbox={box}&limit=1000", None),
+            "hotspots": (f"{base}/api/v1/analysis/clusters", None),
+            "create": (f"{base}/api/v1/incidents", script)}
+    parts = split(clients)
+    with ThreadPoolExecutor(len(parts)) as pool:
+        futures = {kind: pool.submit(wrk.run, urls[kind][0], connections=n, seconds=seconds, headers=headers,
+                                     script=urls[kind][1]) for kind, n in parts.items()}
+        return {kind: future.result() for kind, future in futures.items()}
 
 
 def main() -> None:
@@ -73,7 +68,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 4, 16, 64])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--max-requests", type=int, default=20_000)
     args = parser.parse_args()
     from bench.dataset import make
 
@@ -85,23 +79,26 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port",
                                str(port), "--workers", str(args.workers), "--log-level", "warning"], env=env, cwd=ROOT)
-    try:
-        wait_port(port)
-        time.sleep(2)
-        base = f"http://127.0.0.1:{port}"
-        asyncio.run(level(base, token, box, 2, 2.0, 50))  # warm up caches and connections
-        print(f"{args.rows} incidents, {args.workers} workers, bbox read returns ~1,000 incidents")
-        print(f"{'clients':>7} {'req/s':>8} {'errors':>6}  per kind: p50 / p99 ms")
-        for connections in args.levels:
-            result = asyncio.run(level(base, token, box, connections, args.seconds, args.max_requests))
-            errors = int(result.pop("_errors")[0])
-            total = sum(len(v) for v in result.values())
-            kinds = "  ".join(f"{k} {np.percentile(v, 50) * 1000:.0f}/{np.percentile(v, 99) * 1000:.0f}"
-                              for k, v in sorted(result.items()))
-            print(f"{connections:>7} {total / args.seconds:>8.1f} {errors:>6}  {kinds}", flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "create.lua"
+        script.write_text(CREATE_SCRIPT)
+        try:
+            wait_port(port)
+            time.sleep(2)
+            base = f"http://127.0.0.1:{port}"
+            level(base, token, box, 4, 2.0, script)  # warm up caches and connections
+            print(f"{args.rows} incidents, {args.workers} workers, bbox read returns ~1,000 incidents, driver wrk")
+            print(f"{'clients':>7} {'req/s':>8} {'errors':>6}  per kind (clients): p50 / p99 ms")
+            for clients in args.levels:
+                result = level(base, token, box, clients, args.seconds, script)
+                total = sum(f.requests for f in result.values()) / args.seconds
+                errors = sum(f.errors for f in result.values())
+                parts = split(clients)
+                kinds = "  ".join(f"{kind} ({parts[kind]}) {f.p50_ms:.0f}/{f.p99_ms:.0f}" for kind, f in result.items())
+                print(f"{clients:>7} {total:>8.1f} {errors:>6}  {kinds}", flush=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 if __name__ == "__main__":
