@@ -131,9 +131,15 @@ def test_open311_round_trip(client: TestClient, tokens: dict[str, str]) -> None:
     assert created.status_code == 200, created.text
     request_id = created.json()[0]["service_request_id"]
     one = client.get(f"/open311/v2/requests/{request_id}.json").json()[0]
-    assert one["service_code"] == "streetlight" and one["status"] == "open"
-    assert one["description"] == "Blinkar hela natten" and abs(one["lat"] - 58.3245) < 1e-9
-    assert request_id in [r["service_request_id"] for r in client.get("/open311/v2/requests.json").json()]
+    assert one["service_code"] == "streetlight" and one["status"] == "open" and abs(one["lat"] - 58.3245) < 1e-9
+    # the reporter's free text is for staff only: the public listing never carries it
+    assert one["description"] is None
+    listed = client.get("/open311/v2/requests.json").json()
+    assert request_id in [r["service_request_id"] for r in listed]
+    assert all(r["description"] is None for r in listed)
+    for role in ("analyst", "reporter"):  # every staff role may read lighting reports
+        staff = client.get(f"/open311/v2/requests/{request_id}.json", headers=auth(tokens[role])).json()[0]
+        assert staff["description"] == "Blinkar hela natten"
     refused = client.post("/open311/v2/requests.json", data={"service_code": "streetlight", "lat": "58.3",
                                                              "long": "15.1", "api_key": "wrong"})
     assert refused.status_code == 403

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from app.auth.roles import allowed
 from app.auth.service import Principal, authenticate
-from app.deps import SessionDep, require
+from app.deps import PrincipalDep, SessionDep, require
 from app.errors import InvalidInput, NotFound
 from app.exports.service import excel_csv
 from app.lighting import service
@@ -112,10 +112,14 @@ SERVICE_FOR_KIND = {v: k for k, v in KIND_FOR_SERVICE.items()}
 OPEN311_STATUS = {"reported": "open", "confirmed": "open", "scheduled": "open", "fixed": "closed", "rejected": "closed"}
 
 
-def _open311_request(row: Any) -> dict[str, Any]:
+def _open311_request(row: Any, principal: Principal | None) -> dict[str, Any]:
+    """A request as GeoReport v2 lists it. The reporter's free text can name people and homes ("dark
+    outside my door at …"), so only staff who may read lighting reports see it; the public gets the
+    kind, status, time and street position."""
+    staff = principal is not None and allowed(principal.role, "lighting:read")
     return {"service_request_id": str(row.id), "status": OPEN311_STATUS[row.status],
             "status_notes": service.STATUS_SV[row.status], "service_name": service.KIND_SV[row.kind],
-            "service_code": SERVICE_FOR_KIND[row.kind], "description": row.description,
+            "service_code": SERVICE_FOR_KIND[row.kind], "description": row.description if staff else None,
             "requested_datetime": row.created_at.isoformat(), "updated_datetime": row.updated_at.isoformat(),
             "lat": row.lat, "long": row.lon, "address": row.street}
 
@@ -151,17 +155,17 @@ def create_request(request: Request, session: SessionDep, service_code: Annotate
 
 
 @open311.get("/requests.json", summary="Service requests, newest first")
-def list_requests(session: SessionDep, status: Literal["open", "closed"] | None = None,
+def list_requests(session: SessionDep, principal: PrincipalDep, status: Literal["open", "closed"] | None = None,
                   service_code: str | None = None) -> list[dict[str, Any]]:
     rows = session.execute(text(_REQUEST_SQL + " ORDER BY r.id DESC LIMIT 1000")).all()
-    out = [_open311_request(r) for r in rows]
+    out = [_open311_request(r, principal) for r in rows]
     return [r for r in out if (status is None or r["status"] == status)
             and (service_code is None or r["service_code"] == service_code)]
 
 
 @open311.get("/requests/{request_id}.json", summary="One service request")
-def get_request(request_id: int, session: SessionDep) -> list[dict[str, Any]]:
+def get_request(request_id: int, session: SessionDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     row = session.execute(text(_REQUEST_SQL + " WHERE r.id = :id"), {"id": request_id}).first()
     if row is None:
         raise NotFound(f"service request {request_id} does not exist", loc=("path", "request_id"))
-    return [_open311_request(row)]
+    return [_open311_request(row, principal)]
