@@ -154,7 +154,8 @@ def retention(
     years: float | None = typer.Option(None, help="Keep detail this many years (default LAGESBILD_RETENTION_YEARS)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only count what would be reduced"),
 ) -> None:
-    """Reduce incident detail older than the retention period to monthly counts per 250 m cell."""
+    """Reduce incident detail older than the retention period to monthly counts per 250 m cell, and clear
+    older free text and photos (report observations, walk participants and photos, lamp-case texts)."""
     from app.retention import apply_retention
 
     years = years or get_settings().retention_years
@@ -167,6 +168,8 @@ def retention(
     verb = "would reduce" if result.dry_run else "reduced"
     console.print(f"{verb} {result.incidents} incidents before {result.cutoff:%Y-%m-%d} to "
                   f"{result.aggregates if not result.dry_run else '…'} monthly cell counts")
+    cleared = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in result.cleared.items() if n)
+    console.print(f"{'would clear' if result.dry_run else 'cleared'}: {cleared or 'no older free text or photos'}")
 
 
 @app.command()
