@@ -18,11 +18,15 @@ class DomainError(Exception):
     status_code = 400
     kind = "invalid"
 
-    def __init__(self, msg: str, loc: tuple[str | int, ...] = (), **context: Any) -> None:
+    def __init__(self, msg: str, loc: tuple[str | int, ...] = (), *, sv: str | None = None, **context: Any) -> None:
         super().__init__(msg)
         self.msg = msg
+        self.sv = sv  # the same in Swedish, for the web pages; the API speaks English
         self.loc = loc
         self.context = context
+
+    def text(self, language: str) -> str:
+        return self.sv if language == "sv" and self.sv else self.msg
 
     def detail(self) -> list[dict[str, Any]]:
         item: dict[str, Any] = {"loc": list(self.loc), "msg": self.msg, "type": self.kind}

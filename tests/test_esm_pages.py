@@ -49,7 +49,16 @@ def test_report_form_files_a_report_and_updates_the_status(client: TestClient, p
     assert [tuple(s) for s in stored] == [("kultur_fritid", "ordningsstorning", 1)]
     future = {**form, "event_time_0": (when + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")}
     bad = client.post("/rapporter", headers=cookie, data=future)
-    assert bad.status_code == 422 and "Händelse 1:" in bad.text
+    assert bad.status_code == 422 and "Händelse 1: Tidpunkten ligger i framtiden" in bad.text
+    assert "in the future" not in bad.text  # the form speaks Swedish, not the API's English
+    nowhere = {**form, "event_place_0": "", "event_time_0": when.strftime("%Y-%m-%dT%H:%M")}
+    page = client.post("/rapporter", headers=cookie, data=nowhere).text
+    assert "Händelse 1: Ange en plats eller en position" in page, re.findall(r"<li>[^<]*</li>", page)[:5]
+    unknown = client.post("/rapporter", headers=cookie, data={**form, "event_category_0": "påhittad"})
+    assert "Händelse 1: Okänd kategori &#39;påhittad&#39;" in unknown.text
+    english = client.post("/rapporter?lang=en", headers=cookie, data=future)
+    assert english.status_code == 422 and "Event 1: event 1 is in the future" in english.text
+    client.get("/rapporter?lang=sv", headers=cookie)
     assert session.execute(text("SELECT count(*) FROM incidents")).scalar() == 1  # the saved one is untouched
     client.cookies.clear()
 

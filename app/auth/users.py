@@ -53,12 +53,13 @@ def _check_role(role: str) -> Role:
         return Role(role)
     except ValueError:
         raise InvalidInput(f"unknown role {role!r}; allowed: {', '.join(r.value for r in Role)}",
-                           loc=("role",)) from None
+                           loc=("role",), sv=f"Okänd roll {role!r}.") from None
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", loc=("password",))
+        raise InvalidInput(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", loc=("password",),
+                           sv=f"Lösenordet behöver minst {MIN_PASSWORD_LENGTH} tecken.")
 
 
 def create_user(session: Session, *, username: str, role: str, organisation: str | None = None,
@@ -68,17 +69,19 @@ def create_user(session: Session, *, username: str, role: str, organisation: str
     name = username.strip().lower()
     if not 2 <= len(name) <= 200 or any(c.isspace() for c in name):
         raise InvalidInput("username must be 2-200 characters without spaces (e.g. an e-mail address)",
-                           loc=("username",))
+                           loc=("username",), sv="Användarnamnet ska vara 2–200 tecken utan mellanslag "
+                                                 "(till exempel en e-postadress).")
     role_value = _check_role(role)
     if organisation:
         organisation = check_organisation(session, organisation, ("organisation",))
     if role_value is Role.reporter and not organisation:
-        raise InvalidInput("a reporter belongs to a unit: give --organisation", loc=("organisation",))
+        raise InvalidInput("a reporter belongs to a unit: give --organisation", loc=("organisation",),
+                           sv="En rapportör hör till en enhet: välj enhet.")
     if password is not None:
         _check_password(password)
     exists = session.execute(text("SELECT 1 FROM users WHERE username = :u"), {"u": name}).first()
     if exists:
-        raise Conflict(f"user {name!r} already exists", loc=("username",))
+        raise Conflict(f"user {name!r} already exists", loc=("username",), sv=f"Användaren {name!r} finns redan.")
     new_id = session.execute(text("""
         INSERT INTO users (username, display_name, password_hash, role, organisation)
         VALUES (:u, :d, :h, :r, :o) RETURNING id"""), {
@@ -98,7 +101,8 @@ def set_role(session: Session, username: str, role: str, organisation: str | Non
     if organisation:
         organisation = check_organisation(session, organisation, ("organisation",))
     if role_value is Role.reporter and not organisation:
-        raise InvalidInput("a reporter belongs to a unit: give an organisation", loc=("organisation",))
+        raise InvalidInput("a reporter belongs to a unit: give an organisation", loc=("organisation",),
+                           sv="En rapportör hör till en enhet: välj enhet.")
     name = username.strip().lower()
     old = session.execute(text("SELECT role, organisation FROM users WHERE username = :u FOR UPDATE"),
                           {"u": name}).first()
@@ -207,5 +211,6 @@ def change_own_password(session: Session, user_id: int, current: str, new: str) 
     try:
         verify_login(session, username, current)
     except LoginRefused:
-        raise InvalidInput("the current password is wrong", loc=("current_password",)) from None
+        raise InvalidInput("the current password is wrong", loc=("current_password",),
+                           sv="Nuvarande lösenord stämmer inte.") from None
     set_password(session, username, new, actor=username, via="POST")

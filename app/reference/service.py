@@ -54,7 +54,8 @@ def resolve_category(lookup: dict[str, str], value: str, loc: tuple[str | int, .
     code = lookup.get(normalise(value))
     if code is None:
         allowed = sorted(set(lookup.values()))
-        raise InvalidInput(f"unknown category {value!r}; allowed: {', '.join(allowed)}", loc=loc)
+        raise InvalidInput(f"unknown category {value!r}; allowed: {', '.join(allowed)}", loc=loc,
+                           sv=f"Okänd kategori {value!r}; välj en i listan.")
     return code
 
 
@@ -70,5 +71,6 @@ def organisation_codes(session: Session) -> set[str]:
 def check_organisation(session: Session, code: str, loc: tuple[str | int, ...]) -> str:
     codes = organisation_codes(session)
     if code not in codes:
-        raise InvalidInput(f"unknown source organisation {code!r}; allowed: {', '.join(sorted(codes))}", loc=loc)
+        raise InvalidInput(f"unknown source organisation {code!r}; allowed: {', '.join(sorted(codes))}", loc=loc,
+                           sv=f"Okänd enhet {code!r}; välj en i listan.")
     return code

@@ -17,7 +17,7 @@ from app.auth.roles import Role
 from app.auth.service import Principal
 from app.config import get_settings
 from app.errors import Forbidden, InvalidInput, NotFound
-from app.reference.service import check_organisation, resolve_categories
+from app.reference.service import category_lookup, check_organisation, resolve_category
 from app.reports.schemas import UnitReportIn
 
 
@@ -34,13 +34,16 @@ def _unit_for(session: Session, principal: Principal, wanted: str | None) -> str
     """Reporters file for their own unit only; others name the unit."""
     if principal.role is Role.reporter:
         if not principal.organisation:
-            raise Forbidden("your account has no unit; ask an administrator to set one", loc=("body", "organisation"))
+            raise Forbidden("your account has no unit; ask an administrator to set one", loc=("body", "organisation"),
+                            sv="Ditt konto hör inte till någon enhet; be en administratör att ange den.")
         if wanted and wanted != principal.organisation:
-            raise Forbidden(f"you report for {principal.organisation}, not for {wanted}", loc=("body", "organisation"))
+            raise Forbidden(f"you report for {principal.organisation}, not for {wanted}", loc=("body", "organisation"),
+                            sv=f"Du rapporterar för {principal.organisation}, inte för {wanted}.")
         return principal.organisation
     unit = wanted or principal.organisation
     if not unit:
-        raise InvalidInput("say which unit reports (organisation)", loc=("body", "organisation"))
+        raise InvalidInput("say which unit reports (organisation)", loc=("body", "organisation"),
+                           sv="Välj vilken enhet som rapporterar.")
     return check_organisation(session, unit, ("body", "organisation"))
 
 
@@ -58,13 +61,15 @@ def save(session: Session, data: UnitReportIn, principal: Principal, report_id: 
     if report_id is not None:
         unit = _check_access(session, report_id, principal)
         if data.organisation and data.organisation != unit:
-            raise InvalidInput("a report cannot move to another unit", loc=("body", "organisation"))
+            raise InvalidInput("a report cannot move to another unit", loc=("body", "organisation"),
+                               sv="En rapport kan inte flyttas till en annan enhet.")
     else:
         unit = _unit_for(session, principal, data.organisation)
     start, end = _period(data)
     tz = get_settings().timezone
-    categories = resolve_categories(session, [e.category for e in data.events], ("body", "events", "category")) \
-        if data.events else []
+    lookup = category_lookup(session)  # each event's own loc, so the form can say which row is wrong
+    categories = [resolve_category(lookup, e.category, ("body", "events", n, "category"))
+                  for n, e in enumerate(data.events)]
     place_ids = {e.place_id for e in data.events} | {o.place_id for o in data.observations}
     known = set(session.scalars(text("SELECT id FROM places WHERE id = ANY(:ids)"),
                                 {"ids": [p for p in place_ids if p is not None]}))
@@ -72,17 +77,20 @@ def save(session: Session, data: UnitReportIn, principal: Principal, report_id: 
     for n, event in enumerate(data.events):
         if event.occurred_at > soon:
             raise InvalidInput(f"event {n + 1} is in the future ({event.occurred_at.isoformat()})",
-                               loc=("body", "events", n, "occurred_at"))
+                               loc=("body", "events", n, "occurred_at"), sv="Tidpunkten ligger i framtiden.")
         day = event.occurred_at.astimezone(ZoneInfo(tz)).date()
         if not start <= day <= end:
             raise InvalidInput(f"event {n + 1} happened {day}, outside the report's period {start}–{end}",
-                               loc=("body", "events", n, "occurred_at"))
+                               loc=("body", "events", n, "occurred_at"),
+                               sv=f"Hände {day}, utanför rapportperioden {start} – {end}.")
         if event.place_id is not None and event.place_id not in known:
-            raise InvalidInput(f"place {event.place_id} does not exist", loc=("body", "events", n, "place_id"))
+            raise InvalidInput(f"place {event.place_id} does not exist", loc=("body", "events", n, "place_id"),
+                               sv="Platsen finns inte; välj en plats i listan.")
     for n, observation in enumerate(data.observations):
         if observation.place_id is not None and observation.place_id not in known:
             raise InvalidInput(f"place {observation.place_id} does not exist",
-                               loc=("body", "observations", n, "place_id"))
+                               loc=("body", "observations", n, "place_id"),
+                               sv="Platsen finns inte; välj en plats i listan.")
     values = {"unit": unit, "start": start, "end": end, "summary": data.summary, "by": principal.name}
     if report_id is None:
         report_id = session.execute(text("""
@@ -96,7 +104,8 @@ def save(session: Session, data: UnitReportIn, principal: Principal, report_id: 
                                      "AND id <> :id"), {**values, "id": report_id}).scalar()
         if clash is not None:
             raise InvalidInput(f"{unit} already has report {clash} for the period starting {start}",
-                               loc=("body", "period_start"))
+                               loc=("body", "period_start"),
+                               sv=f"{unit} har redan rapport {clash} för perioden som börjar {start}.")
         session.execute(text("""UPDATE unit_reports SET period_start = :start, period_end = :end, summary = :summary,
             submitted_by = :by, updated_at = now() WHERE id = :id"""), {**values, "id": report_id})
     # replace, never merge: the report as filed now is the report
@@ -130,9 +139,11 @@ def _period(data: UnitReportIn) -> tuple[date, date]:
         return start, data.period_end or end
     end = data.period_end or data.period_start + timedelta(days=get_settings().report_period_days - 1)
     if end < data.period_start:
-        raise InvalidInput("period_end is before period_start", loc=("body", "period_end"))
+        raise InvalidInput("period_end is before period_start", loc=("body", "period_end"),
+                           sv="Periodens slut ligger före dess början.")
     if (end - data.period_start).days > 62:
-        raise InvalidInput("a report covers at most two months", loc=("body", "period_end"))
+        raise InvalidInput("a report covers at most two months", loc=("body", "period_end"),
+                           sv="En rapport täcker högst två månader.")
     return data.period_start, end
 
 

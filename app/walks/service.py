@@ -30,16 +30,19 @@ PRIORITY_SV = {"high": "Hög", "medium": "Medel", "low": "Låg"}
 INTERVENTION_KIND = {"dark_place": "lighting", "vegetation": "vegetation", "damage": "cleaning", "other": "other"}
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MAX_PHOTO_BYTES = 5_000_000
+FIELDS_SV = {"area": "Område", "participants": "Deltagare", "notes": "Anteckningar", "walked_on": "Datum",
+             "deadline": "Senast klart", "status": "Status"}
 
 
 def _text(body: dict[str, Any], field: str, *, required: bool, limit: int = 4000) -> str | None:
     value = body.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise InvalidInput(f"{field} is required", loc=("body", field))
+            raise InvalidInput(f"{field} is required", loc=("body", field), sv=f"{FIELDS_SV.get(field, field)} saknas.")
         return None
     if not isinstance(value, str) or len(value) > limit:
-        raise InvalidInput(f"{field} must be text of at most {limit} characters", loc=("body", field))
+        raise InvalidInput(f"{field} must be text of at most {limit} characters", loc=("body", field),
+                           sv=f"{FIELDS_SV.get(field, field)} får vara högst {limit} tecken.")
     return value.strip()
 
 
@@ -49,16 +52,19 @@ def _date(value: Any, field: str, loc: tuple[str | int, ...]) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput(f"{field} must be a date such as 2025-09-01", loc=loc) from None
+        raise InvalidInput(f"{field} must be a date such as 2025-09-01", loc=loc,
+                           sv=f"{FIELDS_SV.get(field, field)} ska vara ett datum, till exempel 2025-09-01.") from None
 
 
 def create_walk(session: Session, body: dict[str, Any], principal: Principal) -> int:
     """A walk and (optionally) its findings, stored together."""
     walked_on = _date(body.get("walked_on"), "walked_on", ("body", "walked_on"))
     if walked_on is None:
-        raise InvalidInput("walked_on is required (the date of the walk)", loc=("body", "walked_on"))
+        raise InvalidInput("walked_on is required (the date of the walk)", loc=("body", "walked_on"),
+                           sv="Ange vandringens datum.")
     if walked_on > date.today():
-        raise InvalidInput("walked_on is in the future", loc=("body", "walked_on"))
+        raise InvalidInput("walked_on is in the future", loc=("body", "walked_on"),
+                           sv="Vandringens datum ligger i framtiden.")
     area = _text(body, "area", required=True, limit=200)
     organisation = check_organisation(session, str(body.get("organisation") or principal.organisation or "kommunen"),
                                       ("body", "organisation"))
@@ -73,7 +79,8 @@ def create_walk(session: Session, body: dict[str, Any], principal: Principal) ->
     place_id = optional_id(body, "place_id")
     if place_id is not None and session.execute(text("SELECT 1 FROM places WHERE id = :id"),
                                                 {"id": place_id}).first() is None:
-        raise InvalidInput(f"place {place_id} does not exist", loc=("body", "place_id"))
+        raise InvalidInput(f"place {place_id} does not exist", loc=("body", "place_id"),
+                           sv="Platsen finns inte; välj en plats i listan.")
     findings = body.get("findings") or []
     if not isinstance(findings, list) or len(findings) > 200:
         raise InvalidInput("findings must be a list of at most 200", loc=("body", "findings"))
@@ -93,7 +100,8 @@ def add_finding(session: Session, walk_id: int, body: dict[str, Any]) -> int:
     organisation = session.execute(text("SELECT organisation FROM safety_walks WHERE id = :id"),
                                    {"id": walk_id}).scalar()
     if organisation is None:
-        raise NotFound(f"safety walk {walk_id} does not exist", loc=("path", "walk_id"))
+        raise NotFound(f"safety walk {walk_id} does not exist", loc=("path", "walk_id"),
+                       sv=f"Trygghetsvandring {walk_id} finns inte.")
     finding_id = _insert_finding(session, walk_id, body, ("body",), str(organisation))
     session.commit()
     return finding_id
@@ -104,20 +112,25 @@ def _insert_finding(session: Session, walk_id: int, body: Any, loc: tuple[str | 
         raise InvalidInput("a finding is an object", loc=loc)
     kind = body.get("kind")
     if kind not in FINDING_KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(FINDING_KINDS)}", loc=(*loc, "kind"))
+        raise InvalidInput(f"kind must be one of {', '.join(FINDING_KINDS)}", loc=(*loc, "kind"),
+                           sv="Välj vad fyndet gäller (mörk plats, växtlighet, skadegörelse eller annat).")
     try:
         lon, lat = float(body["lon"]), float(body["lat"])
     except (KeyError, TypeError, ValueError):
-        raise InvalidInput("lon and lat are required numbers", loc=(*loc, "lon")) from None
+        raise InvalidInput("lon and lat are required numbers", loc=(*loc, "lon"),
+                           sv="Klicka i kartan där fyndet finns.") from None
     problem = lonlat_problem(lon, lat, get_settings().extent)
     if problem:
-        raise InvalidInput(problem, loc=(*loc, "lat"))
+        raise InvalidInput(problem, loc=(*loc, "lat"),
+                           sv="Punkten ligger utanför kommunen; klicka i kartan där fyndet finns.")
     description = body.get("description")
     if not isinstance(description, str) or not description.strip() or len(description) > 4000:
-        raise InvalidInput("description is required (at most 4000 characters)", loc=(*loc, "description"))
+        raise InvalidInput("description is required (at most 4000 characters)", loc=(*loc, "description"),
+                           sv="Beskriv fyndet (högst 4000 tecken).")
     priority = body.get("priority") or "medium"
     if priority not in PRIORITIES:
-        raise InvalidInput(f"priority must be one of {', '.join(PRIORITIES)}", loc=(*loc, "priority"))
+        raise InvalidInput(f"priority must be one of {', '.join(PRIORITIES)}", loc=(*loc, "priority"),
+                           sv="Välj prioritet: hög, medel eller låg.")
     owner = check_organisation(session, str(body.get("owner") or default_owner), (*loc, "owner"))
     deadline = _date(body.get("deadline"), "deadline", (*loc, "deadline"))
     return int(session.execute(text("""
@@ -145,10 +158,12 @@ def convert(session: Session, walk_id: int, finding_id: int, body: dict[str, Any
     finding = _finding_row(session, walk_id, finding_id, lock=True)
     if finding.status == "converted":
         session.rollback()
-        raise Conflict(f"finding {finding_id} has already been converted", loc=("path", "finding_id"))
+        raise Conflict(f"finding {finding_id} has already been converted", loc=("path", "finding_id"),
+                       sv="Fyndet är redan omvandlat till ett ärende.")
     if target == "intervention":
         if not allowed(principal.role, "interventions:write"):
-            raise Forbidden(f"role '{principal.role}' may not create interventions", loc=("body", "to"))
+            raise Forbidden(f"role '{principal.role}' may not create interventions", loc=("body", "to"),
+                            sv=f"Rollen {principal.role.value} får inte skapa insatser.")
         radius = whole_number(body, "radius_m", default=50, low=10, high=500, unit=" metres")
         circle = session.execute(text("""SELECT ST_AsGeoJSON(ST_Buffer(geom::geography, :r, 16)::geometry, 7)
             FROM walk_findings WHERE id = :id"""), {"r": radius, "id": finding_id}).scalar_one()
@@ -183,10 +198,12 @@ def set_status(session: Session, walk_id: int, finding_id: int, status: str) -> 
 def store_photo(session: Session, walk_id: int, finding_id: int, data: bytes) -> None:
     """JPEG or PNG up to 5 MB, recognised by content (not by the name or the declared type)."""
     if len(data) > MAX_PHOTO_BYTES:
-        raise InvalidInput(f"the photo is {len(data) // 1_000_000} MB; at most 5 MB", loc=("body", "file"))
+        raise InvalidInput(f"the photo is {len(data) // 1_000_000} MB; at most 5 MB", loc=("body", "file"),
+                           sv=f"Fotot är {len(data) // 1_000_000} MB; högst 5 MB.")
     kind = next((t for magic, t in PHOTO_TYPES.items() if data.startswith(magic)), None)
     if kind is None:
-        raise InvalidInput("the photo must be a JPEG or PNG image", loc=("body", "file"))
+        raise InvalidInput("the photo must be a JPEG or PNG image", loc=("body", "file"),
+                           sv="Fotot ska vara en JPEG- eller PNG-bild.")
     _finding_row(session, walk_id, finding_id)
     session.execute(text("UPDATE walk_findings SET photo = :p, photo_type = :t WHERE id = :id"),
                     {"p": data, "t": kind, "id": finding_id})

@@ -11,7 +11,7 @@ from app.auth.sessions import csrf_matches
 from app.auth.users import change_own_password
 from app.deps import SessionDep
 from app.errors import DomainError
-from app.web.router import _page, _principal, _refuse
+from app.web.router import _language, _page, _principal, _refuse
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/konto"
@@ -44,7 +44,7 @@ def change_password(request: Request, session: SessionDep, current_password: Ann
             change_own_password(session, principal.user_id, current_password, new_password)
         except DomainError as exc:
             session.rollback()
-            errors.append("account_wrong" if exc.loc == ("current_password",) else exc.msg)
+            errors.append("account_wrong" if exc.loc == ("current_password",) else exc.text(_language(request)))
     page = _page(request, "account.html", principal, errors=errors, saved=not errors)
     page.status_code = 422 if errors else 200
     return page

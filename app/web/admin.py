@@ -16,7 +16,7 @@ from app.auth.sessions import csrf_matches
 from app.auth.users import create_user, list_users, set_disabled, set_password, set_role
 from app.deps import SessionDep
 from app.errors import DomainError
-from app.web.router import _page, _principal, _refuse
+from app.web.router import _language, _page, _principal, _refuse
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/admin/anvandare"
@@ -60,19 +60,22 @@ def _act(request: Request, session: SessionDep, principal: Principal, form: dict
                             display_name=str(form.get("display_name") or "") or None, **who)
             case "role":
                 if username.strip().lower() == principal.name and form.get("role") != principal.role.value:
-                    raise DomainError("Du kan inte ändra din egen roll; be en annan administratör.")
+                    raise DomainError("You cannot change your own role; ask another administrator.",
+                                      sv="Du kan inte ändra din egen roll; be en annan administratör.")
                 set_role(session, username, str(form.get("role") or ""), organisation, **who)
             case "password":
                 set_password(session, username, str(form.get("password") or ""), **who)
             case "disable" | "enable":
                 if username.strip().lower() == principal.name:
-                    raise DomainError("Du kan inte inaktivera ditt eget konto.")
+                    raise DomainError("You cannot disable your own account.",
+                                      sv="Du kan inte inaktivera ditt eget konto.")
                 set_disabled(session, username, form.get("action") == "disable", **who)
             case _:
-                raise DomainError("Okänd åtgärd.")
+                raise DomainError("Unknown action.", sv="Okänd åtgärd.")
     except DomainError as exc:
         session.rollback()
-        page = _page(request, "admin_users.html", principal, errors=[exc.msg], done=None, **_context(session))
+        page = _page(request, "admin_users.html", principal, errors=[exc.text(_language(request))], done=None,
+                     **_context(session))
         page.status_code = 422 if exc.status_code == 400 else exc.status_code
         return page
     return RedirectResponse(f"{PAGE}?klart={form.get('action')}", status_code=303)

@@ -21,7 +21,8 @@ from app.errors import DomainError
 from app.reference.router import list_categories
 from app.reports import service as reports
 from app.reports.schemas import UnitReportIn
-from app.web.router import _page, _principal, _refuse, _sheet
+from app.web.messages import validation_error
+from app.web.router import _language, _page, _principal, _refuse, _sheet
 
 router = APIRouter(include_in_schema=False)
 FORM_ROWS = 6
@@ -85,6 +86,7 @@ def _file_report(request: Request, session: SessionDep, principal: Principal, fo
             observations.append({"place_id": _place_id(obs_place), "text": note})
     errors: list[str] = []
     saved = None
+    language = _language(request)
     try:
         body = UnitReportIn.model_validate({
             "organisation": str(form.get("organisation") or "") or None,
@@ -92,9 +94,9 @@ def _file_report(request: Request, session: SessionDep, principal: Principal, fo
             "summary": str(form.get("summary") or "") or None, "events": events, "observations": observations})
         saved = reports.save(session, body, principal)
     except ValidationError as exc:
-        errors = [_swedish_location(e["loc"]) + str(e["msg"]) for e in exc.errors()]
+        errors = [_row_label(e["loc"], language) + validation_error(dict(e), language) for e in exc.errors()]
     except DomainError as exc:
-        errors = [_swedish_location(exc.loc) + exc.msg]
+        errors = [_row_label(exc.loc, language) + exc.text(language)]
     context = _form_context(session, principal, _day(str(form.get("period_start") or "") or None))
     page = _page(request, "unit_reports.html", principal, errors=errors, saved=saved, **context)
     if errors:
@@ -107,11 +109,12 @@ def _place_id(value: str) -> int | str | None:
     return int(value) if value.isdigit() else (value or None)
 
 
-def _swedish_location(loc: Any) -> str:
+def _row_label(loc: Any, language: str) -> str:
+    """'Händelse 2: ' for an error in the form's second event row (the API's loc counts from 0)."""
     parts = [p for p in loc if p != "body"]
     if len(parts) >= 2 and parts[0] in ("events", "observations") and isinstance(parts[1], int):
-        what = "Händelse" if parts[0] == "events" else "Iakttagelse"
-        return f"{what} {parts[1] + 1}: "
+        words = {"events": ("Händelse", "Event"), "observations": ("Iakttagelse", "Observation")}[str(parts[0])]
+        return f"{words[language != 'sv']} {parts[1] + 1}: "
     return ""
 
 

@@ -76,7 +76,8 @@ def _act(request: Request, session: SessionDep, principal: Principal, form: dict
         elif action == "finding":
             walk_id = int(form.get("walk_id") or 0)
             if not form.get("lat") or not form.get("lon"):
-                raise InvalidInput("Klicka i kartan där fyndet finns.", loc=("body", "lat"))
+                raise InvalidInput("Click the map where the finding is.", loc=("body", "lat"),
+                                   sv="Klicka i kartan där fyndet finns.")
             walks.add_finding(session, walk_id, {k: form.get(k) or None for k in (
                 "kind", "lon", "lat", "description", "owner", "priority", "deadline")})
             done = f"fynd-{walk_id}"
@@ -85,10 +86,13 @@ def _act(request: Request, session: SessionDep, principal: Principal, form: dict
                                    {"to": action}, principal)
             done = f"{action}-{result['id']}"
         else:
-            raise InvalidInput("Okänd åtgärd.", loc=("body", "action"))
+            raise InvalidInput("Unknown action.", loc=("body", "action"), sv="Okänd åtgärd.")
     except (DomainError, ValueError) as exc:
         session.rollback()
-        message = exc.msg if isinstance(exc, DomainError) else "Ett fält har ett ogiltigt värde; ladda om sidan."
+        language = _language(request)
+        message = exc.text(language) if isinstance(exc, DomainError) else (
+            "Ett fält har ett ogiltigt värde; ladda om sidan." if language == "sv"
+            else "A field has an invalid value; reload the page.")
         page = _page(request, "walks.html", principal, errors=[message], done=None, form=form,
                      **_context(request, session, principal))
         page.status_code = exc.status_code if isinstance(exc, DomainError) else 422
