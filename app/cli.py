@@ -422,8 +422,8 @@ def _parse_mapping(pairs: list[str]) -> dict[str, str]:
 
 @app.command("import")
 def import_file(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, GeoJSON or police feed JSON"),
-    fmt: str | None = typer.Option(None, "--format", help="csv, geojson or police (default: guessed)"),
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, Excel .xlsx, GeoJSON or police feed JSON"),
+    fmt: str | None = typer.Option(None, "--format", help="csv, xlsx, geojson or police (default: guessed)"),
     source: str | None = typer.Option(
         None, "--source", help="Organisation code (default: kommunen; polisen for the feed)"
     ),
@@ -436,10 +436,11 @@ def import_file(
     """Import incidents from a file: whole or not at all (unless --skip-invalid); re-import adds nothing."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
+    from app.imports.readers import FORMATS
     from app.imports.service import ImportOptions, ImportRejected, run_import
 
-    if fmt not in (None, "csv", "geojson", "police"):
-        console.print(f"[red]--format must be csv, geojson or police, not {fmt!r}[/red]")
+    if fmt not in (None, *FORMATS):
+        console.print(f"[red]--format must be one of {', '.join(FORMATS)}, not {fmt!r}[/red]")
         raise typer.Exit(2)
     _ensure_database()
     options = ImportOptions(

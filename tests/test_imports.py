@@ -199,3 +199,11 @@ def test_messy_real_world_csv(session: Session) -> None:
     rows = _stored(session)
     assert [r[3] for r in rows] == ["vald", "klotter", "hansynslos_korning"]
     assert rows[0][4] == datetime(2025, 6, 7, 19, 30, tzinfo=UTC)
+
+
+def test_headers_with_units_and_coordinate_systems_in_brackets(session: Session) -> None:
+    content = ("Händelsedatum;Kl.;Typ av händelse;Nordkoordinat (SWEREF 99 TM);Östkoordinat (SWEREF 99 TM)\n"
+               "2025-06-07;21:30;Klotter;6465432,10;512345,67\n")
+    assert _import(session, content).inserted == 1
+    wgs = "Tidpunkt:;Kategori;Latitud [°];Longitud [°]\n2025-06-07 21:30;Klotter;58,32;15,13\n"
+    assert _import(session, wgs).inserted == 1

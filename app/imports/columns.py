@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from app.errors import InvalidInput
@@ -13,11 +14,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
              "timestamp", "handelsetid", "handelsetidpunkt", "brottstid", "when"),
     "date": ("datum", "date", "dag", "handelsedatum", "brottsdatum"),
     "clock": ("tid", "time", "klockslag", "kl", "klocka"),
-    "category": ("kategori", "category", "typ", "type", "brottstyp", "handelsetyp", "brottskategori"),
+    "category": ("kategori", "category", "typ", "type", "brottstyp", "handelsetyp", "brottskategori",
+                 "typ av handelse", "handelsekategori", "brott", "arendetyp", "incident type"),
     "lat": ("lat", "latitud", "latitude", "wgs84 lat", "lat wgs84"),
     "lon": ("lon", "lng", "long", "longitud", "longitude", "wgs84 lon", "lon wgs84"),
     "easting": ("x", "e", "easting", "ostlig", "sweref x", "sweref99tm x", "sweref99 tm x", "sweref e", "x sweref",
-                "y", "n", "northing", "nordlig", "sweref y", "sweref99tm y", "sweref99 tm y", "sweref n", "y sweref"),
+                "x koordinat", "koordinat x", "ost", "ostkoordinat", "e koordinat",
+                "y", "n", "northing", "nordlig", "sweref y", "sweref99tm y", "sweref99 tm y", "sweref n", "y sweref",
+                "y koordinat", "koordinat y", "nord", "nordkoordinat", "n koordinat"),
     "position": ("gps", "position", "koordinater", "koordinat", "wgs84", "lat lon", "latlon"),
     "description": ("beskrivning", "description", "text", "kommentar", "notering", "anteckning", "handelse",
                     "summary", "sammanfattning"),
@@ -44,9 +48,19 @@ class ColumnMap:
         return name in self.index
 
 
+_BRACKETED = re.compile(r"[(\[][^)\]]*[)\]]")
+
+
+def header_key(header: str) -> str:
+    """A header cell as the aliases spell it: normalised, with bracketed notes such as units or the
+    coordinate system dropped ('X-koordinat (SWEREF 99 TM)' → 'x koordinat', 'Latitud [°]' → 'latitud')."""
+    return " ".join(normalise(_BRACKETED.sub(" ", header)).replace(":", " ").replace(".", " ").split())
+
+
 def map_columns(header: list[str], explicit: dict[str, str] | None = None) -> ColumnMap:
     """Guess the role of each header cell; `explicit` (field → header) overrides the guess."""
-    keys = [normalise(h) for h in header]
+    exact = [normalise(h) for h in header]
+    keys = [header_key(h) for h in header]
     index: dict[str, int] = {}
     sweref: list[int] = []
     for field_name, header_name in (explicit or {}).items():
@@ -54,7 +68,7 @@ def map_columns(header: list[str], explicit: dict[str, str] | None = None) -> Co
             raise InvalidInput(f"unknown field {field_name!r} in mapping; fields: {', '.join(FIELDS)}",
                                loc=("mapping", field_name))
         try:
-            position = keys.index(normalise(header_name))
+            position = exact.index(normalise(header_name))
         except ValueError:
             raise InvalidInput(f"mapping names column {header_name!r}, which is not in the header: {header}",
                                loc=("mapping", field_name)) from None
@@ -85,8 +99,9 @@ def field_for_key(key: str, explicit: dict[str, str] | None = None) -> str | Non
     for field_name, header_name in (explicit or {}).items():
         if normalise(header_name) == norm:
             return field_name
+    guess = header_key(key)
     for field_name, names in ALIASES.items():
-        if field_name != "easting" and norm in names:
+        if field_name != "easting" and guess in names:
             return field_name
     return None
 

@@ -1,4 +1,4 @@
-"""File readers: CSV (any Swedish export), GeoJSON points and the police events feed.
+"""File readers: CSV (any Swedish export), Excel workbooks, GeoJSON points and the police events feed.
 
 Each reader yields `Candidate` rows with raw text per canonical field, streaming where the format
 allows (CSV), so memory stays flat however large the file.
@@ -10,14 +10,17 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal
+from datetime import date, datetime, time
+from typing import IO, Any, Literal, get_args
 
 from app.errors import InvalidInput
 from app.imports.columns import ColumnMap, check_required, field_for_key, map_columns
 
-Format = Literal["csv", "geojson", "police"]
+Format = Literal["csv", "xlsx", "geojson", "police"]
+FORMATS: tuple[str, ...] = get_args(Format)
 csv.field_size_limit(1_000_000)
 
 
@@ -38,6 +41,8 @@ class Candidate:
 
 def sniff_format(head: bytes, filename: str) -> Format:
     name = filename.lower()
+    if name.endswith((".xlsx", ".xlsm")) or head.startswith(b"PK\x03\x04"):  # a workbook is a zip archive
+        return "xlsx"
     if name.endswith((".geojson", ".json")) or head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith((b"{", b"[")):
         stripped = head.lstrip(b"\xef\xbb\xbf \r\n\t")
         if stripped.startswith(b"["):
@@ -89,26 +94,73 @@ def read_csv(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple[
     header = [h.strip() for h in header]
     columns = map_columns(header, mapping)
     check_required(columns, header)
+    return columns, _candidates(columns, len(header), enumerate(csv.reader(text, delimiter=delimiter), start=2))
+
+
+def _candidates(columns: ColumnMap, n_fields: int, numbered: Iterable[tuple[int, list[str]]]) -> Iterator[Candidate]:
+    """Table rows (already text) → candidates; blank rows are passed over, over-long ones refused."""
     wanted = list(columns.index.items())
-    n_fields = len(header)
+    for line_no, cells in numbered:
+        if not cells or not any(c.strip() for c in cells):
+            continue
+        if len(cells) > n_fields and any(c.strip() for c in cells[n_fields:]):
+            yield Candidate(row=line_no, error=("row", f"has {len(cells)} fields, the header has {n_fields}"))
+            continue
+        if len(cells) < n_fields:  # many exporters drop trailing empty fields
+            cells = cells + [""] * (n_fields - len(cells))
+        yield Candidate(
+            row=line_no,
+            values={name: cells[i].strip() for name, i in wanted if cells[i].strip()},
+            sweref=tuple(cells[i].strip() for i in columns.sweref),
+        )
 
-    def rows() -> Iterator[Candidate]:
-        reader = csv.reader(text, delimiter=delimiter)
-        for line_no, cells in enumerate(reader, start=2):
-            if not cells or not any(c.strip() for c in cells):
-                continue
-            if len(cells) > n_fields and any(c.strip() for c in cells[n_fields:]):
-                yield Candidate(row=line_no, error=("row", f"has {len(cells)} fields, the header has {n_fields}"))
-                continue
-            if len(cells) < n_fields:  # many exporters drop trailing empty fields
-                cells = cells + [""] * (n_fields - len(cells))
-            yield Candidate(
-                row=line_no,
-                values={name: cells[i].strip() for name, i in wanted if cells[i].strip()},
-                sweref=tuple(cells[i].strip() for i in columns.sweref),
-            )
 
-    return columns, rows()
+# -- Excel ---------------------------------------------------------------------------------------------
+
+def read_xlsx(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple[ColumnMap, Iterator[Candidate]]:
+    """The first worksheet of an .xlsx workbook, header in its first non-empty row, rows numbered as
+    Excel shows them. Streams the sheet (read-only mode) and takes formulas' saved values. Cells are
+    turned into the text the CSV path reads, so both go through the same columns and checks."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InvalidInput(f"not a readable Excel workbook (.xlsx): {exc}; save it as .xlsx or CSV",
+                           loc=("file",)) from None
+    if not book.worksheets:
+        raise InvalidInput("the workbook has no worksheet", loc=("file",))
+    numbered = ((n, [_cell_text(c) for c in cells])
+                for n, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1))
+    header: list[str] = []
+    for _, cells in numbered:
+        if any(cells):
+            header = [c.strip() for c in cells]
+            break
+    while header and not header[-1]:  # formatting often reaches past the last used column
+        header.pop()
+    if not header:
+        raise InvalidInput("the first worksheet is empty or has no header row", loc=("file",))
+    columns = map_columns(header, mapping)
+    check_required(columns, header)
+    return columns, _candidates(columns, len(header), numbered)
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the text a CSV export of it would hold: ISO dates and times, whole numbers without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.time() == time(0) and value.microsecond == 0:
+            return value.date().isoformat()  # a date cell: a separate clock column may follow
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes" if value.second == 0 else "seconds")
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
 
 
 # -- GeoJSON -------------------------------------------------------------------------------------------

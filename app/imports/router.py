@@ -11,6 +11,7 @@ from app.auth.roles import Role
 from app.auth.service import Principal
 from app.deps import SessionDep, require
 from app.errors import InvalidInput
+from app.imports.readers import FORMATS
 from app.imports.service import ImportOptions, run_import
 
 router = APIRouter(prefix="/imports", tags=["imports"])
@@ -18,20 +19,21 @@ router = APIRouter(prefix="/imports", tags=["imports"])
 Importer = Annotated[Principal, Depends(require("imports:write"))]
 
 
-@router.post("", summary="Import a CSV, GeoJSON or police feed file (whole or not at all)")
+@router.post("", summary="Import a CSV, Excel, GeoJSON or police feed file (whole or not at all)")
 def upload(
     session: SessionDep,
     principal: Importer,
-    file: Annotated[UploadFile, File(description="CSV (comma/semicolon, UTF-8 or cp1252), GeoJSON or police feed")],
-    format: Annotated[str | None, Form(description="csv, geojson or police; default guessed")] = None,
+    file: Annotated[UploadFile, File(description="CSV (comma/semicolon, UTF-8 or cp1252), Excel .xlsx, GeoJSON or "
+                                                     "police feed")],
+    format: Annotated[str | None, Form(description="csv, xlsx, geojson or police; default guessed")] = None,
     source: Annotated[str | None, Form(description="Organisation code")] = None,
     mapping: Annotated[str | None, Form(description='JSON object field → column, e.g. {"time": "Datum"}')] = None,
     skip_invalid: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
     timezone: Annotated[str, Form()] = "Europe/Stockholm",
 ) -> dict[str, Any]:
-    if format not in (None, "", "csv", "geojson", "police"):
-        raise InvalidInput(f"format must be csv, geojson or police, not {format!r}", loc=("body", "format"))
+    if format not in (None, "", *FORMATS):
+        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, not {format!r}", loc=("body", "format"))
     parsed_mapping = None
     if mapping:
         try:

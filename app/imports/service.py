@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.imports.models import ImportBatch, PoliceEventType
-from app.imports.readers import Candidate, Format, read_csv, read_geojson, read_police_feed, sniff_format
+from app.imports.readers import Candidate, Format, read_csv, read_geojson, read_police_feed, read_xlsx, sniff_format
 from app.imports.values import ValueProblem, content_hash, parse_coordinate, parse_number, parse_when
 from app.incidents.models import LOCATION_PRECISIONS
 from app.reference.service import category_lookup, check_organisation, normalise
@@ -327,6 +327,9 @@ class _ChunkWriter:
 def _open(stream: IO[bytes], fmt: Format, mapping: dict[str, str] | None) -> Iterator[Candidate]:
     if fmt == "csv":
         _, rows = read_csv(stream, mapping)
+        return rows
+    if fmt == "xlsx":
+        _, rows = read_xlsx(stream, mapping)
         return rows
     if fmt == "geojson":
         return read_geojson(stream, mapping)
