@@ -478,6 +478,8 @@ def _print_report(report: Any) -> None:
     console.print(table)
     for reason, n in sorted(report.skipped_reasons.items(), key=lambda kv: -kv[1]):
         console.print(f"  skipped {n}: {reason}")
+    for grid, n in report.grids.items():  # worth a look when it is not the grid the file was meant to be in
+        console.print(f"  coordinates read as {grid}: {n} rows")
     for error in report.errors[:20]:
         console.print(f"  row {error.row}, {error.field}: {error.reason}")
     if len(report.errors) > 20 or report.errors_truncated:

@@ -30,10 +30,39 @@ def to_sweref(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.float64], NDAr
     return np.asarray(x, float), np.asarray(y, float)
 
 
-def to_wgs84(x: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """SWEREF 99 TM easting/northing → WGS84 lon/lat."""
-    lon, lat = _transformer(SWEREF99TM, WGS84).transform(np.asarray(x, float), np.asarray(y, float))
+def to_wgs84(x: ArrayLike, y: ArrayLike, src: int = SWEREF99TM) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """SWEREF 99 TM (or another grid, by EPSG code) easting/northing → WGS84 lon/lat."""
+    lon, lat = _transformer(src, WGS84).transform(np.asarray(x, float), np.asarray(y, float))
     return np.asarray(lon, float), np.asarray(lat, float)
+
+
+# Swedish grids found in municipal files, in the order they are tried: the national SWEREF 99 TM, the
+# older RT90 2.5 gon V (still in many GIS archives), then the SWEREF 99 local zones nearest Mjölby.
+# Every local zone has a false easting of 150 km and they lie 0.75° apart, so at most one of them puts a
+# given point inside an extent narrower than that (Mjölby's is 0.6°).
+SWEDISH_GRIDS: dict[int, str] = {
+    3006: "SWEREF 99 TM", 3021: "RT90 2.5 gon V", 3009: "SWEREF 99 15 00", 3013: "SWEREF 99 15 45",
+    3012: "SWEREF 99 14 15", 3010: "SWEREF 99 16 30", 3008: "SWEREF 99 13 30",
+}
+
+
+def grid_to_wgs84(x: ArrayLike, y: ArrayLike, extent: Extent
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """Easting/northing in an unnamed Swedish grid → lon/lat and the EPSG code of the grid that puts
+    each point inside `extent` (SWEDISH_GRIDS, first match). A point no grid places inside keeps its
+    SWEREF 99 TM reading and code 0, so the caller's extent check names the problem."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    lon, lat = to_wgs84(x, y)
+    grid = np.zeros(len(x), dtype=np.int64)
+    min_lon, min_lat, max_lon, max_lat = extent
+    for epsg in SWEDISH_GRIDS:
+        open_ = np.flatnonzero(grid == 0)
+        if not len(open_):
+            break
+        lo, la = to_wgs84(x[open_], y[open_], epsg)
+        inside = (lo >= min_lon) & (lo <= max_lon) & (la >= min_lat) & (la <= max_lat)
+        lon[open_[inside]], lat[open_[inside]], grid[open_[inside]] = lo[inside], la[inside], epsg
+    return lon, lat, grid
 
 
 def in_extent(lon: float, lat: float, extent: Extent) -> bool:

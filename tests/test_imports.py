@@ -207,3 +207,23 @@ def test_headers_with_units_and_coordinate_systems_in_brackets(session: Session)
     assert _import(session, content).inserted == 1
     wgs = "Tidpunkt:;Kategori;Latitud [°];Longitud [°]\n2025-06-07 21:30;Klotter;58,32;15,13\n"
     assert _import(session, wgs).inserted == 1
+
+
+def test_rt90_and_local_sweref_zones_are_recognised_and_reported(session: Session) -> None:
+    """Older GIS files are in RT90 2.5 gon V, the municipality's own maps in a SWEREF 99 local zone; the
+    file rarely says which. The grid that puts the point in Mjölby wins, and the report says which."""
+    from pyproj import Transformer
+
+    lon, lat = 15.1312, 58.3228
+    rows = ["tidpunkt;kategori;X;Y;id"]
+    for n, epsg in enumerate((3006, 3021, 3009, 3013)):
+        east, north = Transformer.from_crs(4326, epsg, always_xy=True).transform(lon, lat)
+        rows.append(f"2025-06-0{n + 1} 21:00;klotter;{north:.2f};{east:.2f};G{n}")  # Swedish X = northing
+    report = _import(session, "\n".join(rows) + "\n")
+    assert report.inserted == 4
+    assert report.grids == {"SWEREF 99 TM": 1, "RT90 2.5 gon V": 1, "SWEREF 99 15 00": 1, "SWEREF 99 15 45": 1}
+    for _, x, y, *_ in _stored(session):
+        assert x == pytest.approx(lon, abs=2e-7) and y == pytest.approx(lat, abs=2e-7)  # the round trip, to ~2 cm
+    with pytest.raises(ImportRejected) as caught:  # a point no grid puts in the municipality stays an error
+        _import(session, "tidpunkt;kategori;X;Y\n2025-06-05 21:00;klotter;6580000;674000\n")
+    assert caught.value.report.errors[0].field == "position"

@@ -30,14 +30,14 @@ from app.imports.readers import Candidate, Format, read_csv, read_geojson, read_
 from app.imports.values import ValueProblem, content_hash, parse_coordinate, parse_number, parse_when
 from app.incidents.models import LOCATION_PRECISIONS
 from app.reference.service import category_lookup, check_organisation, normalise
-from geo.crs import in_extent, lonlat_problem, to_sweref, to_wgs84
+from geo.crs import SWEDISH_GRIDS, grid_to_wgs84, in_extent, lonlat_problem, to_sweref, to_wgs84
 
 CHUNK_ROWS = 5_000
 MAX_REPORTED_ERRORS = 1_000
 MAX_DESCRIPTION = 5_000
 POINT_PLACE_RADIUS_M = 100.0
 NORTHING = (6.0e6, 7.8e6)
-EASTING = (1.0e5, 1.0e6)
+EASTING = (5.0e4, 2.0e6)  # SWEREF 99 local zones (~50–250 km) to RT90 (~1,200–1,900 km)
 
 STAGING_COLUMNS = ("row_no", "lon", "lat", "category", "occurred_at", "source", "external_id",
                    "location_precision", "precision_m", "description", "place_id")
@@ -80,6 +80,7 @@ class ImportReport:
     committed: bool = False
     batch_id: int | None = None
     rejects_file: str | None = None
+    grids: dict[str, int] = field(default_factory=dict)  # rows given in metres, by the grid they were read in
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,6 +117,7 @@ class _Context:
     extent: tuple[float, float, float, float]
     tz: ZoneInfo
     format: Format
+    grids: dict[str, int] = field(default_factory=dict)  # grid name → rows read in it (for the report)
 
 
 def _load_context(session: Session, fmt: Format, tz: str) -> _Context:
@@ -229,6 +231,7 @@ def run_import(
         raise
     writer.close()
     report.rejects_file = rejects.close()
+    report.grids = dict(context.grids)
 
     if options.dry_run:
         report.duplicates = int(conn.exec_driver_sql(
@@ -396,7 +399,7 @@ def _validate(
         else:
             pending.append(item)
 
-    _project_sweref(pending)
+    _project_sweref(pending, ctx)
     good: list[_Pending] = []
     for item in pending:
         problem = lonlat_problem(item.lon, item.lat, ctx.extent)
@@ -498,7 +501,8 @@ def _assign_sweref(item: _Pending, a: float, b: float) -> None:
         if EASTING[0] <= east <= EASTING[1] and NORTHING[0] <= north <= NORTHING[1]:
             item.easting, item.northing = east, north
             return
-    raise ValueProblem(f"({a}, {b}) are not SWEREF 99 TM coordinates in Sweden (E 100–1000 km, N 6000–7800 km)")
+    raise ValueProblem(f"({a}, {b}) are not coordinates in a Swedish grid (SWEREF 99 TM or local zone, RT90: "
+                       "easting 50–2000 km, northing 6000–7800 km)")
 
 
 def _split_pair(text_value: str) -> tuple[float, float]:
@@ -510,14 +514,20 @@ def _split_pair(text_value: str) -> tuple[float, float]:
     return parse_coordinate(parts[0]), parse_coordinate(parts[1])
 
 
-def _project_sweref(items: list[_Pending]) -> None:
-    """SWEREF 99 TM → WGS84 for every row of the chunk that came in metres, in one vectorised call."""
+def _project_sweref(items: list[_Pending], ctx: _Context) -> None:
+    """Metres → WGS84 for every row of the chunk that came in a grid, in one vectorised call per grid.
+    Files rarely say which grid: SWEREF 99 TM, RT90 and the local zones are told apart by which puts the
+    point inside the municipality, and the report counts the rows read in each."""
     todo = [i for i in items if i.easting is not None]
     if not todo:
         return
-    lon, lat = to_wgs84([float(i.easting or 0) for i in todo], [float(i.northing or 0) for i in todo])
+    lon, lat, grids = grid_to_wgs84([float(i.easting or 0) for i in todo], [float(i.northing or 0) for i in todo],
+                                    ctx.extent)
     for item, x, y in zip(todo, lon, lat, strict=True):
         item.lon, item.lat = float(x), float(y)
+    for epsg, n in zip(*np.unique(grids[grids > 0], return_counts=True), strict=True):
+        name = SWEDISH_GRIDS[int(epsg)]
+        ctx.grids[name] = ctx.grids.get(name, 0) + int(n)
 
 
 def _assign_places(items: list[_Pending], ctx: _Context) -> None:
