@@ -227,3 +227,16 @@ def test_rt90_and_local_sweref_zones_are_recognised_and_reported(session: Sessio
     with pytest.raises(ImportRejected) as caught:  # a point no grid puts in the municipality stays an error
         _import(session, "tidpunkt;kategori;X;Y\n2025-06-05 21:00;klotter;6580000;674000\n")
     assert caught.value.report.errors[0].field == "position"
+
+
+def test_geojson_in_a_local_sweref_zone(session: Session) -> None:
+    """QGIS writes a legacy `crs` member for projected exports; a local zone is metres too."""
+    from pyproj import Transformer
+
+    east, north = Transformer.from_crs(4326, 3009, always_xy=True).transform(15.1312, 58.3228)
+    doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3009"}},
+           "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [east, north]},
+                         "properties": {"kategori": "klotter", "tidpunkt": "2025-07-12T23:10:00+02:00"}}]}
+    report = _import(session, json.dumps(doc), filename="zon.geojson")
+    assert report.inserted == 1 and report.grids == {"SWEREF 99 15 00": 1}
+    assert _stored(session)[0][1] == pytest.approx(15.1312, abs=2e-7)

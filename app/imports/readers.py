@@ -166,9 +166,12 @@ def _cell_text(value: Any) -> str:
 # -- GeoJSON -------------------------------------------------------------------------------------------
 
 def _crs_is_sweref(doc: dict[str, Any]) -> bool:
-    """Honour the legacy `crs` member QGIS writes for EPSG:3006 exports (RFC 7946 itself is WGS84 only)."""
+    """Honour the legacy `crs` member QGIS writes for projected exports (RFC 7946 itself is WGS84 only):
+    SWEREF 99 TM, a SWEREF 99 local zone (EPSG:3007–3018) or RT90 2.5 gon V (3021) means metres, and the
+    grid is then told by where the points fall (geo.crs.grid_to_wgs84)."""
     name = str(((doc.get("crs") or {}).get("properties") or {}).get("name", ""))
-    return name.endswith(("3006", "EPSG::3006"))
+    code = name.rsplit(":", 1)[-1]
+    return code.isdigit() and (3006 <= int(code) <= 3018 or int(code) == 3021)
 
 
 def read_geojson(stream: IO[bytes], mapping: dict[str, str] | None = None) -> Iterator[Candidate]:
