@@ -39,13 +39,20 @@ def test_bad_numbers(text: str) -> None:
     ("2025-06-07 7:32:06 +02:00", None, datetime(2025, 6, 7, 5, 32, 6)),  # police feed, unpadded hour
     ("2025-06-07T19:30:00Z", None, datetime(2025, 6, 7, 19, 30)),
     ("45815,8958333", None, datetime(2025, 6, 7, 19, 30)),             # Excel serial day (local)
+    ("2025-06-07 kl. 21.30", None, datetime(2025, 6, 7, 19, 30)),      # 'kl.' inside one column
+    ("7 juni 2025 21:30", None, datetime(2025, 6, 7, 19, 30)),         # month in words
+    ("lördag 7 juni 2025 kl 21.30", None, datetime(2025, 6, 7, 19, 30)),
+    ("den 7 jun. 2025, kl. 21.30", None, datetime(2025, 6, 7, 19, 30)),
+    ("7-Jun-2025 21:30", None, datetime(2025, 6, 7, 19, 30)),
+    ("3 mars 2025", "21:30", datetime(2025, 3, 3, 20, 30)),
 ])
 def test_times(date_text: str, clock: str | None, expected_utc: datetime) -> None:
     got = parse_when(date_text, clock, TZ, now=NOW)
     assert abs((got - expected_utc.replace(tzinfo=UTC)).total_seconds()) < 1
 
 
-@pytest.mark.parametrize("text", ["2025-13-07 21:30", "igår", "2030-01-01 10:00", "1970-01-01 10:00", ""])
+@pytest.mark.parametrize("text", ["2025-13-07 21:30", "igår", "2030-01-01 10:00", "1970-01-01 10:00", "",
+                                  "7 smurf 2025 21:30", "31 juni 2025 21:30"])
 def test_bad_times(text: str) -> None:
     with pytest.raises(ValueProblem):
         parse_when(text, None, TZ, now=NOW)

@@ -11,6 +11,14 @@ _CLOCK_DOTS = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?:\.(\d{2}))?$")
 _POLICE_TIME = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-])(\d{2}):?(\d{2})$"
 )
+# Dates written out in words, as in reports and hand-kept lists: '7 juni 2025', 'lör 7 jun. 2025', '7-Jun-2025'
+_MONTHS = {name: n for n, names in enumerate((
+    ("januari", "jan", "january"), ("februari", "feb", "february"), ("mars", "mar", "march"), ("april", "apr"),
+    ("maj", "may"), ("juni", "jun", "june"), ("juli", "jul", "july"), ("augusti", "aug", "august"),
+    ("september", "sep", "sept"), ("oktober", "okt", "oct", "october"), ("november", "nov"),
+    ("december", "dec")), start=1) for name in names}
+_WORDS_DATE = re.compile(r"^(?:[a-zåäö]+\.?,?\s+)?(?:den\s+)?(\d{1,2})[\s.-]+([a-zåäö]+)\.?[\s.-]+(\d{4})\b,?")
+_KL = re.compile(r"\s+kl(?:ockan|\.)?\s*", re.IGNORECASE)
 _DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y")
 _CLOCK_FORMATS = ("%H:%M:%S", "%H:%M", "%H%M")
 EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -70,8 +78,9 @@ def parse_when(date_text: str, clock_text: str | None, tz: tzinfo, now: datetime
     """A point in time from one timestamp column or a date + clock pair; naive times are local (`tz`).
 
     Accepts ISO 8601 (with or without offset, 'T' or space), '21.30' clocks, dd/mm/yyyy and
-    dd.mm.yyyy dates, compact yyyymmdd, the police feed's unpadded hour ('2025-06-07 7:32:06 +02:00'),
-    and Excel serial day numbers. Rejects times in the future and before 1990.
+    dd.mm.yyyy dates, months in words ('7 juni 2025', 'lör 7 jun. 2025 kl. 21.30'), compact yyyymmdd,
+    the police feed's unpadded hour ('2025-06-07 7:32:06 +02:00'), and Excel serial day numbers.
+    Rejects times in the future and before 1990.
     """
     text = date_text.strip()
     if clock_text and clock_text.strip():
@@ -120,7 +129,8 @@ def _parse_datetime_slow(text: str, tz: tzinfo) -> datetime:
         except ValueError as exc:
             raise ValueProblem(f"{text!r}: {exc}") from None
         return (naive - offset).replace(tzinfo=UTC)
-    normalised = _CLOCK_DOTS.sub(lambda m: f"{m[1]}:{m[2]}" + (f":{m[3]}" if m[3] else ""), text)
+    normalised = _KL.sub(" ", _in_numbers(text))
+    normalised = _CLOCK_DOTS.sub(lambda m: f"{m[1]}:{m[2]}" + (f":{m[3]}" if m[3] else ""), normalised)
     normalised = normalised.replace("Z", "+00:00") if normalised.endswith("Z") else normalised
     try:
         value = datetime.fromisoformat(normalised)
@@ -132,6 +142,15 @@ def _parse_datetime_slow(text: str, tz: tzinfo) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value.astimezone(UTC)
+
+
+def _in_numbers(text: str) -> str:
+    """'lördag 7 juni 2025 kl. 21.30' → '2025-06-07 kl. 21.30'; text without a month name is unchanged."""
+    match = _WORDS_DATE.match(text.strip().lower())
+    if match is None or match[2] not in _MONTHS:
+        return text
+    day, month, year = int(match[1]), _MONTHS[match[2]], int(match[3])
+    return f"{year:04d}-{month:02d}-{day:02d}{text.strip()[match.end():]}"
 
 
 def _parse_with_formats(text: str) -> datetime | None:
