@@ -12,6 +12,7 @@ from app import health
 from app.analysis.router import router as analysis_router
 from app.audit.middleware import AuditTrail
 from app.audit.router import router as audit_router
+from app.compression import CompressData
 from app.config import get_settings
 from app.db import get_engine
 from app.errors import install_error_handlers
@@ -87,4 +88,5 @@ def create_app() -> FastAPI:
     app.add_middleware(AuditTrail)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(CompressData)
     return app

@@ -57,3 +57,19 @@ def test_security_headers(client: TestClient) -> None:
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["x-frame-options"] == "SAMEORIGIN"
     assert r.headers["referrer-policy"] == "same-origin"
+
+
+def test_data_is_gzipped_for_clients_that_ask_and_pages_never(client: TestClient, tokens: dict[str, str],
+                                                                session: Session) -> None:
+    session.execute(text("""INSERT INTO incidents (geom, category, occurred_at, source, location_precision)
+        SELECT ST_SetSRID(ST_MakePoint(15.12 + n * 1e-5, 58.32), 4326), 'vald', '2025-01-01T20:00:00Z', 'demo', 'exact'
+        FROM generate_series(1, 200) n"""))
+    session.commit()
+    gzip_please = {**auth(tokens["analyst"]), "accept-encoding": "gzip"}
+    data = client.get("/api/v1/incidents", headers=gzip_please, params={"limit": 200})
+    assert data.headers["content-encoding"] == "gzip" and len(data.json()["features"]) == 200  # httpx unzips
+    assert int(data.headers["content-length"]) < len(data.content) / 4
+    plain = client.get("/api/v1/incidents", headers={**gzip_please, "accept-encoding": "identity"}, params={"limit": 5})
+    assert "content-encoding" not in plain.headers
+    page = client.get("/logga-in", headers={"accept-encoding": "gzip"})  # a form with a CSRF token: BREACH
+    assert page.status_code == 200 and "content-encoding" not in page.headers
