@@ -163,3 +163,42 @@ def test_versioned_cache_serves_recent_results_for_a_while() -> None:
     assert results.versioned("k", 2, 30.0, compute) == 1  # data changed, but the result is seconds old
     assert results.versioned("k", 2, 0.0, compute) == 2   # no staleness allowed: recomputed
     assert results.versioned("k", 2, 0.0, compute) == 2   # same version: cached
+
+
+def test_one_computation_per_key_at_a_time() -> None:
+    """Concurrent requests after a change: one computes; the others get the previous result at once, or
+    wait for the first result when there is none; a failed computation lets the next caller try."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.analysis.cache import ResultCache
+
+    results = ResultCache()
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow() -> int:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return 10 * len(calls)
+
+    with ThreadPoolExecutor(8) as pool:
+        first = [pool.submit(results.versioned, "k", 1, 0.0, slow) for _ in range(8)]
+        assert started.wait(5)
+        release.set()
+        assert [f.result(5) for f in first] == [10] * 8 and len(calls) == 1  # waited for the one result
+        started.clear()
+        release.clear()
+        recomputing = pool.submit(results.versioned, "k", 2, 0.0, slow)
+        assert started.wait(5)
+        assert results.versioned("k", 2, 0.0, slow) == 10  # the previous result while version 2 is computed
+        release.set()
+        assert recomputing.result(5) == 20 and len(calls) == 2
+
+    def broken() -> int:
+        raise RuntimeError("statement timeout")
+
+    with pytest.raises(RuntimeError):
+        results.versioned("new", 1, 0.0, broken)
+    assert results.versioned("new", 1, 0.0, lambda: 7) == 7  # nothing left locked
