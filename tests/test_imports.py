@@ -240,3 +240,28 @@ def test_geojson_in_a_local_sweref_zone(session: Session) -> None:
     report = _import(session, json.dumps(doc), filename="zon.geojson")
     assert report.inserted == 1 and report.grids == {"SWEREF 99 15 00": 1}
     assert _stored(session)[0][1] == pytest.approx(15.1312, abs=2e-7)
+
+
+def test_rows_that_only_name_a_known_place(session: Session) -> None:
+    """The housing company's and the guards' lists often say where by place name alone: the place's
+    centre is used, marked as place precision with the place's radius; short and bracketed names match
+    when only one place has them, and an ambiguous or unknown name is a row error."""
+    content = ("Tidpunkt;Kategori;Plats;Beskrivning\n"
+               "2025-06-07 21:30;Klotter;Resecentrum;Tag på väggen\n"
+               "2025-06-08 22:00;Ordningsstörning;Galleria Kvarnen;Bråk vid entrén\n"
+               "2025-06-09 20:00;Skadegörelse;lagmansskolan;Krossad ruta\n")
+    report = _import(session, content)
+    assert report.inserted == 3
+    rows = session.execute(text("""SELECT p.slug, i.location_precision, i.precision_m, ST_Intersects(i.geom, p.geom)
+                                   FROM incidents i JOIN places p ON p.id = i.place_id
+                                   ORDER BY i.occurred_at""")).all()
+    assert [(r[0], r[1], r[3]) for r in rows] == [("resecentrum-mjolby", "place", True), ("gallerian", "place", True),
+                                                  ("lagmansskolan", "place", True)]
+    assert all(10 <= r[2] <= 500 for r in rows)
+    with pytest.raises(ImportRejected) as caught:  # 'Stora torget' is in Mjölby and in Skänninge
+        _import(session, "Tidpunkt;Kategori;Plats\n2025-06-10 21:00;Klotter;Stora torget\n")
+    assert caught.value.report.errors[0].field == "place"
+    exact = _import(session, "tidpunkt;kategori;lat;lon;plats\n2025-06-11 21:00;klotter;58,3229;15,1312;Resecentrum\n")
+    assert exact.inserted == 1  # coordinates, when given, win over the place's centre
+    assert session.execute(text("SELECT location_precision FROM incidents WHERE occurred_at = '2025-06-11 19:00Z'")
+                           ).scalar_one() == "exact"

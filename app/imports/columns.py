@@ -117,9 +117,10 @@ def check_required(columns: ColumnMap, header: list[str]) -> None:
         missing.append("time (tidpunkt/datum)")
     if not columns.has("category"):
         missing.append("category (kategori)")
-    has_position = (columns.has("lat") and columns.has("lon")) or len(columns.sweref) == 2 or columns.has("position")
+    has_position = ((columns.has("lat") and columns.has("lon")) or len(columns.sweref) == 2
+                    or columns.has("position") or columns.has("place"))
     if not has_position:
-        missing.append("position (lat+lon, x+y in SWEREF 99 TM, or gps)")
+        missing.append("position (lat+lon, x+y in SWEREF 99 TM, gps, or a known place)")
     if missing:
         raise InvalidInput(
             f"cannot find column(s) for {', '.join(missing)} in header {header}; "

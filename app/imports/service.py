@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -111,6 +113,7 @@ class _Context:
     category_cache: dict[str, str]
     police_types: dict[str, tuple[str | None, str | None]]
     places: dict[str, int]
+    place_centres: dict[int, tuple[float, float, int]]  # id → lon, lat inside the place, radius in metres
     place_ids: list[int]
     place_tree: shapely.STRtree
     place_areas: np.ndarray
@@ -123,13 +126,12 @@ class _Context:
 def _load_context(session: Session, fmt: Format, tz: str) -> _Context:
     police = {normalise(p.type): (p.category, p.note) for p in session.scalars(select(PoliceEventType))}
     rows = session.execute(text(
-        "SELECT id, slug, name, ST_AsBinary(geom), GeometryType(geom) = 'POINT', ST_Area(geom::geography) "
-        "FROM places ORDER BY id")).all()
-    places: dict[str, int] = {}
+        "SELECT id, slug, name, ST_AsBinary(geom), GeometryType(geom) = 'POINT', ST_Area(geom::geography), "
+        "ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM places ORDER BY id")).all()
+    places = place_names([(pid, slug, name) for pid, slug, name, *_ in rows])
+    centres = {pid: (lon, lat, _radius(is_point, area)) for pid, _, _, _, is_point, area, lon, lat in rows}
     zones = []
-    for pid, slug, name, wkb, is_point, _area in rows:
-        places.setdefault(normalise(slug), pid)
-        places.setdefault(normalise(name), pid)
+    for _pid, _slug, _name, wkb, is_point, _area, _lon, _lat in rows:
         geom = shapely.from_wkb(bytes(wkb))
         if is_point:  # a disc of 100 m around a point place, built in metres
             x, y = to_sweref([geom.x], [geom.y])
@@ -143,6 +145,7 @@ def _load_context(session: Session, fmt: Format, tz: str) -> _Context:
         raise InvalidInput(f"unknown time zone {tz!r}", loc=("timezone",)) from None
     return _Context(
         categories=category_lookup(session), category_cache={}, police_types=police, places=places,
+        place_centres=centres,
         place_ids=[r[0] for r in rows], place_tree=shapely.STRtree(zones),
         place_areas=np.array([r[5] if not r[4] else np.pi * POINT_PLACE_RADIUS_M**2 for r in rows]),
         extent=get_settings().extent, tz=zone, format=fmt,
@@ -339,6 +342,31 @@ def _open(stream: IO[bytes], fmt: Format, mapping: dict[str, str] | None) -> Ite
     return read_police_feed(stream)
 
 
+def place_names(places: list[tuple[int, str, str]]) -> dict[str, int]:
+    """Every way a file may name a place → its id: slug and full name, and, where no other place shares
+    them, the name before a comma or bracket and the name in brackets ('Gallerian (Galleria Kvarnen)' →
+    'gallerian', 'galleria kvarnen'; 'Lagmansskolan, skolgården' → 'lagmansskolan'; 'Stora torget' is
+    in both Mjölby and Skänninge, so only the full names name them)."""
+    names: dict[str, int] = {}
+    short: dict[str, set[int]] = {}
+    for pid, slug, name in places:
+        names.setdefault(normalise(slug), pid)
+        names.setdefault(normalise(name), pid)
+        parts = [name.split(",")[0].split("(")[0], *re.findall(r"\(([^)]*)\)", name)]
+        for part in parts:
+            if normalise(part):
+                short.setdefault(normalise(part), set()).add(pid)
+    for key, ids in short.items():
+        if len(ids) == 1:
+            names.setdefault(key, next(iter(ids)))
+    return names
+
+
+def _radius(is_point: bool, area_m2: float) -> int:
+    """How far from its centre an incident given only as 'at this place' may be, in metres."""
+    return round(POINT_PLACE_RADIUS_M if is_point else max(10.0, math.sqrt(area_m2 / math.pi)))
+
+
 def _chunks(items: Iterable[Candidate], size: int) -> Iterator[list[Candidate]]:
     chunk: list[Candidate] = []
     for item in items:
@@ -360,6 +388,7 @@ class _Pending:
     description: str | None
     lon: float = float("nan")
     lat: float = float("nan")
+    precision_m: int | None = None
     easting: float | None = None
     northing: float | None = None
 
@@ -392,7 +421,8 @@ def _validate(
         description = cand.values.get("description")
         if description and len(description) > MAX_DESCRIPTION:
             row_errors.append(RowError(cand.row, "description", f"longer than {MAX_DESCRIPTION} characters"))
-        item = _Pending(cand, category or "", occurred_at or datetime.min, precision, place_id, description)
+        item = _Pending(cand, category or "", occurred_at or datetime.min, precision, place_id, description,
+                        precision_m=cand.precision_m)
         _position(item, ctx, row_errors)
         if row_errors:
             errors.extend(row_errors)
@@ -417,7 +447,7 @@ def _validate(
             item.candidate.values.get("external_id") or content_hash(
                 item.occurred_at.isoformat(), item.category, round(item.lon, 6), round(item.lat, 6),
                 item.description),
-            item.precision, item.candidate.precision_m, item.description, item.place_id,
+            item.precision, item.precision_m, item.description, item.place_id,
         )
         for item in good
     ]
@@ -490,6 +520,10 @@ def _position(item: _Pending, ctx: _Context, errors: list[RowError]) -> None:
                 item.lon, item.lat = first, second
             else:
                 item.lon, item.lat = second, first
+        elif item.place_id is not None:  # only a known place: its centre, with the place's radius
+            item.lon, item.lat, radius = ctx.place_centres[item.place_id]
+            if "precision" not in values:
+                item.precision, item.precision_m = "place", radius
         else:
             errors.append(RowError(cand.row, "position", "empty"))
     except ValueProblem as exc:
