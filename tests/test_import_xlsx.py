@@ -25,8 +25,10 @@ def _workbook(rows: list[list[object]], *, title_row: bool = True) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    if title_row:
-        sheet.append([])  # exports often start with an empty row and a title
+    if title_row:  # exports often start with a title, a date range and an empty row
+        sheet.append(["Händelserapport, Mjölbybostäder"])
+        sheet.append(["Period:", "2025-06-01 – 2025-06-30"])
+        sheet.append([])
     for row in [HEADER, *rows]:
         sheet.append(row)
     book.create_sheet("Diagram")  # only the first sheet is read
@@ -72,7 +74,7 @@ def test_a_bad_row_is_named_by_its_excel_row_number_and_nothing_is_stored(sessio
     with pytest.raises(ImportRejected) as caught:
         _import(session, data)
     [error] = caught.value.report.errors
-    assert (error.row, error.field) == (excel_row, "category") and excel_row == 7  # as Excel numbers it
+    assert (error.row, error.field) == (excel_row, "category") and excel_row == 9  # as Excel numbers it
     assert session.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
 
 

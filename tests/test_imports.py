@@ -201,6 +201,16 @@ def test_messy_real_world_csv(session: Session) -> None:
     assert rows[0][4] == datetime(2025, 6, 7, 19, 30, tzinfo=UTC)
 
 
+def test_title_lines_above_the_header_are_passed_over(session: Session) -> None:
+    content = ("Händelser i Mjölby kommun;;;\nUttag 2025-07-01;;;\n;;;\n"
+               "tidpunkt;kategori;lat;lon\n2025-06-07 21:30;klotter;58,32;15,13\n2025-06-07 21:40;vald;58,32;bad\n")
+    with pytest.raises(ImportRejected) as caught:
+        _import(session, content)
+    assert [(e.row, e.field) for e in caught.value.report.errors] == [(6, "position")]  # the file's own line
+    with pytest.raises(InvalidInput, match="category"):  # no header anywhere: what the first line lacks
+        _import(session, "Rapport\ntidpunkt;lat;lon\n2025-06-07 21:30;58,32;15,13\n")
+
+
 def test_headers_with_units_and_coordinate_systems_in_brackets(session: Session) -> None:
     content = ("Händelsedatum;Kl.;Typ av händelse;Nordkoordinat (SWEREF 99 TM);Östkoordinat (SWEREF 99 TM)\n"
                "2025-06-07;21:30;Klotter;6465432,10;512345,67\n")

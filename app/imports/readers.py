@@ -83,18 +83,51 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 def read_csv(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple[ColumnMap, Iterator[Candidate]]:
-    """Open a CSV export and return its column map and a row iterator (data rows numbered from 2)."""
+    """Open a CSV export and return its column map and a row iterator (rows numbered as lines, so the
+    first data row under a header on line 1 is row 2). Title lines above the header are passed over."""
     encoding = detect_encoding(stream)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    first = text.readline()
-    if not first.strip():
+    lines: list[tuple[int, list[str], str]] = []  # (line number, cells, delimiter) of the leading lines
+    for line_no in range(1, HEADER_SEARCH_ROWS + 1):
+        line = text.readline()
+        if not line:
+            break
+        if line.strip():
+            delimiter = sniff_delimiter(line)
+            lines.append((line_no, next(csv.reader([line], delimiter=delimiter)), delimiter))
+            if _header_fits(lines[-1][1], mapping):
+                break
+    if not lines:
         raise InvalidInput("the file is empty or has no header row", loc=("file",))
-    delimiter = sniff_delimiter(first)
-    header = next(csv.reader([first], delimiter=delimiter))
-    header = [h.strip() for h in header]
+    header_no, header, delimiter = _header_row(lines, mapping)
     columns = map_columns(header, mapping)
-    check_required(columns, header)
-    return columns, _candidates(columns, len(header), enumerate(csv.reader(text, delimiter=delimiter), start=2))
+    rows = enumerate(csv.reader(text, delimiter=delimiter), start=header_no + 1)
+    return columns, _candidates(columns, len(header), rows)
+
+
+# Exports often put a title, a date range or a blank line above the header; look this far for it.
+HEADER_SEARCH_ROWS = 10
+
+
+def _header_fits(cells: list[str], mapping: dict[str, str] | None) -> bool:
+    header = [c.strip() for c in cells]
+    try:
+        check_required(map_columns(header, mapping), header)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _header_row(candidates: list[tuple[int, list[str], str]], mapping: dict[str, str] | None
+                ) -> tuple[int, list[str], str]:
+    """The first leading row that names a time, a category and a position; when none does, the first
+    row's error, which says what is missing."""
+    for row_no, cells, extra in candidates:
+        if _header_fits(cells, mapping):
+            return row_no, [c.strip() for c in cells], extra
+    first = [c.strip() for c in candidates[0][1]]
+    check_required(map_columns(first, mapping), first)  # raises, naming what is missing
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _candidates(columns: ColumnMap, n_fields: int, numbered: Iterable[tuple[int, list[str]]]) -> Iterator[Candidate]:
@@ -118,9 +151,10 @@ def _candidates(columns: ColumnMap, n_fields: int, numbered: Iterable[tuple[int,
 # -- Excel ---------------------------------------------------------------------------------------------
 
 def read_xlsx(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple[ColumnMap, Iterator[Candidate]]:
-    """The first worksheet of an .xlsx workbook, header in its first non-empty row, rows numbered as
-    Excel shows them. Streams the sheet (read-only mode) and takes formulas' saved values. Cells are
-    turned into the text the CSV path reads, so both go through the same columns and checks."""
+    """The first worksheet of an .xlsx workbook, header in its first rows (a title above it is passed
+    over), rows numbered as Excel shows them. Streams the sheet (read-only mode) and takes formulas'
+    saved values. Cells are turned into the text the CSV path reads, so both go through the same
+    columns and checks."""
     from openpyxl import load_workbook
 
     try:
@@ -132,17 +166,18 @@ def read_xlsx(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple
         raise InvalidInput("the workbook has no worksheet", loc=("file",))
     numbered = ((n, [_cell_text(c) for c in cells])
                 for n, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1))
-    header: list[str] = []
-    for _, cells in numbered:
-        if any(cells):
-            header = [c.strip() for c in cells]
-            break
-    while header and not header[-1]:  # formatting often reaches past the last used column
-        header.pop()
-    if not header:
+    leading: list[tuple[int, list[str], str]] = []
+    for row_no, cells in numbered:
+        while cells and not cells[-1].strip():  # formatting often reaches past the last used column
+            cells.pop()
+        if cells:
+            leading.append((row_no, cells, ""))
+            if _header_fits(cells, mapping) or len(leading) == HEADER_SEARCH_ROWS:
+                break
+    if not leading:
         raise InvalidInput("the first worksheet is empty or has no header row", loc=("file",))
+    _, header, _ = _header_row(leading, mapping)
     columns = map_columns(header, mapping)
-    check_required(columns, header)
     return columns, _candidates(columns, len(header), numbered)
 
 
