@@ -186,7 +186,7 @@ def _cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        if value.time() == time(0) and value.microsecond == 0:
+        if value.time() == time(0):
             return value.date().isoformat()  # a date cell: a separate clock column may follow
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, date):
