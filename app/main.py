@@ -36,6 +36,7 @@ from app.walks.router import router as walks_router
 from app.web.account import router as account_router
 from app.web.admin import router as admin_router
 from app.web.esm import router as esm_router
+from app.web.imports import router as import_web_router
 from app.web.router import router as web_router
 from app.web.signin import router as signin_router
 from app.web.walks import router as walks_web_router
@@ -82,11 +83,13 @@ def create_app() -> FastAPI:
     app.include_router(walks_web_router)
     app.include_router(admin_router)
     app.include_router(account_router)
+    app.include_router(import_web_router)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     install_error_handlers(app)
     app.add_middleware(RateLimit)
     app.add_middleware(AuditTrail)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes,
+                       upload_prefixes=("/api/v1/imports", "/importera"))
     app.add_middleware(SecurityHeaders)
     app.add_middleware(CompressData)
     return app

@@ -16,6 +16,7 @@ from app.ogc.service import COLLECTIONS
 from app.web.account import router as account_web
 from app.web.admin import router as admin_web
 from app.web.esm import router as esm
+from app.web.imports import router as import_web
 from app.web.router import router as web
 from app.web.signin import router as signin
 from app.web.walks import router as walks_web
@@ -53,6 +54,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/trygghetsvandringar"): ("/trygghetsvandringar", "walks:write"),
     ("GET", "/konto"): ("/konto", SIGNED_IN),
     ("POST", "/konto"): ("/konto", SIGNED_IN),
+    ("GET", "/importera"): ("/importera", "imports:write"),
+    ("POST", "/importera"): ("/importera", "imports:write"),
     ("GET", "/admin/anvandare"): ("/admin/anvandare", "users:admin"),
     ("POST", "/admin/anvandare"): ("/admin/anvandare", "users:admin"),
     ("GET", "/medborgarloften/{promise_id}"): ("/medborgarloften/{p}?half=2025H1", "promises:read"),
@@ -69,7 +72,7 @@ CASES = [(key, collection) for key, (_, permission) in ROUTES.items() if permiss
 
 
 def test_every_route_outside_the_api_has_a_row() -> None:
-    routers = (ogc, open311, web, signin, esm, walks_web, admin_web, account_web, health.router)
+    routers = (ogc, open311, web, signin, esm, walks_web, admin_web, account_web, import_web, health.router)
     routes = {(method, r.path) for router in routers for r in router.routes
               for method in r.methods}  # type: ignore[attr-defined]
     assert routes == set(ROUTES)
@@ -109,6 +112,7 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
     is_page = not path.startswith(("/ogc", "/open311", "/health", "/ready"))
     headers: dict[str, str] = {}
     data: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None
     if role is not None:
         headers = sign_in(client, people[role]) if is_page else auth(tokens[role])
     if path.startswith("/open311") and method == "POST":
@@ -123,12 +127,15 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
                 "role": "planner"}
     elif path == "/trygghetsvandringar" and method == "POST":
         data = {"csrf": headers.get("X-CSRF-Token", ""), "action": "walk", "walked_on": "2025-09-18", "area": "Centrum"}
+    elif path == "/importera" and method == "POST":  # a check: validates, stores nothing
+        data = {"csrf": headers.get("X-CSRF-Token", ""), "action": "check"}
+        files = {"file": ("matris.csv", b"tidpunkt;kategori;lat;lon\n2025-01-02 12:00;vald;58,32;15,13\n")}
     elif path == "/rapporter" and method == "POST":
         data = {"csrf": headers.get("X-CSRF-Token", ""), "observation_text_0": "Lugnt"}
         if role in ("admin", "analyst"):
             data["organisation"] = "polisen"
     r = client.request(method, path, headers={"Cookie": headers["Cookie"]} if is_page and role else headers,
-                       data=data, follow_redirects=False)
+                       data=data, files=files, follow_redirects=False)
     client.cookies.clear()
     if _may(role, permission):
         if r.status_code == 303:  # a form that saved and sends the browser back to its page

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
+from app.imports.service import ImportOptions, run_import
 from app.reports.schemas import UnitReportIn
-from app.web.messages import validation_error
+from app.web.messages import row_reason, validation_error
 
 
 def _errors(body: dict[str, object]) -> list[dict[str, object]]:
@@ -38,3 +42,26 @@ def test_domain_errors_carry_both_languages() -> None:
     assert exc.text("sv") == "Vandringens datum ligger i framtiden." and exc.text("en") == exc.msg
     assert InvalidInput("only English").text("sv") == "only English"
     assert exc.detail() == [{"loc": [], "msg": "walked_on is in the future", "type": "value_error"}]  # API: English
+
+
+def test_every_row_reason_a_messy_file_causes_reads_in_swedish(session: Session) -> None:
+    """The reasons come from the real import engine, so a reworded English reason fails here."""
+    content = ("tidpunkt;kategori;lat;lon;plats;beskrivning\n"
+               ";vald;58,32;15,13;;\n"                                  # empty time
+               "2025-06-07 21:30;tjuvjakt;58,32;15,13;;\n"              # unknown category
+               "igår;vald;58,32;15,13;;\n"                              # not a date and time
+               "2035-06-07 21:30;vald;58,32;15,13;;\n"                  # in the future
+               "1985-06-07 21:30;vald;58,32;15,13;;\n"                  # before 1990
+               "2025-06-07 21:30;vald;norr;15,13;;\n"                   # not a coordinate
+               "2025-06-07 21:30;vald;15,13;58,32;;\n"                  # swapped
+               "2025-06-07 21:30;vald;59,33;18,06;;\n"                  # outside (Stockholm)
+               "2025-06-07 21:30;vald;58,32;15,13;Ingenstans;\n"        # unknown place
+               f"2025-06-07 21:30;vald;58,32;15,13;;{'x' * 5001}\n"      # too long
+               "2025-06-07 21:30;vald;58,32;15,13;;;extra;fält\n")      # too many fields
+    report = run_import(session, io.BytesIO(content.encode()), ImportOptions(filename="f.csv", dry_run=True))
+    assert len(report.errors) == 11, [(e.row, e.field) for e in report.errors]
+    for error in report.errors:
+        swedish = row_reason(error.reason, "sv")
+        assert swedish != error.reason or error.reason == "empty", error.reason
+        assert row_reason(error.reason, "en") == error.reason
+    assert row_reason("empty", "sv") == "tom"

@@ -7,6 +7,7 @@ the form's own names for the fields.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 FIELDS_SV = {
@@ -59,3 +60,37 @@ def validation_error(error: dict[str, Any], language: str) -> str:
     except (KeyError, IndexError):
         return english
     return text[0].upper() + text[1:]
+
+
+# An import's row reasons (app/imports, geo/crs) as the import page shows them in Swedish: the reasons
+# are written once in English for the API and the command line; these are the ones a file can cause.
+ROW_REASONS_SV = [(re.compile(pattern), swedish) for pattern, swedish in (
+    (r"^empty$", "tom"),
+    (r"^unknown category (.+); allowed: (.+)$", r"okänd kategori \1; tillåtna: \2"),
+    (r"^unknown place (.+)$", r"okänd plats \1"),
+    (r"^(.+) is not a number$", r"\1 är inte ett tal"),
+    (r"^(.+) is not a finite number$", r"\1 är inte ett ändligt tal"),
+    (r"^(.+) is not a coordinate \(use (.+) or (.+)\)$", r"\1 är inte en koordinat (skriv t.ex. \2 eller \3)"),
+    (r"^(.+): minutes and seconds must be below 60$", r"\1: minuter och sekunder ska vara under 60"),
+    (r"^(.+) lies in the future$", r"\1 ligger i framtiden"),
+    (r"^(.+) is before 1990; check the date format$", r"\1 är före 1990; kontrollera datumformatet"),
+    (r"^(.+) is not a date and time \(use e\.g\. (.+)\)$", r"\1 är inte en tidpunkt (skriv t.ex. \2)"),
+    (r"^longer than (\d+) characters$", r"längre än \1 tecken"),
+    (r"^has (\d+) fields, the header has (\d+)$", r"har \1 fält, rubrikraden har \2"),
+    (r"^coordinates must be finite numbers$", "koordinaterna ska vara tal"),
+    (r"^lon=(.+), lat=(.+) look swapped.*$", r"lon=\1, lat=\2 verkar omkastade: lon är öst (~15), lat är nord (~58)"),
+    (r"^lon=(.+), lat=(.+) is not a valid WGS84 position$", r"lon=\1, lat=\2 är ingen giltig WGS84-position"),
+    (r"^lon=(.+), lat=(.+) is outside the configured extent \((.+)\)$",
+     r"lon=\1, lat=\2 ligger utanför kommunen (\3)"),
+    (r"^\((.+), (.+)\) are not coordinates in a Swedish grid.*$",
+     r"(\1, \2) är inga koordinater i ett svenskt rutnät (SWEREF 99, RT90)"),
+)]
+
+
+def row_reason(reason: str, language: str) -> str:
+    """An import row's reason in `language`; one without a Swedish wording stays in English."""
+    if language == "sv":
+        for pattern, swedish in ROW_REASONS_SV:
+            if pattern.match(reason):
+                return pattern.sub(swedish, reason)
+    return reason

@@ -272,3 +272,29 @@ def test_safety_walk_finding_becomes_a_lighting_case_in_the_browser(context: Bro
     finding = walks[0]["findings"][0]["properties"]
     assert finding["status"] == "converted" and finding["lighting_report_id"] is not None
     assert context.outside_requests == []  # type: ignore[attr-defined]
+
+
+def test_importing_a_file_from_the_browser(context: BrowserContext, live_server: str, people: dict[str, str],
+                                           session: Session, tmp_path: Path) -> None:
+    """Menu → Importera → choose a file → check (a bad row is listed, nothing stored) → import the good rows."""
+    from sqlalchemy import text
+
+    csv_file = tmp_path / "vakter.csv"
+    csv_file.write_text("Tidpunkt;Kategori;Plats\n2025-06-07 21:30;Klotter;Resecentrum\n"
+                        "2025-06-08 22:00;Tjuvjakt;Gallerian\n", encoding="utf-8")
+    page = _sign_in(context, live_server, people["analyst"])
+    page.get_by_role("link", name="Importera").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Importera händelser från en fil")
+    page.get_by_label("Fil", exact=True).set_input_files(str(csv_file))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    expect(page.locator("#result")).to_contain_text("inget har sparats ännu")
+    expect(page.locator(".import-errors tbody tr")).to_have_count(1)
+    expect(page.locator(".import-errors tbody tr")).to_contain_text("kategori")
+    assert session.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
+    page.get_by_label("Fil", exact=True).set_input_files(str(csv_file))
+    page.get_by_label("Spara de giltiga raderna").check()
+    page.get_by_role("button", name="Importera", exact=True).click()
+    expect(page.locator("#result")).to_contain_text("vakter.csv är importerad")
+    screenshot(page, "importera")
+    session.expire_all()
+    assert session.execute(text("SELECT count(*) FROM incidents")).scalar() == 1
