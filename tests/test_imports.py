@@ -270,7 +270,9 @@ def test_rows_that_only_name_a_known_place(session: Session) -> None:
     assert all(10 <= r[2] <= 500 for r in rows)
     with pytest.raises(ImportRejected) as caught:  # 'Stora torget' is in Mjölby and in Skänninge
         _import(session, "Tidpunkt;Kategori;Plats\n2025-06-10 21:00;Klotter;Stora torget\n")
-    assert caught.value.report.errors[0].field == "place"
+    [error] = caught.value.report.errors
+    assert error.field == "place" and error.reason == ("'Stora torget' names several places: "
+                                                       "Stora torget, Mjölby; Stora torget, Skänninge")
     exact = _import(session, "tidpunkt;kategori;lat;lon;plats\n2025-06-11 21:00;klotter;58,3229;15,1312;Resecentrum\n")
     assert exact.inserted == 1  # coordinates, when given, win over the place's centre
     assert session.execute(text("SELECT location_precision FROM incidents WHERE occurred_at = '2025-06-11 19:00Z'")

@@ -56,10 +56,11 @@ def test_every_row_reason_a_messy_file_causes_reads_in_swedish(session: Session)
                "2025-06-07 21:30;vald;15,13;58,32;;\n"                  # swapped
                "2025-06-07 21:30;vald;59,33;18,06;;\n"                  # outside (Stockholm)
                "2025-06-07 21:30;vald;58,32;15,13;Ingenstans;\n"        # unknown place
+               "2025-06-07 21:30;vald;58,32;15,13;Stora torget;\n"      # a name two places share
                f"2025-06-07 21:30;vald;58,32;15,13;;{'x' * 5001}\n"      # too long
                "2025-06-07 21:30;vald;58,32;15,13;;;extra;fält\n")      # too many fields
     report = run_import(session, io.BytesIO(content.encode()), ImportOptions(filename="f.csv", dry_run=True))
-    assert len(report.errors) == 11, [(e.row, e.field) for e in report.errors]
+    assert len(report.errors) == 12, [(e.row, e.field) for e in report.errors]
     for error in report.errors:
         swedish = row_reason(error.reason, "sv")
         assert swedish != error.reason or error.reason == "empty", error.reason

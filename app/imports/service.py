@@ -113,6 +113,7 @@ class _Context:
     category_cache: dict[str, str]
     police_types: dict[str, tuple[str | None, str | None]]
     places: dict[str, int]
+    ambiguous_places: dict[str, list[str]]  # a short name several places share → their full names
     place_centres: dict[int, tuple[float, float, int]]  # id → lon, lat inside the place, radius in metres
     place_ids: list[int]
     place_tree: shapely.STRtree
@@ -128,7 +129,7 @@ def _load_context(session: Session, fmt: Format, tz: str) -> _Context:
     rows = session.execute(text(
         "SELECT id, slug, name, ST_AsBinary(geom), GeometryType(geom) = 'POINT', ST_Area(geom::geography), "
         "ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM places ORDER BY id")).all()
-    places = place_names([(pid, slug, name) for pid, slug, name, *_ in rows])
+    places, ambiguous = place_names([(pid, slug, name) for pid, slug, name, *_ in rows])
     centres = {pid: (lon, lat, _radius(is_point, area)) for pid, _, _, _, is_point, area, lon, lat in rows}
     zones = []
     for _pid, _slug, _name, wkb, is_point, _area, _lon, _lat in rows:
@@ -145,6 +146,7 @@ def _load_context(session: Session, fmt: Format, tz: str) -> _Context:
         raise InvalidInput(f"unknown time zone {tz!r}", loc=("timezone",)) from None
     return _Context(
         categories=category_lookup(session), category_cache={}, police_types=police, places=places,
+        ambiguous_places=ambiguous,
         place_centres=centres,
         place_ids=[r[0] for r in rows], place_tree=shapely.STRtree(zones),
         place_areas=np.array([r[5] if not r[4] else np.pi * POINT_PLACE_RADIUS_M**2 for r in rows]),
@@ -342,13 +344,15 @@ def _open(stream: IO[bytes], fmt: Format, mapping: dict[str, str] | None) -> Ite
     return read_police_feed(stream)
 
 
-def place_names(places: list[tuple[int, str, str]]) -> dict[str, int]:
+def place_names(places: list[tuple[int, str, str]]) -> tuple[dict[str, int], dict[str, list[str]]]:
     """Every way a file may name a place → its id: slug and full name, and, where no other place shares
     them, the name before a comma or bracket and the name in brackets ('Gallerian (Galleria Kvarnen)' →
-    'gallerian', 'galleria kvarnen'; 'Lagmansskolan, skolgården' → 'lagmansskolan'; 'Stora torget' is
-    in both Mjölby and Skänninge, so only the full names name them)."""
+    'gallerian', 'galleria kvarnen'; 'Lagmansskolan, skolgården' → 'lagmansskolan'). Short names that
+    several places share ('Stora torget' is in Mjölby and in Skänninge) come back separately, with the
+    full names to choose from, so the row's error can list them."""
     names: dict[str, int] = {}
     short: dict[str, set[int]] = {}
+    full_name = {pid: name for pid, _, name in places}
     for pid, slug, name in places:
         names.setdefault(normalise(slug), pid)
         names.setdefault(normalise(name), pid)
@@ -356,10 +360,13 @@ def place_names(places: list[tuple[int, str, str]]) -> dict[str, int]:
         for part in parts:
             if normalise(part):
                 short.setdefault(normalise(part), set()).add(pid)
+    ambiguous: dict[str, list[str]] = {}
     for key, ids in short.items():
         if len(ids) == 1:
             names.setdefault(key, next(iter(ids)))
-    return names
+        elif key not in names:
+            ambiguous[key] = sorted(full_name[i] for i in ids)
+    return names, ambiguous
 
 
 def _radius(is_point: bool, area_m2: float) -> int:
@@ -415,8 +422,12 @@ def _validate(
                                        f"{precision!r} is not one of {', '.join(LOCATION_PRECISIONS)}"))
         place_id = None
         if "place" in cand.values:
-            place_id = ctx.places.get(normalise(cand.values["place"]))
-            if place_id is None:
+            key = normalise(cand.values["place"])
+            place_id = ctx.places.get(key)
+            if key in ctx.ambiguous_places:
+                row_errors.append(RowError(cand.row, "place", f"{cand.values['place']!r} names several places: "
+                                                              f"{'; '.join(ctx.ambiguous_places[key])}"))
+            elif place_id is None:
                 row_errors.append(RowError(cand.row, "place", f"unknown place {cand.values['place']!r}"))
         description = cand.values.get("description")
         if description and len(description) > MAX_DESCRIPTION:
@@ -524,6 +535,8 @@ def _position(item: _Pending, ctx: _Context, errors: list[RowError]) -> None:
             item.lon, item.lat, radius = ctx.place_centres[item.place_id]
             if "precision" not in values:
                 item.precision, item.precision_m = "place", radius
+        elif "place" in values:
+            pass  # a place that could not be told: its own error says why, a second one would only repeat it
         else:
             errors.append(RowError(cand.row, "position", "empty"))
     except ValueProblem as exc:

@@ -28,9 +28,10 @@ FIELDS_SV = {"time": "tid", "category": "kategori", "position": "position", "pla
 
 
 def _context(session: SessionDep, principal: Principal) -> dict[str, Any]:
+    organisations = session.execute(text("SELECT code, name FROM organisations ORDER BY name")).all()
+    names: dict[str, str] = {code: name for code, name in organisations}
     own = principal.organisation if principal.role is Role.reporter else None
-    return {"own": own, "organisations": session.execute(text(
-        "SELECT code, name FROM organisations ORDER BY name")).all()}
+    return {"own": names.get(own, own) if own else None, "organisations": organisations}
 
 
 @router.get(PAGE, response_class=HTMLResponse)

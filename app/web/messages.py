@@ -68,6 +68,7 @@ ROW_REASONS_SV = [(re.compile(pattern), swedish) for pattern, swedish in (
     (r"^empty$", "tom"),
     (r"^unknown category (.+); allowed: (.+)$", r"okänd kategori \1; tillåtna: \2"),
     (r"^unknown place (.+)$", r"okänd plats \1"),
+    (r"^(.+) names several places: (.+)$", r"\1 kan vara flera platser: \2; skriv hela namnet"),
     (r"^(.+) is not a number$", r"\1 är inte ett tal"),
     (r"^(.+) is not a finite number$", r"\1 är inte ett ändligt tal"),
     (r"^(.+) is not a coordinate \(use (.+) or (.+)\)$", r"\1 är inte en koordinat (skriv t.ex. \2 eller \3)"),
