@@ -56,6 +56,18 @@ def _check_role(role: str) -> Role:
                            loc=("role",), sv=f"Okänd roll {role!r}.") from None
 
 
+def _check_role_and_unit(session: Session, role: str, organisation: str | None,
+                         how_to_give: str) -> tuple[Role, str | None]:
+    """A known role, a known unit if one is given, and a unit for a reporter (who files for it)."""
+    role_value = _check_role(role)
+    if organisation:
+        organisation = check_organisation(session, organisation, ("organisation",))
+    if role_value is Role.reporter and not organisation:
+        raise InvalidInput(f"a reporter belongs to a unit: give {how_to_give}", loc=("organisation",),
+                           sv="En rapportör hör till en enhet: välj enhet.")
+    return role_value, organisation
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", loc=("password",),
@@ -71,12 +83,7 @@ def create_user(session: Session, *, username: str, role: str, organisation: str
         raise InvalidInput("username must be 2-200 characters without spaces (e.g. an e-mail address)",
                            loc=("username",), sv="Användarnamnet ska vara 2–200 tecken utan mellanslag "
                                                  "(till exempel en e-postadress).")
-    role_value = _check_role(role)
-    if organisation:
-        organisation = check_organisation(session, organisation, ("organisation",))
-    if role_value is Role.reporter and not organisation:
-        raise InvalidInput("a reporter belongs to a unit: give --organisation", loc=("organisation",),
-                           sv="En rapportör hör till en enhet: välj enhet.")
+    role_value, organisation = _check_role_and_unit(session, role, organisation, "--organisation")
     if password is not None:
         _check_password(password)
     exists = session.execute(text("SELECT 1 FROM users WHERE username = :u"), {"u": name}).first()
@@ -97,12 +104,7 @@ def create_user(session: Session, *, username: str, role: str, organisation: str
 def set_role(session: Session, username: str, role: str, organisation: str | None, *, actor: str | None = None,
              via: str = "CLI") -> None:
     """Change what a person may do; the old and new role go into the audit trail with the change."""
-    role_value = _check_role(role)
-    if organisation:
-        organisation = check_organisation(session, organisation, ("organisation",))
-    if role_value is Role.reporter and not organisation:
-        raise InvalidInput("a reporter belongs to a unit: give an organisation", loc=("organisation",),
-                           sv="En rapportör hör till en enhet: välj enhet.")
+    role_value, organisation = _check_role_and_unit(session, role, organisation, "an organisation")
     name = username.strip().lower()
     old = session.execute(text("SELECT role, organisation FROM users WHERE username = :u FOR UPDATE"),
                           {"u": name}).first()

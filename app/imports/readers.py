@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -87,20 +88,14 @@ def read_csv(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple[
     first data row under a header on line 1 is row 2). Title lines above the header are passed over."""
     encoding = detect_encoding(stream)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    lines: list[tuple[int, list[str], str]] = []  # (line number, cells, delimiter) of the leading lines
-    for line_no in range(1, HEADER_SEARCH_ROWS + 1):
-        line = text.readline()
-        if not line:
-            break
-        if line.strip():
-            delimiter = sniff_delimiter(line)
-            lines.append((line_no, next(csv.reader([line], delimiter=delimiter)), delimiter))
-            if _header_fits(lines[-1][1], mapping):
-                break
-    if not lines:
-        raise InvalidInput("the file is empty or has no header row", loc=("file",))
-    header_no, header, delimiter = _header_row(lines, mapping)
-    columns = map_columns(header, mapping)
+
+    def leading() -> Iterator[tuple[int, list[str], str]]:  # read lazily: the rows after the header stay
+        for line_no, line in enumerate(iter(text.readline, ""), start=1):
+            if line.strip():
+                delimiter = sniff_delimiter(line)
+                yield line_no, next(csv.reader([line], delimiter=delimiter)), delimiter
+
+    header_no, header, delimiter, columns = _find_header(leading(), mapping, "the file")
     rows = enumerate(csv.reader(text, delimiter=delimiter), start=header_no + 1)
     return columns, _candidates(columns, len(header), rows)
 
@@ -109,23 +104,22 @@ def read_csv(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple[
 HEADER_SEARCH_ROWS = 10
 
 
-def _header_fits(cells: list[str], mapping: dict[str, str] | None) -> bool:
-    header = [c.strip() for c in cells]
-    try:
-        check_required(map_columns(header, mapping), header)
-    except InvalidInput:
-        return False
-    return True
-
-
-def _header_row(candidates: list[tuple[int, list[str], str]], mapping: dict[str, str] | None
-                ) -> tuple[int, list[str], str]:
-    """The first leading row that names a time, a category and a position; when none does, the first
-    row's error, which says what is missing."""
-    for row_no, cells, extra in candidates:
-        if _header_fits(cells, mapping):
-            return row_no, [c.strip() for c in cells], extra
-    first = [c.strip() for c in candidates[0][1]]
+def _find_header(leading: Iterator[tuple[int, list[str], str]], mapping: dict[str, str] | None,
+                 what: str) -> tuple[int, list[str], str, ColumnMap]:
+    """The first of the first non-empty rows that names a time, a category and a position, with its
+    column map; when none does, the first row's error, which says what is missing."""
+    first: list[str] | None = None
+    for row_no, cells, extra in itertools.islice(leading, HEADER_SEARCH_ROWS):
+        header = [c.strip() for c in cells]
+        try:
+            columns = map_columns(header, mapping)
+            check_required(columns, header)
+        except InvalidInput:
+            first = first if first is not None else header
+            continue
+        return row_no, header, extra, columns
+    if first is None:
+        raise InvalidInput(f"{what} is empty or has no header row", loc=("file",))
     check_required(map_columns(first, mapping), first)  # raises, naming what is missing
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -166,18 +160,15 @@ def read_xlsx(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple
         raise InvalidInput("the workbook has no worksheet", loc=("file",))
     numbered = ((n, [_cell_text(c) for c in cells])
                 for n, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1))
-    leading: list[tuple[int, list[str], str]] = []
-    for row_no, cells in numbered:
-        while cells and not cells[-1].strip():  # formatting often reaches past the last used column
-            cells.pop()
-        if cells:
-            leading.append((row_no, cells, ""))
-            if _header_fits(cells, mapping) or len(leading) == HEADER_SEARCH_ROWS:
-                break
-    if not leading:
-        raise InvalidInput("the first worksheet is empty or has no header row", loc=("file",))
-    _, header, _ = _header_row(leading, mapping)
-    columns = map_columns(header, mapping)
+
+    def leading() -> Iterator[tuple[int, list[str], str]]:
+        for row_no, cells in numbered:
+            while cells and not cells[-1].strip():  # formatting often reaches past the last used column
+                cells.pop()
+            if cells:
+                yield row_no, cells, ""
+
+    _, header, _, columns = _find_header(leading(), mapping, "the first worksheet")
     return columns, _candidates(columns, len(header), numbered)
 
 

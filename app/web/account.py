@@ -11,7 +11,7 @@ from app.auth.sessions import csrf_matches
 from app.auth.users import change_own_password
 from app.deps import SessionDep
 from app.errors import DomainError
-from app.web.router import _language, _page, _principal, _refuse
+from app.web.router import _csrf_refused, _language, _page, _principal, _refuse
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/konto"
@@ -33,7 +33,7 @@ def change_password(request: Request, session: SessionDep, current_password: Ann
     if principal is None:
         return _refuse(request, PAGE)
     if not csrf_matches(principal, csrf):
-        return Response("Formuläret saknade sidans CSRF-nyckel; ladda om sidan.", status_code=403)
+        return _csrf_refused()
     errors: list[str] = []
     if principal.user_id is None:
         errors.append("api_key_account")

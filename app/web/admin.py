@@ -16,7 +16,7 @@ from app.auth.sessions import csrf_matches
 from app.auth.users import create_user, list_users, set_disabled, set_password, set_role
 from app.deps import SessionDep
 from app.errors import DomainError
-from app.web.router import _language, _page, _principal, _refuse
+from app.web.router import _csrf_refused, _language, _page, _principal, _refuse
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/admin/anvandare"
@@ -48,7 +48,7 @@ async def users_action(request: Request, session: SessionDep) -> Response:
 
 def _act(request: Request, session: SessionDep, principal: Principal, form: dict[str, Any]) -> Response:
     if not csrf_matches(principal, str(form.get("csrf") or "")):
-        return Response("Formuläret saknade sidans CSRF-nyckel; ladda om sidan.", status_code=403)
+        return _csrf_refused()
     username = str(form.get("username") or "")
     organisation = str(form.get("organisation") or "") or None
     who = {"actor": principal.name, "via": "POST"}

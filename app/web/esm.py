@@ -22,7 +22,7 @@ from app.reference.router import list_categories
 from app.reports import service as reports
 from app.reports.schemas import UnitReportIn
 from app.web.messages import validation_error
-from app.web.router import _language, _page, _principal, _refuse, _sheet
+from app.web.router import _csrf_refused, _language, _page, _principal, _refuse, _sheet
 
 router = APIRouter(include_in_schema=False)
 FORM_ROWS = 6
@@ -65,7 +65,7 @@ async def file_report(request: Request, session: SessionDep) -> Response:
 def _file_report(request: Request, session: SessionDep, principal: Principal, form: Any) -> Response:
     """Form rows → the same validated body the API takes; errors are shown next to the form, in Swedish."""
     if not csrf_matches(principal, str(form.get("csrf") or "")):
-        return Response("Formuläret saknade sidans CSRF-nyckel; ladda om sidan.", status_code=403)
+        return _csrf_refused()
     if not allowed(principal.role, "reports:write"):
         return Response(f"Rollen {principal.role.value} får inte lämna enhetsrapporter.", status_code=403)
     tz = ZoneInfo(get_settings().timezone)

@@ -17,14 +17,12 @@ from app.auth.sessions import csrf_matches
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.imports.service import ImportOptions, ImportRejected, ImportReport, run_import
-from app.web.messages import row_reason
-from app.web.router import _language, _page, _principal, _refuse
+from app.web.messages import FIELDS_SV, row_reason
+from app.web.router import _csrf_refused, _language, _page, _principal, _refuse
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/importera"
 SHOWN_ERRORS = 50
-FIELDS_SV = {"time": "tid", "category": "kategori", "position": "position", "place": "plats", "row": "rad",
-             "precision": "noggrannhet", "description": "beskrivning", "external_id": "id"}
 
 
 def _context(session: SessionDep, principal: Principal) -> dict[str, Any]:
@@ -51,7 +49,7 @@ async def import_upload(request: Request, session: SessionDep) -> Response:
     form = await request.form()
     upload = form.get("file")
     if not csrf_matches(principal, str(form.get("csrf") or "")):
-        return Response("Formuläret saknade sidans CSRF-nyckel; ladda om sidan.", status_code=403)
+        return _csrf_refused()
     return await run_in_threadpool(_import, request, session, principal, dict(form.items()), upload)
 
 

@@ -15,6 +15,9 @@ FIELDS_SV = {
     "text": "text", "summary": "sammanfattning", "organisation": "enhet", "period_start": "periodens början",
     "period_end": "periodens slut", "lon": "longitud", "lat": "latitud", "events": "händelser",
     "observations": "iakttagelser",
+    # an import's row errors name these
+    "time": "tid", "position": "position", "place": "plats", "row": "rad", "precision": "noggrannhet",
+    "external_id": "id",
 }
 # pydantic error type → Swedish, with the field's Swedish name as {field} and the error's ctx values
 TYPES_SV = {

@@ -166,6 +166,11 @@ def _refuse(request: Request, next_path: str) -> Response:
     return page
 
 
+def _csrf_refused() -> Response:
+    """A form posted without the page's CSRF token (an old tab, or another site): nothing was done."""
+    return Response("Formuläret saknade sidans CSRF-nyckel; ladda om sidan.", status_code=403)
+
+
 def _staff(request: Request, session: SessionDep, permission: str) -> Principal | None:
     principal = _principal(request, session)
     return principal if principal is not None and allowed(principal.role, permission) else None

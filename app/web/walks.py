@@ -18,7 +18,7 @@ from app.config import get_settings
 from app.deps import SessionDep
 from app.errors import DomainError, InvalidInput
 from app.walks import service as walks
-from app.web.router import _language, _page, _principal, _refuse
+from app.web.router import _csrf_refused, _language, _page, _principal, _refuse
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/trygghetsvandringar"
@@ -62,7 +62,7 @@ async def walks_action(request: Request, session: SessionDep) -> Response:
 
 def _act(request: Request, session: SessionDep, principal: Principal, form: dict[str, Any]) -> Response:
     if not csrf_matches(principal, str(form.get("csrf") or "")):
-        return Response("Formuläret saknade sidans CSRF-nyckel; ladda om sidan.", status_code=403)
+        return _csrf_refused()
     if not allowed(principal.role, "walks:write"):
         return Response(f"Rollen {principal.role.value} får inte registrera trygghetsvandringar.", status_code=403)
     action = form.get("action")
