@@ -137,7 +137,9 @@ def test_restart_under_load_loses_no_acknowledged_write_and_leaves_no_partial_im
     threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
     for t in threads:
         t.start()
-    time.sleep(1.0)
+    deadline = time.monotonic() + 30  # load first, however slow the machine is today, then the restart
+    while len(acknowledged) < 60 and time.monotonic() < deadline:
+        time.sleep(0.05)
     loader = threading.Thread(target=importer)
     loader.start()
     time.sleep(0.3)
