@@ -9,10 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app.audit.middleware import reads
 from tests.conftest import auth
 
 
 def _last(session: Session, n: int = 5) -> list[dict[str, object]]:
+    assert reads.flush(timeout=5)  # rows of reads are inserted in batches
     rows = session.execute(text("SELECT actor, role, action, method, path, status, client FROM audit_log "
                                 "ORDER BY id DESC LIMIT :n"), {"n": n}).mappings().all()
     return [dict(r) for r in rows]
@@ -37,7 +39,7 @@ def test_writes_and_detail_reads_are_logged(client: TestClient, tokens: dict[str
     assert last[0]["status"] == 401 and last[0]["actor"] is None and last[1]["actor"] == "test-reporter"
     before = session.execute(text("SELECT count(*) FROM audit_log")).scalar()
     client.get("/api/v1/places")  # public reference data is not incident detail
-    assert session.execute(text("SELECT count(*) FROM audit_log")).scalar() == before
+    assert reads.flush(timeout=5) and session.execute(text("SELECT count(*) FROM audit_log")).scalar() == before
 
 
 def test_the_log_is_append_only_and_admin_only(client: TestClient, tokens: dict[str, str], session: Session) -> None:

@@ -1,19 +1,23 @@
 """Audit trail: who did what, when and from where — every write and every read of incident detail.
 
 A pure ASGI middleware, so no endpoint can forget it: after the response it appends one row to the
-append-only `audit_log` (migration 0005) with the caller resolved by the auth dependency.
+append-only `audit_log` (migration 0005) with the caller resolved by the auth dependency. Rows of
+writes and sign-ins are inserted at once; rows of reads are queued and inserted in batches
+(app/audit/batch.py says why and what that trades). `at` is when the request arrived either way.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import UTC, datetime
 
 import orjson
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.audit.batch import BatchWriter, Row
 from app.db import get_engine
 from app.limits import StatusRecorder
 
@@ -25,6 +29,10 @@ NOT_AUDITED = ("/health", "/ready", "/static/")
 ACTIONS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 # sign-in attempts (successful or not) and sign-outs are security events: record them under their own names
 SIGN_IN_PATHS = {"/logga-in": "sign_in", "/logga-in/oidc/callback": "sign_in", "/logga-ut": "sign_out"}
+INSERT = text("""INSERT INTO audit_log (at, actor, role, token_id, action, method, path, query, status, client,
+                 user_agent, detail)
+                 VALUES (:at, :actor, :role, :token_id, :action, :method, :path, :query, :status, :client,
+                 :user_agent, CAST(:detail AS jsonb))""")
 
 
 def audited(method: str, path: str) -> bool:
@@ -35,6 +43,15 @@ def audited(method: str, path: str) -> bool:
     return method in ACTIONS or (method in ("GET", "HEAD") and path.startswith(DETAIL_READS))
 
 
+def insert_rows(rows: list[Row]) -> None:
+    with get_engine().begin() as conn:
+        conn.execute(INSERT, rows)
+
+
+# One per process: uvicorn's workers are processes of their own.
+reads = BatchWriter(insert_rows, transient=lambda exc: isinstance(exc, OperationalError | InterfaceError))
+
+
 class AuditTrail:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -43,19 +60,25 @@ class AuditTrail:
         if scope["type"] != "http" or not audited(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
+        arrived = datetime.now(UTC)
         recorder = StatusRecorder(send)
         try:
             await self.app(scope, receive, recorder)
         finally:
-            await run_in_threadpool(_write, scope, recorder.status)
+            row = audit_row(scope, recorder.status, arrived)
+            if row["action"] == "read":
+                reads.put(row)
+            else:
+                await run_in_threadpool(_write, row)
 
 
-def _write(scope: Scope, status: int) -> None:
+def audit_row(scope: Scope, status: int, at: datetime) -> Row:
     principal = (scope.get("state") or {}).get("principal")
     headers = dict(scope.get("headers") or [])
     client = scope.get("client")
-    row: dict[str, Any] = {
-        "actor": getattr(principal, "name", None), "role": getattr(getattr(principal, "role", None), "value", None),
+    return {
+        "at": at, "actor": getattr(principal, "name", None),
+        "role": getattr(getattr(principal, "role", None), "value", None),
         "token_id": getattr(principal, "token_id", None),
         "action": SIGN_IN_PATHS.get(scope["path"]) or ACTIONS.get(scope["method"], "read"),
         "method": scope["method"], "path": scope["path"][:2000],
@@ -65,11 +88,10 @@ def _write(scope: Scope, status: int) -> None:
         "detail": orjson.dumps({"route": getattr(scope.get("route"), "path", None),
                                 **((scope.get("state") or {}).get("audit_detail") or {})}).decode(),
     }
+
+
+def _write(row: Row) -> None:
     try:
-        with get_engine().begin() as conn:
-            conn.execute(text("""INSERT INTO audit_log (actor, role, token_id, action, method, path, query, status,
-                                 client, user_agent, detail)
-                                 VALUES (:actor, :role, :token_id, :action, :method, :path, :query, :status,
-                                 :client, :user_agent, CAST(:detail AS jsonb))"""), row)
+        insert_rows([row])
     except Exception:  # the answer was already sent; losing an audit row must be loud, not fatal
-        log.exception("could not write the audit row for %s %s", scope["method"], scope["path"])
+        log.exception("could not write the audit row for %s %s", row["method"], row["path"])
