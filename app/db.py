@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
+
+# A pooled connection idle longer than this is checked with a ping before use (see get_engine).
+PING_AFTER_IDLE_S = 1.0
 
 
 class Base(DeclarativeBase):
@@ -42,18 +47,35 @@ def get_engine() -> Engine:
         pool_size=30,
         max_overflow=10,
         pool_use_lifo=True,
-        pool_pre_ping=True,
         pool_timeout=5,
         connect_args={"connect_timeout": 3},
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
         # Bound every query a request can run: no analysis may hold a connection forever.
         with dbapi_conn.cursor() as cur:
             cur.execute(f"SET statement_timeout = {int(settings.statement_timeout_ms)}")
             cur.execute("SET TIME ZONE 'UTC'")
         dbapi_conn.commit()
+        record.info["idle_since"] = time.monotonic()
+
+    # Instead of pool_pre_ping, which pays a round trip on every checkout (two per audited read), ping
+    # only connections that sat idle: after a database restart those are the dead ones. A connection
+    # that dies while busy fails its statement; SQLAlchemy then recycles the whole pool, and the
+    # request gets the 503 it would have got anyway (tests/test_faults.py).
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("idle_since", 0.0) <= PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc  # the pool takes a fresh one
 
     return engine
 
