@@ -1,12 +1,18 @@
 """Load benchmark: mixed reads and writes at rising concurrency, from other processes on loopback.
 
     .venv/bin/python bench/load.py [--rows 100000] [--seconds 8] [--levels 1 4 16 64] [--workers 2]
+    .venv/bin/python bench/load.py --think-ms 1000 --seconds 30 --levels 16 64 128
 
 bench/dataset.py fills a database; the app serves it with `--workers` uvicorn processes (rate limits
 off: this measures capacity, not the limiter). Per concurrency level, for a bounded time, the clients
 are split 70 / 10 / 20 between bbox reads (/api/v1/incidents, ~1,000 incidents a page), hotspot
 analysis (cached after the first) and incident creation, each kind driven by its own wrk process
 (bench/wrk.py) at the same time. Prints requests/s, p50/p99 latency per kind and the error count.
+
+Two client models. By default each client sends its next request the moment the last one is answered:
+N clients keep N requests in flight, which measures capacity, and by Little's law latency is then
+N / throughput whatever the server does. With --think-ms each client pauses a random 0.5-1.5 times that
+long between requests, as people at a map do; latency then shows how fast each answer is at that load.
 """
 
 from __future__ import annotations
@@ -39,6 +45,12 @@ request = function()
   return wrk.format(nil, nil, nil, body)
 end
 """
+# a client's pause between requests (ms), drawn anew each time; wrk leaves it out of the latency
+THINK_SCRIPT = """
+delay = function()
+  return math.random(math.floor(%(think)d / 2), math.floor(%(think)d * 3 / 2))
+end
+"""
 
 
 def split(clients: int) -> dict[str, int]:
@@ -50,11 +62,25 @@ def split(clients: int) -> dict[str, int]:
     return {kind: n for kind, n in counts.items() if n}
 
 
-def level(base: str, token: str, box: str, clients: int, seconds: float, script: Path) -> dict[str, wrk.Figures]:
+def scripts(folder: Path, think_ms: int) -> tuple[Path | None, Path]:
+    """wrk scripts for the reads (None: no pause) and for the creates."""
+    think = THINK_SCRIPT % {"think": think_ms} if think_ms else ""
+    create = folder / "create.lua"
+    create.write_text(CREATE_SCRIPT + think)
+    if not think:
+        return None, create
+    read = folder / "read.lua"
+    read.write_text(think)
+    return read, create
+
+
+def level(base: str, token: str, box: str, clients: int, seconds: float,
+          script: tuple[Path | None, Path]) -> dict[str, wrk.Figures]:
     headers = {"Authorization": f"Bearer {token}"}
-    urls = {"bbox read": (f"{base}/api/v1/incidents?bbox={box}&limit=1000", None),
-            "hotspots": (f"{base}/api/v1/analysis/clusters", None),
-            "create": (f"{base}/api/v1/incidents", script)}
+    read, create = script
+    urls = {"bbox read": (f"{base}/api/v1/incidents?bbox={box}&limit=1000", read),
+            "hotspots": (f"{base}/api/v1/analysis/clusters", read),
+            "create": (f"{base}/api/v1/incidents", create)}
     parts = split(clients)
     with ThreadPoolExecutor(len(parts)) as pool:
         futures = {kind: pool.submit(wrk.run, urls[kind][0], connections=n, seconds=seconds, headers=headers,
@@ -68,6 +94,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 4, 16, 64])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--think-ms", type=int, default=0, help="each client's mean pause between requests")
     args = parser.parse_args()
     from bench.dataset import make
 
@@ -80,16 +107,18 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port",
                                str(port), "--workers", str(args.workers), "--log-level", "warning"], env=env, cwd=ROOT)
     with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "create.lua"
-        script.write_text(CREATE_SCRIPT)
+        (Path(tmp) / "warm").mkdir()
+        script, warm = scripts(Path(tmp), args.think_ms), scripts(Path(tmp) / "warm", 0)
         try:
             wait_port(port)
             time.sleep(2)
             base = f"http://127.0.0.1:{port}"
-            level(base, token, box, 4, 2.0, script)  # warm up connections
+            level(base, token, box, 4, 2.0, warm)  # warm up connections
             wrk.run(f"{base}/api/v1/analysis/clusters", connections=4, seconds=4,  # the analysis, in each worker
                     headers={"Authorization": f"Bearer {token}"})
-            print(f"{args.rows} incidents, {args.workers} workers, bbox read returns ~1,000 incidents, driver wrk")
+            model = f"each client pauses ~{args.think_ms} ms between requests" if args.think_ms else "no pauses"
+            print(f"{args.rows} incidents, {args.workers} workers, bbox read returns ~1,000 incidents, driver wrk, "
+                  f"{model}")
             print(f"{'clients':>7} {'req/s':>8} {'errors':>6}  per kind (clients): p50 / p99 ms")
             for clients in args.levels:
                 result = level(base, token, box, clients, args.seconds, script)
