@@ -28,11 +28,21 @@ class DomainError(Exception):
     def text(self, language: str) -> str:
         return self.sv if language == "sv" and self.sv else self.msg
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle with loc, sv and context: analyses raise these in a child process (app/analysis/runner.py),
+        and the default would rebuild the error from its message alone."""
+        return _rebuild, (self.__class__, self.msg, self.loc, self.sv, self.context)
+
     def detail(self) -> list[dict[str, Any]]:
         item: dict[str, Any] = {"loc": list(self.loc), "msg": self.msg, "type": self.kind}
         if self.context:
             item["ctx"] = self.context
         return [item]
+
+
+def _rebuild(cls: type[DomainError], msg: str, loc: tuple[str | int, ...], sv: str | None,
+             context: dict[str, Any]) -> DomainError:
+    return cls(msg, loc, sv=sv, **context)
 
 
 class InvalidInput(DomainError):
@@ -58,6 +68,11 @@ class Conflict(DomainError):
 class PayloadTooLarge(DomainError):
     status_code = 413
     kind = "too_large"
+
+
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    kind = "unavailable"
 
 
 def install_error_handlers(app: FastAPI) -> None:

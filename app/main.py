@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import health
+from app.analysis import runner as analysis_runner
 from app.analysis.router import router as analysis_router
 from app.audit.middleware import AuditTrail, reads
 from app.audit.router import router as audit_router
@@ -46,6 +47,7 @@ from app.web.walks import router as walks_web_router
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     freeze_startup_objects()
+    analysis_runner.enable()  # analyses in a child process, off this event loop
     yield
     reads.flush(timeout=5.0)  # the audit rows of the last reads, before the connections go
     get_engine().dispose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.analysis import cache
+from app.analysis import cache, runner
 from app.analysis.points import Points, load_points
 from app.analysis.schemas import (
     ClusterParams,
@@ -42,11 +43,17 @@ GI_LABELS_SV = {3: "Hot spot, 99 %", 2: "Hot spot, 95 %", 1: "Hot spot, 90 %", 0
                 -1: "Cold spot, 90 %", -2: "Cold spot, 95 %", -3: "Cold spot, 99 %"}
 
 
-def cached(session: Session, name: str, params: tuple[Any, ...], compute: Any) -> bytes:
-    """Serve from the cache when nothing changed since; results are stored as JSON bytes."""
+def cached(session: Session, name: str, key: tuple[Any, ...], compute: Callable[..., dict[str, Any]],
+           *args: Any) -> bytes:
+    """Serve from the cache when nothing changed since; else `compute(session, *args)`, in the analysis
+    process when the app serves (app/analysis/runner.py). Results are stored as JSON bytes."""
     staleness = get_settings().analysis_max_staleness_seconds
-    return cache.results.versioned((name, params), cache.data_version(session), staleness,
-                                   lambda: _dumps(compute()))
+    return cache.results.versioned((name, key), cache.data_version(session), staleness,
+                                   lambda: runner.run(session, _as_json, compute, *args))
+
+
+def _as_json(session: Session, compute: Callable[..., dict[str, Any]], *args: Any) -> bytes:
+    return _dumps(compute(session, *args))
 
 
 def _dumps(value: Any) -> bytes:
@@ -82,7 +89,7 @@ def _feature(geom: shapely.Geometry, properties: dict[str, Any], precision: int 
 def clusters(session: Session, scope: Scope, params: ClusterParams) -> bytes:
     start, end = scope.period(365)
     return cached(session, "clusters", (scope.model_dump_json(), params.model_dump_json(), start, end),
-                  lambda: _clusters(session, scope, params, start, end))
+                  _clusters, scope, params, start, end)
 
 
 def _clusters(session: Session, scope: Scope, params: ClusterParams, start: datetime, end: datetime) -> dict[str, Any]:
@@ -165,7 +172,7 @@ def _grid_for(points: Points, cell: float, pad: float) -> Grid:
 def gistar(session: Session, scope: Scope, params: GiStarParams) -> bytes:
     start, end = scope.period(365)
     return cached(session, "gistar", (scope.model_dump_json(), params.model_dump_json(), start, end),
-                  lambda: _gistar(session, scope, params, start, end))
+                  _gistar, scope, params, start, end)
 
 
 def _gistar(session: Session, scope: Scope, params: GiStarParams, start: datetime, end: datetime) -> dict[str, Any]:
@@ -206,7 +213,7 @@ def _gistar(session: Session, scope: Scope, params: GiStarParams, start: datetim
 def density_surface(session: Session, scope: Scope, params: DensityParams) -> bytes:
     start, end = scope.period(365)
     return cached(session, "density", (scope.model_dump_json(), params.model_dump_json(), start, end),
-                  lambda: _density(session, scope, params, start, end))
+                  _density, scope, params, start, end)
 
 
 def _density(session: Session, scope: Scope, params: DensityParams, start: datetime, end: datetime) -> dict[str, Any]:
@@ -250,31 +257,31 @@ def density_png(values: NDArray[np.float64]) -> str:
 
 def time_profile(session: Session, scope: Scope) -> bytes:
     start, end = scope.period(365)
+    return cached(session, "time", (scope.model_dump_json(), start, end), _time_profile, scope, start, end)
 
-    def compute() -> dict[str, Any]:
-        # Counted in PostgreSQL: a 7 × 24 table needs no points in Python.
-        from sqlalchemy import text
 
-        where, params = scope_filter(session, scope, start, end).where()
-        rows = session.execute(text(f"""
-            SELECT extract(isodow FROM i.occurred_at AT TIME ZONE :tz)::int - 1,
-                   extract(hour FROM i.occurred_at AT TIME ZONE :tz)::int, count(*)
-            FROM incidents i WHERE {where} GROUP BY 1, 2"""), {**params, "tz": get_settings().timezone}).all()
-        matrix = np.zeros((7, 24), dtype=np.int64)
-        for weekday, hour, n in rows:
-            matrix[weekday, hour] = n
-        return {"parameters": _echo(scope, start, end), "weekdays": list(temporal.WEEKDAYS_SV),
-                "matrix": matrix.tolist(), "by_hour": matrix.sum(axis=0).tolist(),
-                "by_weekday": matrix.sum(axis=1).tolist(), "incidents": int(matrix.sum())}
+def _time_profile(session: Session, scope: Scope, start: datetime, end: datetime) -> dict[str, Any]:
+    # Counted in PostgreSQL: a 7 × 24 table needs no points in Python.
+    from sqlalchemy import text
 
-    return cached(session, "time", (scope.model_dump_json(), start, end), compute)
+    where, params = scope_filter(session, scope, start, end).where()
+    rows = session.execute(text(f"""
+        SELECT extract(isodow FROM i.occurred_at AT TIME ZONE :tz)::int - 1,
+               extract(hour FROM i.occurred_at AT TIME ZONE :tz)::int, count(*)
+        FROM incidents i WHERE {where} GROUP BY 1, 2"""), {**params, "tz": get_settings().timezone}).all()
+    matrix = np.zeros((7, 24), dtype=np.int64)
+    for weekday, hour, n in rows:
+        matrix[weekday, hour] = n
+    return {"parameters": _echo(scope, start, end), "weekdays": list(temporal.WEEKDAYS_SV),
+            "matrix": matrix.tolist(), "by_hour": matrix.sum(axis=0).tolist(),
+            "by_weekday": matrix.sum(axis=1).tolist(), "incidents": int(matrix.sum())}
 
 
 def compare(session: Session, scope: Scope) -> bytes:
     """This period against the previous one and the same period a year earlier, per category and place."""
     start, end = scope.period(14)
     return cached(session, "compare", (scope.model_dump_json(), start, end),
-                  lambda: _compare(session, scope, start, end))
+                  _compare, scope, start, end)
 
 
 def _compare(session: Session, scope: Scope, start: datetime, end: datetime) -> dict[str, Any]:
@@ -322,7 +329,7 @@ def emerging(session: Session, scope: Scope, params: EmergingParams) -> bytes:
     _, end = scope.period(1)
     start = end - timedelta(days=params.slice_days * params.slices)
     return cached(session, "emerging", (scope.model_dump_json(), params.model_dump_json(), start, end),
-                  lambda: _emerging(session, scope, params, start, end))
+                  _emerging, scope, params, start, end)
 
 
 def _emerging(session: Session, scope: Scope, params: EmergingParams, start: datetime,
@@ -368,7 +375,7 @@ def _emerging(session: Session, scope: Scope, params: EmergingParams, start: dat
 def near_repeat(session: Session, scope: Scope, params: NearRepeatParams) -> bytes:
     start, end = scope.period(365)
     return cached(session, "near_repeat", (scope.model_dump_json(), params.model_dump_json(), start, end),
-                  lambda: _near_repeat(session, scope, params, start, end))
+                  _near_repeat, scope, params, start, end)
 
 
 def near_repeat_categories(session: Session) -> list[str]:
@@ -406,7 +413,7 @@ def evaluate(session: Session, scope: Scope, params: EvaluateParams) -> bytes:
     """Build the map on the period before `start` (same length) and score it on [start, end)."""
     start, end = scope.period(28)
     return cached(session, "evaluate", (scope.model_dump_json(), params.model_dump_json(), start, end),
-                  lambda: _evaluate(session, scope, params, start, end))
+                  _evaluate, scope, params, start, end)
 
 
 def _evaluate(session: Session, scope: Scope, params: EvaluateParams, start: datetime,

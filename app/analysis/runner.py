@@ -1,0 +1,104 @@
+"""Analyses run in a child process of their own, at a lower CPU priority, when the app serves.
+
+A hotspot analysis over 100,000 incidents is ~350 ms of mostly Python work (the emerging-hotspot cube
+takes seconds at a million). Run in a thread of the API process it held the interpreter lock, so
+every map page, QGIS read and report that worker was serving waited behind it: measured, bbox reads
+that took 14 ms at the median took over 100 ms at the 99th percentile whenever an analysis was being
+recomputed (bench/load.py --think-ms). In a child process the API's event loop never waits for it,
+and at `nice` 5 the operating system gives the API and PostgreSQL the CPU first; the cache
+(app/analysis/cache.py) keeps serving the previous result meanwhile.
+
+The command line and scripts run analyses in their own process, as before: `enable()` is called by the
+app's lifespan only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.errors import ServiceUnavailable
+
+log = logging.getLogger("lagesbild.analysis")
+
+NICE = 5
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_enabled = False
+
+Compute = Callable[..., bytes]
+
+
+def enable() -> None:
+    """Send analyses to the child process from now on. It starts now, in the background, so the first
+    analysis does not also wait for the child to import the app; it lives as long as this process."""
+    global _enabled
+    _enabled = True
+    _executor().submit(_ready)
+
+
+def run(session: Session, compute: Compute, *args: Any) -> bytes:
+    """`compute(session, *args)`: here with the caller's session, or in the child with one of its own.
+    `compute` must be a module-level function and `args` picklable."""
+    if not _enabled:
+        return compute(session, *args)
+    try:
+        return _executor().submit(_in_child, compute, args).result()
+    except BrokenProcessPool:
+        _reset()
+        log.exception("the analysis process died; a new one starts with the next analysis")
+        raise ServiceUnavailable("the analysis process stopped unexpectedly; try again",
+                                 sv="Analysprocessen avbröts oväntat; försök igen") from None
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            # spawn, not fork: the parent has threads (the thread pool, the audit writer) and open sockets
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_child_start)
+        return _pool
+
+
+def _reset() -> None:
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
+
+
+def _child_start() -> None:
+    with contextlib.suppress(OSError):  # where lowering the priority is not permitted, run as is
+        os.nice(NICE)
+    threading.Thread(target=_exit_with, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A server stopped by a signal may not stop its pool: never outlive the parent by more than a second."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _ready() -> None:
+    import app.analysis.service  # noqa: F401  (the import is most of a child's start-up)
+
+
+def _in_child(compute: Compute, args: tuple[Any, ...]) -> bytes:
+    from app.db import session_factory
+
+    with session_factory()() as session:
+        return compute(session, *args)
