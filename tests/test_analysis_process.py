@@ -24,7 +24,7 @@ def test_domain_errors_cross_the_process_boundary_whole() -> None:
 def _child_pid() -> int:
     pool = runner._pool
     assert pool is not None, "the analysis ran in the API process"
-    return next(iter(pool._processes))  # noqa: SLF001  (the one child's pid)
+    return next(iter(pool._processes))  # the one child's pid
 
 
 def test_analyses_run_in_a_lower_priority_child(client: TestClient, tokens: dict[str, str]) -> None:
