@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,17 +81,21 @@ def phase_raw_copy(url: str, path: Path) -> dict[str, float]:
         conn.execute("DROP TABLE IF EXISTS bare")
         conn.execute("CREATE TABLE bare (t timestamp, category text, lat text, lon text, ref text, description text)")
         conn.commit()
-        start = time.perf_counter()
-        with conn.cursor().copy("COPY bare FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true)") as copy, \
-                path.open("rb") as fh:
-            while block := fh.read(1 << 20):
-                copy.write(block)
-        conn.commit()
-        seconds = time.perf_counter() - start
-        rows = conn.execute("SELECT count(*) FROM bare").fetchone()[0]  # type: ignore[index]
+        result = timed_copy(conn, "COPY bare FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true)", path, "bare")
         conn.execute("DROP TABLE bare")
         conn.commit()
-    return {"seconds": seconds, "rows": rows}
+    return result
+
+
+def timed_copy(conn: Any, statement: str, path: Path, table: str) -> dict[str, float]:
+    """Stream `path` through COPY and commit; the seconds that took and the rows the table then holds."""
+    start = time.perf_counter()
+    with conn.cursor().copy(statement) as copy, path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            copy.write(block)
+    conn.commit()
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rows": conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]}
 
 
 def phase_import(url: str, path: Path) -> dict[str, float]:
@@ -132,15 +137,7 @@ def phase_table_copy(url: str, path: Path) -> dict[str, float]:
                 fh.write(block)
         conn.execute("TRUNCATE incidents CASCADE")
         conn.commit()
-        start = time.perf_counter()
-        with conn.cursor().copy(f"COPY incidents ({STORED}) FROM STDIN (FORMAT binary)") as copy, \
-                path.open("rb") as fh:
-            while block := fh.read(1 << 20):
-                copy.write(block)
-        conn.commit()
-        seconds = time.perf_counter() - start
-        rows = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]  # type: ignore[index]
-    return {"seconds": seconds, "rows": rows}
+        return timed_copy(conn, f"COPY incidents ({STORED}) FROM STDIN (FORMAT binary)", path, "incidents")
 
 
 def run_child(phase: str, url: str, path: Path) -> dict[str, float]:
