@@ -1,13 +1,16 @@
 """OGC API items benchmark: Lägesbild's /ogc items next to tipg serving the same table, same run.
 
     .venv/bin/python bench/features.py [--rows 100000] [--seconds 10] [--rounds 3] [--connections 16] [--workers 1]
+                                       [--floor]
 
 bench/dataset.py fills a database; both servers run on loopback ports (one uvicorn process each), and
 wrk (bench/wrk.py) drives them over a bounded time with bbox queries that return about 1,000 features
 (limit=1000; tipg asked for the same nine properties). tipg 1.6 is installed into its own virtual
 environment under .bench/ on first use (pip, from PyPI), so the project's dependencies stay untouched.
 Prints requests/s, p50 and p99 latency, errors and CPU per request (server processes, PostgreSQL) per
-server, and the ratio.
+server, and the ratio. With --floor a third server joins the rounds: bench/items_floor.py, the leanest
+Python answer to the same request (no auth, audit, limits or framework), to show what the machine
+itself allows.
 """
 
 from __future__ import annotations
@@ -126,6 +129,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes for each server")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --seconds per server")
+    parser.add_argument("--floor", action="store_true", help="also run bench/items_floor.py, the bare floor")
     args = parser.parse_args()
     from bench.dataset import make
 
@@ -134,7 +138,7 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": url}
     token = subprocess.run([sys.executable, "-m", "app.cli", "token", "create", "--role", "analyst", "--name", "bench"],
                            env=env, capture_output=True, text=True, check=True).stdout.strip()
-    ours_port, tipg_port = free_port(), free_port()
+    ours_port, tipg_port, floor_port = free_port(), free_port(), free_port()
     plain_url = url.replace("postgresql+psycopg://", "postgresql://")
     workers = ["--workers", str(args.workers)]
     servers = [
@@ -145,9 +149,12 @@ def main() -> None:
                          env={**os.environ, "DATABASE_URL": plain_url, "TIPG_DB_SCHEMAS": '["public"]',
                               "TIPG_DB_TABLES": '["public.incidents"]', "TIPG_MAX_FEATURES_PER_QUERY": "10000"}),
     ]
+    if args.floor:
+        servers.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.items_floor:app", "--port",
+                                         str(floor_port), "--log-level", "warning", *workers], env=env, cwd=ROOT))
     try:
-        wait_port(ours_port)
-        wait_port(tipg_port)
+        for port in (ours_port, tipg_port, floor_port)[:len(servers)]:
+            wait_port(port)
         time.sleep(2)
         print(f"{args.rows} incidents, bbox {box}, limit 1000, {args.connections} connections, "
               f"{args.rounds} rounds of {args.seconds:.0f} s per server, {args.workers} uvicorn process(es) each, "
@@ -158,11 +165,14 @@ def main() -> None:
             ("tipg 1.6.1 items", f"http://127.0.0.1:{tipg_port}/collections/public.incidents/items?bbox={box}"
              f"&limit=1000&properties={PROPERTIES}", {}, servers[1].pid),
         ]
+        if args.floor:
+            targets.append(("bare ASGI floor", f"http://127.0.0.1:{floor_port}/items?bbox={box}&limit=1000", {},
+                            servers[2].pid))
         for _, target, headers, _ in targets:
             wrk.run(target, connections=4, seconds=2, headers=headers)  # warm up: connections, caches, plans
         # Alternate the servers round by round: this machine's speed drifts by tens of per cent within a
         # minute, and the ratio must compare the two under the same conditions.
-        runs: list[list[wrk.Figures]] = [[], []]
+        runs: list[list[wrk.Figures]] = [[] for _ in targets]
         for round_ in range(1, args.rounds + 1):
             print(f"round {round_}")
             for runs_of, (name, target, headers, pid) in zip(runs, targets, strict=True):
@@ -172,6 +182,8 @@ def main() -> None:
             print(f"{name:<24} {rate:>7.1f} req/s over {args.rounds} rounds, p99 {max(f.p99_ms for f in r):.0f} ms "
                   f"in the worst round, {sum(f.errors for f in r)} errors")
         print(f"ratio: Lägesbild serves {rates[0] / rates[1]:.1f}× tipg's requests per second")
+        if args.floor:
+            print(f"floor: Lägesbild serves {rates[0] / rates[2]:.0%} of the bare floor's requests per second")
     finally:
         for server in servers:
             server.terminate()
