@@ -55,7 +55,8 @@ async def import_upload(request: Request, session: SessionDep) -> Response:
 
 def _import(request: Request, session: SessionDep, principal: Principal, form: dict[str, Any],
             upload: Any) -> Response:
-    english = _language(request) == "en"
+    language = _language(request)
+    english = language == "en"
     check_only = form.get("action") != "import"
     errors: list[str] = []
     report: ImportReport | None = None
@@ -72,8 +73,7 @@ def _import(request: Request, session: SessionDep, principal: Principal, form: d
             report = exc.report
         except DomainError as exc:
             session.rollback()
-            errors.append(exc.text(_language(request)))
-    language = _language(request)
+            errors.append(exc.text(language))
     rows = [{"row": e.row, "field": e.field if english else FIELDS_SV.get(e.field, e.field),
              "reason": row_reason(e.reason, language)} for e in (report.errors[:SHOWN_ERRORS] if report else [])]
     page = _page(request, "import.html", principal, report=report, errors=errors, error_rows=rows,
