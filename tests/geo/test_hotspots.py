@@ -56,4 +56,10 @@ def test_permutation_inference_is_seeded() -> None:
     b = gi_star(counts, cell=100, band=150, permutations=99, seed=3)
     assert a.p_sim is not None and b.p_sim is not None
     np.testing.assert_array_equal(a.p_sim, b.p_sim)
-    assert a.p_sim[7 * 15 + 7] == pytest.approx(0.01)
+    # two-sided: twice the folded one-sided (P ≥ observed + 1) / (P + 1) of esda
+    assert a.p_sim[7 * 15 + 7] == pytest.approx(0.02)
+    # an empty neighbourhood among empty cells is not extreme: p = 1, not 1/(P + 1)
+    sparse = np.zeros((15, 15))
+    sparse[2, 2] = 5
+    empty = gi_star(sparse, cell=100, band=150, permutations=99, seed=3)
+    assert empty.p_sim is not None and empty.p_sim[12 * 15 + 12] == 1.0
