@@ -180,19 +180,33 @@ def test_hdbscan_on_a_sample_labels_every_point() -> None:
 def test_weighted_displacement_quotient_hand_computed() -> None:
     from geo.evaluation import weighted_displacement_quotient
 
-    # Displacement: target halves, the buffer rises, the control is flat.
-    # SM = 50/200 − 100/200 = −0.25; BD = 70/200 − 50/200 = 0.10; WDQ = 0.10 / −0.25 = −0.4
-    moved = weighted_displacement_quotient((100, 50), (50, 70), (200, 200))
+    # Displacement: target halves, the buffer rises, the control is flat (counts large enough to be sure).
+    # SM = 200/800 − 400/800 = −0.25; BD = 280/800 − 200/800 = 0.10; WDQ = 0.10 / −0.25 = −0.4
+    moved = weighted_displacement_quotient((400, 200), (200, 280), (800, 800))
     assert moved.success_measure == pytest.approx(-0.25) and moved.buffer_measure == pytest.approx(0.10)
     assert moved.wdq == pytest.approx(-0.4) and moved.interpretation == "displacement_less_than_direct_effect"
-    # Diffusion of benefits: the buffer improves too. BD = 40/200 − 50/200 = −0.05; WDQ = 0.2
-    spread = weighted_displacement_quotient((100, 50), (50, 40), (200, 200))
-    assert spread.wdq == pytest.approx(0.2) and spread.interpretation == "diffusion_of_benefits"
+    assert moved.wdq_interval is not None and moved.wdq_interval[0] < -0.4 < moved.wdq_interval[1]
+    # Diffusion of benefits: the buffer improves too. BD = 140/800 − 200/800 = −0.075; WDQ = 0.3
+    spread = weighted_displacement_quotient((400, 200), (200, 140), (800, 800))
+    assert spread.wdq == pytest.approx(0.3) and spread.interpretation == "diffusion_of_benefits"
     # Displacement larger than the effect: BD = 0.35 → WDQ = −1.4
-    backfire = weighted_displacement_quotient((100, 50), (50, 120), (200, 200))
+    backfire = weighted_displacement_quotient((400, 200), (200, 480), (800, 800))
     assert backfire.wdq == pytest.approx(-1.4) and backfire.interpretation == "displacement_greater_than_direct_effect"
-    # The control doubles while the target stays: relative success, SM = 100/400 − 100/200 = −0.25
-    relative = weighted_displacement_quotient((100, 100), (50, 100), (200, 400))
-    assert relative.success_measure == pytest.approx(-0.25) and relative.wdq == pytest.approx(0.0)
+    # The same proportions on small counts: the buffer's change is not significant, so no label.
+    small = weighted_displacement_quotient((100, 50), (50, 70), (200, 200))
+    assert small.wdq == pytest.approx(-0.4) and small.interpretation == "no_displacement_or_diffusion"
     assert weighted_displacement_quotient((50, 60), (10, 10), (100, 100)).interpretation == "no_success"
     assert weighted_displacement_quotient((5, 1), (1, 1), (0, 3)).interpretation == "no_control_data"
+
+
+def test_wdq_is_read_only_after_a_significant_reduction() -> None:
+    from geo.evaluation import weighted_displacement_quotient
+
+    # The outside check's case: target 9 → 9, buffer 50 → 47, control 1,122 → 1,139 gave WDQ 27.6.
+    null = weighted_displacement_quotient((9, 9), (50, 47), (1122, 1139))
+    assert null.interpretation == "no_success" and null.wdq is None
+    # A fall from 6 to 2 is too few events to say anything.
+    assert weighted_displacement_quotient((6, 2), (50, 80), (1000, 1000)).interpretation == "too_few_events"
+    # 20 → 12 against a flat control is not significant (Fisher one-sided p ≈ 0.1).
+    weak = weighted_displacement_quotient((20, 12), (50, 80), (1000, 1000))
+    assert weak.interpretation == "no_success" and weak.target_p is not None and weak.target_p > 0.05
