@@ -36,6 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from scipy.signal import fftconvolve
 from scipy.special import ndtr
@@ -237,3 +238,14 @@ def gi_star_points(x: NDArray[np.float64], y: NDArray[np.float64], *, cell: floa
     result = gi_star(counts, cell=cell, band=band, permutations=permutations, seed=seed, fdr=fdr, study_area=study,
                      min_confidence=min_confidence)
     return GiStarMap(grid, result)
+
+
+def footprint_outline(x: NDArray[np.float64], y: NDArray[np.float64],
+                      footprint: float = FOOTPRINT_CELL_M) -> shapely.Geometry:
+    """The populated study area as one (multi)polygon in metres: the union of occupied footprint squares."""
+    keys = np.unique(_footprint_keys(np.asarray(x), np.asarray(y), footprint))
+    if keys.size == 0:
+        return shapely.Polygon()
+    col, row = np.divmod(keys, 1_000_003)
+    boxes = shapely.box(col * footprint, row * footprint, (col + 1) * footprint, (row + 1) * footprint)
+    return shapely.union_all(boxes)

@@ -46,9 +46,10 @@ TEXT: dict[str, dict[str, str]] = {
     "share": {"sv": "Andel av alla", "en": "Share of all"},
     "hours": {"sv": "Aktiva timmar", "en": "Active hours"},
     "trend": {"sv": "Trend mot föregående period", "en": "Trend vs previous period"},
-    "up": {"sv": "ökar", "en": "up"},
-    "down": {"sv": "minskar", "en": "down"},
-    "unchanged": {"sv": "oförändrad", "en": "unchanged"},
+    "up": {"sv": "säkerställd ökning", "en": "significant increase"},
+    "down": {"sv": "säkerställd minskning", "en": "significant decrease"},
+    "unchanged": {"sv": "ingen säkerställd förändring", "en": "no significant change"},
+    "no_data": {"sv": "data saknas för föregående period", "en": "no data for the previous period"},
     "source": {"sv": "Källa", "en": "Source"},
     "confidence": {"sv": "Säkerhet", "en": "Confidence"},
     "area": {"sv": "Analysområde", "en": "Analysis area"},
@@ -211,7 +212,9 @@ class RemoteAnalysisLayer(Layer):
                 var trend = p.trend || {};
                 return '<b>#' + p.rank + '</b> · ' + p.count + ' ' + text.events + ' (' + (p.share * 100).toFixed(1)
                     + ' %)<br>' + cats + '<br>' + text.hours + ': ' + (spans || '–') + '<br>' + text.trend + ': '
-                    + (text[trend.direction] || trend.direction) + ' (' + trend.previous_count + ' → ' + p.count + ')';
+                    + (text[trend.direction] || trend.direction)
+                    + (trend.previous_count == null ? ''
+                       : ' (' + trend.previous_count + ' → ' + trend.current_count + ')');
             }
             function build(data) {
                 if (kind === 'density') {
@@ -249,7 +252,7 @@ class RemoteAnalysisLayer(Layer):
         self.kind = kind
         self.url = url
         self.gi_colours = {str(k): v for k, v in GI_COLOURS.items()}
-        self.text = {key: t(key, language) for key in ("events", "hours", "trend", "up", "down", "unchanged",
+        self.text = {key: t(key, language) for key in ("events", "hours", "trend", "up", "down", "unchanged", "no_data",
                                                        "count")}
 
 
@@ -422,7 +425,8 @@ def _hotspot_layer(collection: dict[str, Any], language: Language) -> folium.Geo
         summary = (f"<b>#{p['rank']}</b> · {p['count']} {t('events', language)} "
                    f"({p['share'] * 100:.1f} %)<br>{cats}<br>{t('hours', language)}: {spans or '–'}<br>"
                    f"{t('trend', language)}: {t(trend.get('direction', 'unchanged'), language)}"
-                   f" ({trend.get('previous_count', 0)} → {p['count']})")
+                   + (f" ({trend['previous_count']} → {trend['current_count']})"
+                      if trend.get("previous_count") is not None else ""))
         features.append({**f, "properties": {**p, "summary": summary}})
     collection = {"type": "FeatureCollection", "features": features}
     return folium.GeoJson(collection, name=t("hotspots", language),

@@ -86,3 +86,17 @@ def koper_dosage(expected_per_shift_per_day: float) -> Dosage:
         visits = 1
     return Dosage(visits, "10–15",
                   f"{visits} besök à 10–15 min per pass, på oregelbundna tider inom de aktiva timmarna")
+
+
+def poisson_interval(observed: int, expected: float, level: float = 0.95) -> tuple[float, float]:
+    """An interval for an expected count scaled from `observed` history events: the exact (Garwood 1936)
+    Poisson interval of the observed count, scaled by expected / observed."""
+    from scipy.stats import chi2
+
+    if observed <= 0:
+        return 0.0, 0.0
+    tail = (1 - level) / 2
+    low = chi2.ppf(tail, 2 * observed) / 2
+    high = chi2.ppf(1 - tail, 2 * observed + 2) / 2
+    scale = expected / observed
+    return float(low * scale), float(high * scale)

@@ -33,28 +33,36 @@ def _at(session: Session, offset_m: tuple[float, float], days: int, n: int) -> N
         [{"lon": float(lon[0]), "lat": float(lat[0]), "t": when}] * n)
 
 
-def test_follow_up_counts_and_displacement(client: TestClient, tokens: dict[str, str], session: Session) -> None:
-    # target (100 m square): 20 before, 10 after; buffer ring (within 200 m): 5 → 9; control: 40 → 40
-    _at(session, (0, 0), -30, 20)
-    _at(session, (0, 0), 30, 10)
-    _at(session, (180, 0), -30, 5)
-    _at(session, (180, 0), 30, 9)
-    _at(session, (0, 1200), -30, 40)
-    _at(session, (0, 1200), 30, 40)
-    session.commit()
+def _intervention(client: TestClient, tokens: dict[str, str], **change: object) -> int:
     body = {"title": "Patrull vid torget", "kind": "patrol", "organisation": "polisen", "target": _square(50),
-            "start_date": START.isoformat(), "end_date": (START + timedelta(days=59)).isoformat(), "buffer_m": 200}
+            "start_date": START.isoformat(), "end_date": (START + timedelta(days=59)).isoformat(), "buffer_m": 200,
+            **change}
     created = client.post("/api/v1/interventions", headers=auth(tokens["planner"]), json=body)
     assert created.status_code == 201, created.text
-    intervention_id = created.json()["id"]
+    return int(created.json()["id"])
+
+
+def test_follow_up_counts_and_displacement(client: TestClient, tokens: dict[str, str], session: Session) -> None:
+    # target (100 m square): 40 before, 12 after; buffer ring (within 200 m): 10 → 30; control: 80 → 80
+    _at(session, (0, 0), -30, 40)
+    _at(session, (0, 0), 30, 12)
+    _at(session, (180, 0), -30, 10)
+    _at(session, (180, 0), 30, 30)
+    _at(session, (0, 1200), -30, 80)
+    _at(session, (0, 1200), 30, 80)
+    session.commit()
+    intervention_id = _intervention(client, tokens)
     r = client.get(f"/api/v1/interventions/{intervention_id}/follow-up", headers=auth(tokens["analyst"]),
                    params={"days": 60})
     assert r.status_code == 200, r.text
     result = r.json()
-    assert result["counts"] == {"target": {"before": 20, "after": 10}, "buffer": {"before": 5, "after": 9},
-                                "control": {"before": 40, "after": 40}}
-    # SM = 10/40 − 20/40 = −0.25; BD = 9/40 − 5/40 = 0.1; WDQ = −0.4
-    assert abs(result["wdq"] + 0.4) < 1e-9
+    assert result["counts"] == {"target": {"before": 40, "after": 12}, "buffer": {"before": 10, "after": 30},
+                                "control": {"before": 80, "after": 80}}
+    # SM = 12/80 − 40/80 = −0.35; BD = 30/80 − 10/80 = 0.25; WDQ = −0.714…
+    assert abs(result["wdq"] + 0.25 / 0.35) < 1e-9
+    assert result["target_p"] < 0.05 and result["buffer_p"] < 0.05
+    low, high = result["wdq_interval"]
+    assert low < result["wdq"] < high
     assert result["interpretation"] == "displacement_less_than_direct_effect"
     assert "förflyttning" in result["interpretation_sv"]
     done = client.post(f"/api/v1/interventions/{intervention_id}/status", headers=auth(tokens["planner"]),
@@ -77,3 +85,35 @@ def test_bad_interventions(client: TestClient, tokens: dict[str, str]) -> None:
     assert client.post("/api/v1/interventions", headers=auth(tokens["reporter"]), json=base).status_code == 403
     ok = client.post("/api/v1/interventions", headers=headers, json=base)
     assert ok.status_code == 201 and ok.json()["geometry"]["type"] == "MultiPolygon"
+
+
+def test_follow_up_without_a_real_reduction_claims_no_effect(client: TestClient, tokens: dict[str, str],
+                                                            session: Session) -> None:
+    # The outside check's case scaled down: the target does not fall against the control, so the quotient
+    # is not read (it gave 27.6, "diffusion greater than the direct effect").
+    _at(session, (0, 0), -30, 9)
+    _at(session, (0, 0), 30, 9)
+    _at(session, (180, 0), -30, 50)
+    _at(session, (180, 0), 30, 47)
+    _at(session, (0, 1200), -30, 112)
+    _at(session, (0, 1200), 30, 114)
+    session.commit()
+    intervention_id = _intervention(client, tokens)
+    result = client.get(f"/api/v1/interventions/{intervention_id}/follow-up", headers=auth(tokens["analyst"]),
+                        params={"days": 60}).json()
+    assert result["interpretation"] == "no_success" and result["wdq"] is None
+    assert result["interpretation_sv"].startswith("Ingen säkerställd effekt")
+
+
+def test_follow_up_cuts_an_after_window_that_runs_past_today(client: TestClient, tokens: dict[str, str]) -> None:
+    from datetime import UTC, datetime
+
+    started = (datetime.now(UTC) - timedelta(days=10)).date()
+    intervention_id = _intervention(client, tokens, start_date=started.isoformat(), end_date=None)
+    result = client.get(f"/api/v1/interventions/{intervention_id}/follow-up", headers=auth(tokens["analyst"]),
+                        params={"days": 60}).json()
+    assert result["days_asked"] == 60 and 9 <= result["days"] <= 11
+    assert "ofullständig" in result["note_sv"]
+    before, after = result["periods"]["before"], result["periods"]["after"]
+    assert datetime.fromisoformat(after[1]) <= datetime.now(UTC) + timedelta(seconds=5)
+    assert datetime.fromisoformat(before[1]) == datetime.fromisoformat(after[0])

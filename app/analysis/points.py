@@ -19,7 +19,10 @@ from app.analysis.cache import ResultCache, data_version
 from app.incidents.service import IncidentFilter
 from geo.crs import to_sweref
 
-IMPRECISE = ("municipality", "area")
+# Positions known only to a named place's centre, an area or the municipality: never a hotspot (twelve
+# rows "at Lagmansskolan" made a DBSCAN cluster on one point), left out unless a time-only analysis asks.
+IMPRECISE = ("place", "area", "municipality")
+PRECISE_SQL = "i.location_precision NOT IN ('place', 'area', 'municipality')"
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,8 @@ POINTS_CACHE = ResultCache(max_entries=2)  # a million points take ~70 MB: keep 
 
 def load_points(session: Session, flt: IncidentFilter, *, include_imprecise: bool = False,
                 timezone: str = "Europe/Stockholm") -> Points:
-    """All incidents matching the filter; municipality-level positions are left out unless asked for.
+    """All incidents matching the filter; positions known only to a place, area or the municipality are
+    left out unless asked for (hotspot analyses never ask).
 
     Several layers of one map (clusters, Gi*, density) ask for the same selection: it is fetched once
     per data version.
@@ -62,7 +66,7 @@ def load_points(session: Session, flt: IncidentFilter, *, include_imprecise: boo
 def _fetch(session: Session, where: str, params: dict[str, object], include_imprecise: bool,
            timezone: str) -> Points:
     if not include_imprecise:
-        where += " AND i.location_precision NOT IN ('municipality', 'area')"
+        where += f" AND {PRECISE_SQL}"
     sql = (f"SELECT ST_X(i.geom), ST_Y(i.geom), extract(epoch FROM i.occurred_at)::float8, i.category "
            f"FROM incidents i WHERE {where}")
     raw = session.connection().connection.driver_connection

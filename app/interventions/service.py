@@ -29,9 +29,15 @@ INTERPRETATION_SV = {
     "no_displacement_or_diffusion": "Varken förflyttning eller spridning",
     "displacement_less_than_direct_effect": "Viss förflyttning, men mindre än effekten i målområdet (nettovinst)",
     "displacement_greater_than_direct_effect": "Förflyttning större än effekten: problemet har flyttat",
-    "no_success": "Ingen minskning i målområdet jämfört med kontrollområdet",
+    "no_success": "Ingen säkerställd effekt: ingen säkerställd minskning i målområdet jämfört med kontrollområdet",
     "no_control_data": "För få händelser i kontrollområdet för att bedöma",
+    "too_few_events": "För få händelser i målområdet för att bedöma en effekt (minst 10 före och efter tillsammans)",
 }
+INTERPRETATION_SV["no_displacement_or_diffusion"] = (
+    "Säkerställd minskning i målområdet; ingen säkerställd förflyttning eller spridning till omgivningen")
+METHOD_SV = ("Weighted Displacement Quotient (Bowers & Johnson 2003). Kvoten läses bara när målområdet har minskat "
+             "säkerställt mot kontrollområdet (Fishers exakta test, p < 0,05); förflyttning eller spridning påstås "
+             "bara när omgivningen har förändrats säkerställt mot kontrollområdet.")
 _MULTI = "ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:{name}), 4326))"
 
 
@@ -131,8 +137,12 @@ def follow_up(session: Session, intervention_id: int, *, days: int | None = None
     start_date, end_date, buffer_m, has_control = meta
     tz = ZoneInfo(get_settings().timezone)
     start = datetime.combine(start_date, time(0), tz)
-    last = datetime.combine(end_date + timedelta(days=1), time(0), tz) if end_date else datetime.now(UTC)
-    length = timedelta(days=days) if days else min(last - start, timedelta(days=365))
+    now = datetime.now(UTC)
+    last = datetime.combine(end_date + timedelta(days=1), time(0), tz) if end_date else now
+    asked = timedelta(days=days) if days else min(last - start, timedelta(days=365))
+    # An "after" window running past today would be compared as if complete: both windows are cut to
+    # the time that has passed, and the answer says so.
+    length = min(asked, now - start)
     if length <= timedelta(0):
         raise InvalidInput("the intervention has not started yet: nothing to follow up",
                            loc=("path", "intervention_id"))
@@ -168,6 +178,14 @@ def follow_up(session: Session, intervention_id: int, *, days: int | None = None
                    "buffer": dict(zip(("before", "after"), ring, strict=True)),
                    "control": dict(zip(("before", "after"), ctrl, strict=True))},
         "success_measure": result.success_measure, "buffer_measure": result.buffer_measure, "wdq": result.wdq,
+        "wdq_interval": result.wdq_interval, "target_p": _p(result.target_p), "buffer_p": _p(result.buffer_p),
         "interpretation": result.interpretation, "interpretation_sv": INTERPRETATION_SV[result.interpretation],
-        "method": "Weighted Displacement Quotient, Bowers & Johnson (2003)",
+        "days": round(length.total_seconds() / 86_400, 1), "days_asked": round(asked.total_seconds() / 86_400, 1),
+        "note_sv": (f"Efterperioden är ofullständig: {length.days} av {asked.days} dagar har gått, så båda perioderna "
+                    f"är kortade till {length.days} dagar" if length < asked else None),
+        "method": "Weighted Displacement Quotient, Bowers & Johnson (2003)", "method_sv": METHOD_SV,
     }
+
+
+def _p(value: float | None) -> float | None:
+    return None if value is None else float(f"{value:.4g}")

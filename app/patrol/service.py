@@ -11,12 +11,13 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.analysis import coverage
 from app.analysis import service as analysis
 from app.analysis.schemas import ClusterParams, NearRepeatParams, Scope
 from app.config import get_settings
 from app.errors import InvalidInput
 from geo.crs import to_sweref, to_wgs84
-from geo.patrol import DEFAULT_SHIFTS, Shift, expected_per_shift, koper_dosage, parse_shifts
+from geo.patrol import DEFAULT_SHIFTS, Shift, expected_per_shift, koper_dosage, parse_shifts, poisson_interval
 
 
 def shifts_from(text_value: str | None) -> tuple[Shift, ...]:
@@ -40,12 +41,14 @@ def patrol_plan(session: Session, *, start: date | None = None, days: int = 14, 
     history_start = history_end - timedelta(days=history_days)
     scope = Scope(start=history_start, end=history_end, category=category)
     hotspots = orjson.loads(analysis.clusters(session, scope, ClusterParams()))
-    weeks = history_days / 7
+    # Rates over the time the data covers: a file that starts half-way into the history would halve them.
+    covered = coverage.covered_days(session, history_start, history_end)
+    weeks = covered / 7
     category_totals: dict[str, int] = dict(session.execute(text(
         "SELECT category, count(*) FROM incidents WHERE occurred_at >= :a AND occurred_at < :b GROUP BY 1"),
         {"a": history_start, "b": history_end}).all())
     rows = []
-    for feature in hotspots["features"]:
+    for feature in hotspots["features"] if covered > 0 else []:
         props = feature["properties"]
         matrix = np.asarray(props["hour_weekday"])
         weekday, hour = np.nonzero(matrix)
@@ -59,17 +62,18 @@ def patrol_plan(session: Session, *, start: date | None = None, days: int = 14, 
                 continue
             per_day = value / days
             dosage = koper_dosage(per_day)
-            why = (f"{props['count']} händelser senaste {history_days} dagarna "
+            low, high = poisson_interval(int(matrix[:, list(shift.hours)].sum()), value)
+            why = (f"{props['count']} händelser senaste {covered:.0f} dagarna med data "
                    f"({props['share'] * 100:.1f} % av alla)")
             if top_cat:
                 share_of_cat = top_cat["count"] / max(category_totals.get(top_cat["code"], 1), 1)
                 why += f"; {top_cat['label'].lower()}: {top_cat['count']} ({share_of_cat * 100:.0f} % av kategorin)"
             trend = props["trend"]
-            why += {"up": "; ökar mot föregående period", "down": "; minskar mot föregående period"}.get(
-                trend["direction"], "; oförändrad trend")
+            why += f"; {trend['text_sv']}"
             rows.append({
                 "hotspot": props["rank"], "shift": shift.name, "hours": f"{shift.start_hour:02d}–{shift.end_hour:02d}",
-                "expected": round(value, 2), "expected_per_day": round(per_day, 3),
+                "expected": round(value, 2), "expected_interval": [round(low, 2), round(high, 2)],
+                "expected_per_day": round(per_day, 3),
                 "categories": props["categories"][:3], "trend": trend,
                 "active_hour_ranges": props["active_hour_ranges"],
                 "dosage": {"visits_per_shift": dosage.visits_per_shift, "minutes_per_visit": dosage.minutes_per_visit,
@@ -84,7 +88,8 @@ def patrol_plan(session: Session, *, start: date | None = None, days: int = 14, 
                        "shifts": [{"name": s.name, "start_hour": s.start_hour, "end_hour": s.end_hour}
                                   for s in plan_shifts],
                        "history_start": history_start.isoformat(), "history_end": history_end.isoformat(),
-                       "history_days": history_days, "category": category, "hotspot_method": "dbscan (CSR threshold)"},
+                       "history_days": history_days, "covered_days": round(covered, 1), "category": category,
+                       "hotspot_method": "dbscan (CSR threshold)"},
         "plan": rows[:top],
         "alerts": near_repeat_alerts(session, history_end),
     }

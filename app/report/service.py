@@ -27,9 +27,12 @@ from geo.minimap import minimap
 def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
     """Numbers, charts and lists for one period (default: the last 14 days)."""
     start, end = scope.period(14)
-    period = scope.model_copy(update={"start": start, "end": end})
+    # Counts by category and hour need no exact position: police-feed events known only to the
+    # municipality count here (and the echo says so); the maps below leave them out.
+    period = scope.model_copy(update={"start": start, "end": end, "include_imprecise": True})
     compare = orjson.loads(analysis.compare(session, period))
     profile = orjson.loads(analysis.time_profile(session, period))
+    scope = scope.model_copy(update={"include_imprecise": False})
     hotspots = orjson.loads(analysis.clusters(session, scope.model_copy(
         update={"start": end - (end - start) * 13, "end": end}), ClusterParams()))  # ~6 months for 14 days
     emerging = orjson.loads(analysis.emerging(session, scope.model_copy(update={"start": None, "end": end}),
@@ -74,8 +77,8 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
     return {
         "period": {"start": start, "end": end}, "compare": compare,
         "category_chart": category_bars([c["label"] for c in cats], [c["current"] for c in cats],
-                                        [c["vs_previous"]["count"] for c in cats],
-                                        [c["vs_last_year"]["count"] for c in cats]) if cats else None,
+                                        [c["vs_previous"]["count"] or 0 for c in cats],
+                                        [c["vs_last_year"]["count"] or 0 for c in cats]) if cats else None,
         "profile_chart": hour_weekday_heatmap(profile["matrix"]) if profile["incidents"] else None,
         "hotspots": [f["properties"] for f in hotspots["features"][:8]], "hotspot_map": hotspot_map,
         "emerging": new_or_growing, "places": [{"name": n, "current": c, "previous": p} for n, c, p in places],
@@ -95,9 +98,12 @@ AREA_RADIUS_M = 1500
 
 
 def _areas(session: Session, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Counts per locality this period against the previous period and the same period last year."""
+    """Counts per locality this period against the previous period and the same period last year, over
+    the sources whose data covers both periods, Benjamini–Hochberg across the table."""
     length = end - start
     last_year = timedelta(days=364)
+    periods = {"current": (start, end), "previous": (start - length, start),
+               "last_year": (start - last_year, end - last_year)}
     params = {"r": AREA_RADIUS_M, "s": start, "e": end, "ps": start - length, "ys": start - last_year,
               "ye": end - last_year}
     counts = """count(*) FILTER (WHERE i.occurred_at >= :s AND i.occurred_at < :e),
@@ -108,24 +114,36 @@ def _areas(session: Session, start: datetime, end: datetime) -> list[dict[str, A
     rows = session.execute(text(f"""
         WITH area AS MATERIALIZED (SELECT locality, ST_Union(ST_Buffer(geom::geography, :r)::geometry) AS g
                                    FROM places GROUP BY locality)
-        SELECT a.locality, {counts} FROM area a JOIN incidents i ON ST_Intersects(a.g, i.geom)
-        WHERE {window} GROUP BY a.locality ORDER BY 2 DESC"""), params).all()
-    total = session.execute(text(f"SELECT {counts} FROM incidents i WHERE {window}"), params).one()
-    rest = tuple(t - sum(r[k + 1] for r in rows) for k, t in enumerate(total))
-    table = [tuple(r) for r in rows] + [("Övriga kommunen", *rest)]
-    out = []
-    for name, now, before, year in table:
-        vs_prev = temporal.compare_counts(now, before)
-        vs_year = temporal.compare_counts(now, year)
-        out.append({"name": name, "current": now, "previous": before, "last_year": year,
-                    "previous_mark": _mark(vs_prev), "last_year_mark": _mark(vs_year)})
+        SELECT a.locality, i.source, {counts} FROM area a JOIN incidents i ON ST_Intersects(a.g, i.geom)
+        WHERE {window} GROUP BY a.locality, i.source"""), params).all()
+    total = session.execute(text(f"SELECT i.source, {counts} FROM incidents i WHERE {window} GROUP BY i.source"),
+                            params).all()
+    by_area: dict[str, list[tuple[str, int, int, int]]] = {}
+    for name, source, now, before, year in rows:
+        by_area.setdefault(name, []).append((source, now, before, year))
+    rest = {source: (now, before, year) for source, now, before, year in total}
+    for parts in by_area.values():
+        for source, now, before, year in parts:
+            r = rest[source]
+            rest[source] = (r[0] - now, r[1] - before, r[2] - year)
+    areas = sorted(by_area.items(), key=lambda kv: (-sum(p[1] for p in kv[1]), kv[0]))
+    areas.append(("Övriga kommunen", [(source, *values) for source, values in rest.items()]))
+    table = analysis.ComparisonTable(session, periods, None)
+    out: list[dict[str, Any]] = []
+    for name, parts in areas:
+        vs_prev, vs_year = table.change(parts, "previous"), table.change(parts, "last_year")
+        out.append({"name": name, "current": sum(p[1] for p in parts), "previous": sum(p[2] for p in parts),
+                    "last_year": sum(p[3] for p in parts), "vs_previous": vs_prev, "vs_last_year": vs_year})
+    table.correct()
+    for row in out:
+        row["previous_mark"] = _mark(row["vs_previous"])
+        row["last_year_mark"] = _mark(row["vs_last_year"])
     return out
 
 
-def _mark(change: temporal.Change) -> str:
-    if not change.significant:
-        return ""
-    return "▲" if change.current > change.previous else "▼"
+def _mark(change: dict[str, Any]) -> str:
+    """▲/▼ for a significant change, "(data saknas)" when the earlier period has no data, else nothing."""
+    return {"up": "▲", "down": "▼", "no_data": "(data saknas)"}.get(change["direction"], "")
 
 
 def _observations(session: Session, start: date, end: date) -> list[dict[str, Any]]:
@@ -155,7 +173,9 @@ def _promises(session: Session, start: datetime, end: datetime, day: date) -> li
             "places": [p["id"] for p in promise["places"]], "cats": promise["categories"], "s": start, "e": end,
             "ys": start - last_year, "ye": end - last_year}).one()
         measures = promise["interventions"]
-        out.append({**promise, "current": now, "last_year": year, "mark": _mark(temporal.compare_counts(now, year)),
+        change = temporal.compare_counts(now, year)
+        direction = ("up" if now > year else "down") if change.significant else "unchanged"
+        out.append({**promise, "current": now, "last_year": year, "mark": _mark({"direction": direction}),
                     "completed": sum(1 for m in measures if m["status"] == "completed"),
                     "active": sum(1 for m in measures if m["status"] == "active")})
     return out

@@ -218,8 +218,10 @@ def lagesbild_page(request: Request, session: SessionDep, format: str | None = N
         with contextlib.suppress(ValueError):  # page_scope names the problem
             end = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
     scope = page_scope(start, end, None, 14)
+    from geo.temporal import EMERGING_SV
+
     return _sheet(request, "lagesbild.html", format, "lagesbild", r=lagesbild(session, scope),
-                  tz=ZoneInfo(get_settings().timezone), one_tick=timedelta(microseconds=1))
+                  tz=ZoneInfo(get_settings().timezone), one_tick=timedelta(microseconds=1), emerging_sv=EMERGING_SV)
 
 
 def _places_json(session: SessionDep) -> str:
