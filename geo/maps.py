@@ -57,6 +57,7 @@ TEXT: dict[str, dict[str, str]] = {
 }
 GI_COLOURS = {3: "#d62f27", 2: "#ed7551", 1: "#fab984", -1: "#c0ccbe", -2: "#849eba", -3: "#4575b5"}
 GI_LABELS = {3: "99 %", 2: "95 %", 1: "90 %"}
+MAP_GI_CLASSES = (3,)  # the map pages ask for min_confidence=99 (app/maps/service.py)
 UNSAFE_STEPS = ((0.0, "#ffffb2"), (0.2, "#fecc5c"), (0.3, "#fd8d3c"), (0.4, "#f03b20"), (0.5, "#bd0026"))
 LOCALITIES = (("Mjölby", 58.3250, 15.1300), ("Mantorp", 58.3480, 15.2870), ("Skänninge", 58.3955, 15.0868),
               ("Väderstad", 58.3110, 14.9320))
@@ -303,8 +304,8 @@ def _legend_body(data: MapData, layers: Sequence[str], language: Language) -> st
             [(c["color"], c[label]) for c in data.categories], dot=True))
     if "gistar" in layers and (data.gistar is not None or "gistar" in data.analysis_urls):
         parts.append("<h3>Gi*</h3>" + _swatches(
-            [(GI_COLOURS[k], f"{t('hot', language)} {GI_LABELS[k]}") for k in (3, 2, 1)]
-            + [(GI_COLOURS[-k], f"{t('cold', language)} {GI_LABELS[k]}") for k in (1, 2, 3)]))
+            [(GI_COLOURS[k], f"{t('hot', language)} {GI_LABELS[k]}") for k in MAP_GI_CLASSES]
+            + [(GI_COLOURS[-k], f"{t('cold', language)} {GI_LABELS[k]}") for k in MAP_GI_CLASSES]))
     if "hotspots" in layers and (data.hotspots is not None or "hotspots" in data.analysis_urls):
         parts.append(f"<h3>{t('hotspots', language)}</h3>" + _swatches([("rgba(177,0,38,0.35)",
                                                                           t("hotspots", language))]))

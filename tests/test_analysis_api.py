@@ -76,6 +76,11 @@ def test_gistar_marks_the_hotspot_and_echoes_parameters(
     assert all(f["properties"]["class"] != 0 for f in body["features"])
     hot = [f for f in body["features"] if f["properties"]["class"] == 3]
     assert any(shapely.geometry.shape(f["geometry"]).contains(shapely.Point(*RESECENTRUM)) for f in hot)
+    area = body["study_area"]
+    assert area["basis"] == "populated" and 10 < area["km2"] < 15 and body["inference"] == "exact"
+    assert shapely.geometry.shape(area["geometry"]).contains(shapely.Point(*RESECENTRUM))
+    strict = _get(client, tokens["planner"], "gistar", cell=100, only_significant="true", min_confidence=99).json()
+    assert strict["features"] and all(abs(f["properties"]["class"]) == 3 for f in strict["features"])
 
 
 def test_density_time_profile_and_compare(client: TestClient, tokens: dict[str, str], planted: None,
@@ -202,3 +207,69 @@ def test_one_computation_per_key_at_a_time() -> None:
     with pytest.raises(RuntimeError):
         results.versioned("new", 1, 0.0, broken)
     assert results.versioned("new", 1, 0.0, lambda: 7) == 7  # nothing left locked
+
+
+def _insert_as(session: Session, lon: float, lat: float, times: list[datetime], *, source: str = "demo",
+               precision: str = "exact", category: str = "narkotika") -> None:
+    session.execute(
+        text("""INSERT INTO incidents (geom, category, occurred_at, source, location_precision)
+                VALUES (ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :cat, :t, :src, :prec)"""),
+        [{"lon": lon, "lat": lat, "cat": category, "t": t, "src": source, "prec": precision} for t in times])
+
+
+def test_an_earlier_period_without_data_is_not_a_rise(client: TestClient, tokens: dict[str, str],
+                                                      session: Session) -> None:
+    """A file that starts in the current period: every comparison said "up", p = 0."""
+    times = [datetime(2025, 6, 3, tzinfo=UTC) + timedelta(hours=4 * k) for k in range(60)]
+    _insert_as(session, 15.13, 58.32, times, source="polisen")
+    session.commit()
+    c = client.get("/api/v1/analysis/compare", headers=auth(tokens["analyst"]),
+                   params={"start": "2025-06-01T00:00:00Z", "end": "2025-06-15T00:00:00Z"}).json()
+    assert c["total"]["current"] == 60
+    for key in ("vs_previous", "vs_last_year"):
+        assert c["total"][key]["direction"] == "no_data" and not c["total"][key]["notable"]
+        assert c["total"][key]["text_sv"] == "data saknas för jämförelseperioden"
+    assert c["left_out_sources"]["previous"] == ["polisen"] and c["compared_sources"]["previous"] == []
+
+
+def test_comparisons_are_corrected_for_many_tests(client: TestClient, tokens: dict[str, str],
+                                                  session: Session) -> None:
+    """One source covering both periods with a doubling in one category: the test names its correction."""
+    rng = np.random.default_rng(3)
+    base = datetime(2025, 5, 1, tzinfo=UTC)
+    for category, before, now in (("vald", 20, 60), ("klotter", 10, 10), ("snatteri", 8, 9)):
+        _insert_as(session, 15.13, 58.32, [base + timedelta(days=float(d)) for d in rng.uniform(0, 14, before)],
+                   category=category)
+        _insert_as(session, 15.13, 58.32, [base + timedelta(days=14 + float(d)) for d in rng.uniform(0, 14, now)],
+                   category=category)
+    session.commit()
+    c = client.get("/api/v1/analysis/compare", headers=auth(tokens["analyst"]),
+                   params={"start": "2025-05-15T00:00:00Z", "end": "2025-05-29T00:00:00Z"}).json()
+    rows = {r["code"]: r["vs_previous"] for r in c["categories"]}
+    assert rows["vald"]["notable"] and rows["vald"]["direction"] == "up"
+    assert not rows["klotter"]["notable"] and rows["klotter"]["text_sv"] == "ingen säkerställd förändring"
+    assert "Benjamini–Hochberg" in c["test_sv"]
+
+
+def test_positions_known_only_to_a_place_never_make_a_hotspot(client: TestClient, tokens: dict[str, str],
+                                                              session: Session) -> None:
+    """Twelve rows known only as "Lagmansskolan" made a 0.23 ha DBSCAN cluster on one point."""
+    rng = np.random.default_rng(5)
+    span = (END - START).total_seconds()
+    times = [START + timedelta(seconds=float(s)) for s in rng.uniform(0, span, 400)]
+    _insert(session, rng.uniform(15.10, 15.16, 400), rng.uniform(58.31, 58.34, 400), times, "skadegorelse")
+    at_school = [START + timedelta(days=10 + k) for k in range(40)]
+    _insert_as(session, 15.1085, 58.3262, at_school, precision="place")
+    _insert_as(session, 15.1085, 58.3262, at_school, precision="municipality")
+    session.commit()
+    clusters = _get(client, tokens["analyst"], "clusters").json()
+    assert clusters["features"] == [] and clusters["incidents"] == 400
+    gi = _get(client, tokens["analyst"], "gistar", only_significant="true").json()
+    assert all(f["properties"]["class"] <= 0 for f in gi["features"])
+    refused = _get(client, tokens["analyst"], "clusters", include_imprecise="true")
+    assert refused.status_code == 422 and "include_imprecise" in refused.json()["detail"][0]["loc"]
+    # time analyses include them only when asked, and say which they did
+    plain = _get(client, tokens["analyst"], "time-profile").json()
+    wide = _get(client, tokens["analyst"], "time-profile", include_imprecise="true").json()
+    assert plain["incidents"] == 400 and plain["parameters"]["include_imprecise"] is False
+    assert wide["incidents"] == 480 and wide["parameters"]["include_imprecise"] is True

@@ -238,14 +238,16 @@ def _gistar(session: Session, scope: Scope, params: GiStarParams, start: datetim
     _precise_only(scope)
     points = load_points(session, scope_filter(session, scope, start, end))
     echo = _echo(scope, start, end, cell=params.cell, band=params.band, fdr=params.fdr,
-                 permutations=params.permutations, seed=params.seed, only_significant=params.only_significant)
+                 permutations=params.permutations, seed=params.seed, only_significant=params.only_significant,
+                 min_confidence=params.min_confidence)
     if points.size == 0:
         return {"type": "FeatureCollection", "features": [], "parameters": echo, "grid": None, "classes": {},
                 "incidents": 0, "study_area": None, "method_sv": GI_METHOD_SV}
     rx, ry = _reference(session, scope, start, end, points)
     try:
         gi = hotspots.gi_star_points(points.x, points.y, cell=params.cell, band=params.band, reference=(rx, ry),
-                                     permutations=params.permutations, seed=params.seed, fdr=params.fdr)
+                                     permutations=params.permutations, seed=params.seed, fdr=params.fdr,
+                                     min_confidence={90: 1, 95: 2, 99: 3}[params.min_confidence])
     except GridTooLarge as exc:
         raise InvalidInput(str(exc), loc=("query", "cell")) from None
     except ValueError as exc:

@@ -84,7 +84,7 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
         places.list_features(session, with_counts=with_counts, start=start, end=end))}
     if analysis_query is not None and view != "publik":
         remote = {"density": "density?bandwidth=250&cell=25&", "hotspots": "clusters?",
-                  "gistar": "gistar?cell=100&only_significant=true&"}
+                  "gistar": "gistar?cell=100&only_significant=true&min_confidence=99&"}
         data.analysis_urls = {k: f"/api/v1/analysis/{v}{analysis_query}" for k, v in remote.items() if k in layers}
         layers = tuple(layer for layer in layers if layer not in data.analysis_urls)
     if "public" in layers:
@@ -98,7 +98,8 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
         clusters = orjson.loads(analysis.clusters(session, scope, ClusterParams()))
         data.hotspots = clusters if "hotspots" in layers else None
     if "gistar" in layers:
-        data.gistar = orjson.loads(analysis.gistar(session, scope, GiStarParams(cell=100, only_significant=True)))
+        data.gistar = orjson.loads(analysis.gistar(session, scope, GiStarParams(cell=100, only_significant=True,
+                                                                                  min_confidence=99)))
     if "patrol" in layers:
         data.patrol = patrol_places(clusters)
     if "lighting" in layers:
