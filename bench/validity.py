@@ -360,8 +360,8 @@ def trend_rates(seeds: int) -> dict[str, Rate]:
             periods.append((np.concatenate([bx, *px]), np.concatenate([by, *py])))
         (cx, cy), (px_, py_) = periods
         current = dbscan_claims(cx, cy).clusters
-        pooled = clustering.dbscan_hotspots(np.concatenate([cx, px_]), np.concatenate([cy, py_]), eps=100.0).clusters
-        for name, regions in (("pooled region (now)", clustering.trend_regions(current, pooled)),
+        pooled = clustering.trend_regions(current, np.concatenate([cx, px_]), np.concatenate([cy, py_]), eps=100.0)
+        for name, regions in (("pooled region (now)", pooled),
                               ("current outline (before)", [c.hull for c in current])):
             for region in regions:
                 if region.is_empty:

@@ -327,9 +327,22 @@ def hour_ranges(hours: list[int]) -> list[tuple[int, int]]:
     return sorted(spans, key=lambda s: -((s[1] - s[0]) % 24 or 24))
 
 
-def trend_regions(clusters: list[Cluster], pooled: list[Cluster]) -> list[shapely.Geometry]:
-    """For each hotspot of a period, the region its trend is judged on: the hotspots found on both periods
-    together that it overlaps. A region drawn around one period's events always holds more of them
-    than the other period's (on stationary data the median ratio was 1.20); the pooled region treats
-    both periods alike."""
+def trend_regions(clusters: list[Cluster], x: NDArray[np.float64], y: NDArray[np.float64], *, eps: float,
+                  alpha: float = 0.05) -> list[shapely.Geometry]:
+    """For each hotspot of a period, the region its trend is judged on: the hotspots that DBSCAN finds on
+    (x, y), the incidents of both periods together, where they overlap it. A region drawn around one
+    period's events always holds more of them than the other period's (on stationary data the median
+    ratio was 1.20); the pooled region treats both periods alike.
+
+    The CSR threshold comes from all pooled incidents; DBSCAN then runs only on those within 3·eps of
+    the hotspots' outlines, which is all the regions can reach.
+    """
+    if not clusters:
+        return []
+    threshold = csr_min_samples(x.size, populated_area_m2(x, y), eps, alpha)
+    near = np.zeros(x.size, dtype=bool)
+    for cluster in clusters:
+        xmin, ymin, xmax, ymax = cluster.hull.bounds
+        near |= (x >= xmin - 3 * eps) & (x <= xmax + 3 * eps) & (y >= ymin - 3 * eps) & (y <= ymax + 3 * eps)
+    pooled = dbscan_hotspots(x[near], y[near], eps=eps, min_samples=threshold.min_samples).clusters
     return [shapely.union_all([p.hull for p in pooled if p.hull.intersects(c.hull)]) for c in clusters]

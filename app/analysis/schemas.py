@@ -21,7 +21,9 @@ class Scope(BaseModel):
     source: list[str] | None = None
     place: int | None = None
     bbox: str | None = None
-    include_imprecise: bool = Field(False, description="Include municipality-level positions (police feed)")
+    include_imprecise: bool = Field(False, description="Include positions known only to a place, an area or the "
+                                                        "municipality (police feed): time profiles and comparisons "
+                                                        "only; hotspot analyses refuse it")
 
     def period(self, default_days: int) -> tuple[datetime, datetime]:
         for name, value in (("start", self.start), ("end", self.end)):

@@ -105,14 +105,13 @@ def _clusters(session: Session, scope: Scope, params: ClusterParams, start: date
         else:
             result = clustering.dbscan_hotspots(points.x, points.y, eps=params.eps, min_samples=params.min_samples,
                                                 alpha=params.alpha)
-        pooled = clustering.dbscan_hotspots(both.x, both.y, eps=params.eps, alpha=params.alpha).clusters
+        regions = clustering.trend_regions(result.clusters, both.x, both.y, eps=params.eps, alpha=params.alpha)
     except ValueError as exc:
         raise InvalidInput(str(exc), loc=("query", params.method)) from None
     labels = _labels(session)
     days = (end - start).total_seconds() / DAY
     previous_days = coverage.covered_days(session, start - (end - start), start, scope.source)
     features = []
-    regions = clustering.trend_regions(result.clusters, pooled)
     for rank, (cluster, region) in enumerate(zip(result.clusters, regions, strict=True), start=1):
         members = points.subset(_mask(points.size, cluster.members))
         cats, counts = np.unique(members.category.astype(str), return_counts=True)
@@ -153,8 +152,7 @@ def _trend(region: shapely.Geometry, points: Points, previous: Points, days: flo
     if region.is_empty:
         return {"current_count": None, "previous_count": None, "ratio": None, "p_value": None,
                 "direction": "unchanged", "text_sv": "ingen säkerställd förändring"}
-    now = int(shapely.contains_xy(region, points.x, points.y).sum())
-    before = int(shapely.contains_xy(region, previous.x, previous.y).sum())
+    now, before = _count_in(region, points), _count_in(region, previous)
     if previous_days < days * 0.5:
         return {"current_count": now, "previous_count": None, "ratio": None, "p_value": None, "direction": "no_data",
                 "text_sv": "data saknas för föregående period"}
@@ -162,6 +160,13 @@ def _trend(region: shapely.Geometry, points: Points, previous: Points, days: flo
     direction = _direction(change)
     return {"current_count": now, "previous_count": before, "ratio": _round(change.ratio),
             "p_value": round(change.p_value, 5), "direction": direction, "text_sv": DIRECTION_SV[direction]}
+
+
+def _count_in(region: shapely.Geometry, points: Points) -> int:
+    """Points inside a polygon; only those in its bounding box are tested (a hotspot is small, a town large)."""
+    xmin, ymin, xmax, ymax = region.bounds
+    near = np.flatnonzero((points.x >= xmin) & (points.x <= xmax) & (points.y >= ymin) & (points.y <= ymax))
+    return int(shapely.contains_xy(region, points.x[near], points.y[near]).sum())
 
 
 DIRECTION_SV = {"up": "säkerställd ökning mot föregående period", "down": "säkerställd minskning mot föregående period",
@@ -430,7 +435,8 @@ class ComparisonTable:
             entry["notable"] = bool(significant)
             entry["direction"] = ("up" if entry.pop("up") else "down") if significant else "unchanged"
             entry.pop("up", None)
-            entry["text_sv"] = DIRECTION_TEXT_SV[entry["direction"]]
+            few = not significant and entry["current"] + entry["count"] < FEW_TO_SAY
+            entry["text_sv"] = DIRECTION_TEXT_SV["few" if few else entry["direction"]]
 
     def describe(self) -> dict[str, Any]:
         tests = sum(1 for c in self.changes if c["p_value"] is not None)
@@ -440,7 +446,9 @@ class ComparisonTable:
                             "5 %). Jämförelsen tar bara med källor vars data täcker båda perioderna.")}
 
 
-DIRECTION_TEXT_SV = {"up": "säkerställd ökning", "down": "säkerställd minskning",
+FEW_TO_SAY = 10  # below this many in both periods together, even a halving or doubling cannot be told from chance
+DIRECTION_TEXT_SV = {"few": "för få händelser för att bedöma en förändring",
+                     "up": "säkerställd ökning", "down": "säkerställd minskning",
                      "unchanged": "ingen säkerställd förändring", "no_data": "data saknas för jämförelseperioden"}
 
 
