@@ -50,6 +50,8 @@ TEXT: dict[str, dict[str, str]] = {
     "down": {"sv": "säkerställd minskning", "en": "significant decrease"},
     "unchanged": {"sv": "ingen säkerställd förändring", "en": "no significant change"},
     "no_data": {"sv": "data saknas för föregående period", "en": "no data for the previous period"},
+    "study_area": {"sv": "Analysområde för Gi*: rutor om 250 m där någon händelse finns under perioden",
+                   "en": "Gi* study area: 250 m squares holding any incident of the period"},
     "source": {"sv": "Källa", "en": "Source"},
     "confidence": {"sv": "Säkerhet", "en": "Confidence"},
     "area": {"sv": "Analysområde", "en": "Analysis area"},
@@ -224,6 +226,10 @@ class RemoteAnalysisLayer(Layer):
                     L.geoJSON(data, {style: {color: '#b10026', weight: 2, fillColor: '#e31a1c', fillOpacity: 0.25},
                         onEachFeature: function (f, l) { l.bindTooltip(hotspotTip(f.properties)); }}).addTo(group);
                 } else if (kind === 'gistar') {
+                    if (data.study_area && data.study_area.geometry) {
+                        L.geoJSON(data.study_area.geometry, {interactive: true, style: {color: '#455a64', weight: 1.5,
+                            dashArray: '5 5', fill: false}}).bindTooltip(text.study_area).addTo(group);
+                    }
                     L.geoJSON(data, {style: function (f) {
                         var c = colours[String(f.properties['class'])] || '#999';
                         return {color: c, fillColor: c, weight: 0.4, fillOpacity: 0.6}; },
@@ -254,6 +260,7 @@ class RemoteAnalysisLayer(Layer):
         self.url = url
         self.gi_colours = {str(k): v for k, v in GI_COLOURS.items()}
         self.text = {key: t(key, language) for key in ("events", "hours", "trend", "up", "down", "unchanged", "no_data",
+                                                       "study_area",
                                                        "count")}
 
 
