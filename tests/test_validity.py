@@ -26,6 +26,8 @@ def csr() -> dict[str, validity.Rate]:
     "Gi* cell 50 m, band 100 m: any significant cell",
     "Gi* cell 250 m, band 500 m: any significant cell",
     "DBSCAN eps 100 m (every page): any cluster",
+    "DBSCAN eps 100 m (start page, 90 d, ~493 events): any cluster",
+    "DBSCAN eps 100 m (patrol plan, 180 d, ~986 events): any cluster",
     "HDBSCAN (API method=hdbscan): any cluster",
     "emerging API (200 m, 28 d × 12): any pattern",
     "emerging lägesbild (200 m, 14 d × 12): any pattern",
@@ -53,7 +55,7 @@ def test_planted_hotspots_are_found_and_two_close_ones_stay_two() -> None:
 
 def test_planted_space_time_cubes_are_classed_right() -> None:
     rates = validity.cube_rates(20)
-    for name in validity.CUBES:
+    for name in [*validity.CUBES, "historical_hot (14 d × 24)"]:
         assert rates[f"cube {name}"].share >= 0.9, (name, str(rates[f"cube {name}"]))
     assert rates["cube: patterns farther than 600 m from every site"].hits == 0
 
