@@ -83,10 +83,30 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def content_security_policy(tile_url: str | None, nonce: str | None = None) -> str:
+    """The page's Content-Security-Policy: scripts only from this origin (and, for a map frame, the
+    inline scripts Folium writes, by `nonce`); images also from the tile server; nothing else from
+    anywhere. Styles may be inline: Leaflet positions every marker with a style attribute."""
+    tiles = ""
+    if tile_url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(tile_url.replace("{s}.", "*.").replace("{s}", "*"))
+        if parts.scheme in ("http", "https") and parts.netloc:
+            tiles = f" {parts.scheme}://{parts.netloc}"
+    scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
+    return (f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+            f"img-src 'self' data: blob:{tiles}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+
+
 class SecurityHeaders:
-    """Conservative headers on every response: no sniffing, no framing by other sites, no referrer leaks.
+    """Conservative headers on every response: no sniffing, no framing by other sites, no referrer leaks,
+    and a Content-Security-Policy on every one that has none of its own (a map frame sets its own, with
+    the nonce of its inline scripts).
 
     The app's own pages embed the maps in same-origin iframes, so frames are allowed from 'self' only.
+    The API documentation (/docs, /redoc) is FastAPI's, which loads Swagger UI from a CDN: it gets none.
     """
 
     HEADERS = (
@@ -95,18 +115,24 @@ class SecurityHeaders:
         (b"referrer-policy", b"same-origin"),
         (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
     )
+    UNGUARDED = ("/docs", "/redoc")
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, tile_url: str | None = None) -> None:
         self.app = app
+        self.csp = (b"content-security-policy", content_security_policy(tile_url).encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        guarded = not scope["path"].startswith(self.UNGUARDED)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + list(self.HEADERS)
+                headers = list(message.get("headers", [])) + list(self.HEADERS)
+                if guarded and not any(name.lower() == b"content-security-policy" for name, _ in headers):
+                    headers.append(self.csp)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)

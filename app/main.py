@@ -109,6 +109,6 @@ def create_app() -> FastAPI:
     app.add_middleware(AuditTrail)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes,
                        upload_prefixes=("/api/v1/imports", "/importera"))
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url or None)
     app.add_middleware(CompressData)
     return app

@@ -23,6 +23,7 @@ import folium
 from branca.element import Element, MacroElement
 from folium.map import Layer
 from jinja2 import Template
+from markupsafe import Markup
 
 Language = Literal["sv", "en"]
 LAYERS = ("incidents", "density", "hotspots", "gistar", "places", "patrol", "lighting", "public")
@@ -126,7 +127,7 @@ class AggregatedIncidents(Layer):
                     fillColor: colours[cat] || '#666', fillOpacity: 0.65});
             }
             function popupFor(p) {
-                return '<b>' + (labels[p.category] || p.category) + '</b><br>' + (p.occurred_at || '');
+                return '<b>' + lgbEsc(labels[p.category] || p.category) + '</b><br>' + lgbEsc(p.occurred_at);
             }
             function draw(data) {
                 layer.clearLayers();
@@ -143,13 +144,13 @@ class AggregatedIncidents(Layer):
                     data = {kind: 'tiles', items: [1]};
                 } else if (data.kind === 'points') {
                     data.items.forEach(function (p) {
-                        circleFor(p[1], p[0], 1, p[2]).bindPopup('<b>' + (labels[p[2]] || p[2]) + '</b><br>'
-                            + p[3] + (p[4] ? '<br>' + p[4] : '')).addTo(layer);
+                        circleFor(p[1], p[0], 1, p[2]).bindPopup('<b>' + lgbEsc(labels[p[2]] || p[2]) + '</b><br>'
+                            + lgbEsc(p[3]) + (p[4] ? '<br>' + lgbEsc(p[4]) : '')).addTo(layer);
                     });
                 } else {
                     data.items.forEach(function (c) {
-                        circleFor(c[1], c[0], c[2], c[3]).bindTooltip(c[2] + ' ' + word + ' · '
-                            + (labels[c[3]] || c[3]) + '<br><i>' + hint + '</i>').addTo(layer);
+                        circleFor(c[1], c[0], c[2], c[3]).bindTooltip(lgbEsc(c[2]) + ' ' + lgbEsc(word) + ' · '
+                            + lgbEsc(labels[c[3]] || c[3]) + '<br><i>' + lgbEsc(hint) + '</i>').addTo(layer);
                     });
                 }
                 layer.fire('lagesbild:loaded', {count: data.items.length});
@@ -211,13 +212,14 @@ class RemoteAnalysisLayer(Layer):
                 var spans = (p.active_hour_ranges || []).map(function (s) {
                     return ('0' + s[0]).slice(-2) + '–' + ('0' + s[1]).slice(-2); }).join(', ');
                 var cats = (p.categories || []).slice(0, 3).map(function (c) {
-                    return c.label + ' (' + c.count + ')'; }).join(', ');
+                    return lgbEsc(c.label) + ' (' + lgbEsc(c.count) + ')'; }).join(', ');
                 var trend = p.trend || {};
-                return '<b>#' + p.rank + '</b> · ' + p.count + ' ' + text.events + ' (' + (p.share * 100).toFixed(1)
-                    + ' %)<br>' + cats + '<br>' + text.hours + ': ' + (spans || '–') + '<br>' + text.trend + ': '
-                    + (text[trend.direction] || trend.direction)
+                return '<b>#' + lgbEsc(p.rank) + '</b> · ' + lgbEsc(p.count) + ' ' + lgbEsc(text.events) + ' ('
+                    + lgbEsc((p.share * 100).toFixed(1)) + ' %)<br>' + cats + '<br>' + lgbEsc(text.hours) + ': '
+                    + lgbEsc(spans || '–') + '<br>' + lgbEsc(text.trend) + ': '
+                    + lgbEsc(text[trend.direction] || trend.direction)
                     + (trend.previous_count == null ? ''
-                       : ' (' + trend.previous_count + ' → ' + trend.current_count + ')');
+                       : ' (' + lgbEsc(trend.previous_count) + ' → ' + lgbEsc(trend.current_count) + ')');
             }
             function build(data) {
                 if (kind === 'density') {
@@ -228,14 +230,14 @@ class RemoteAnalysisLayer(Layer):
                 } else if (kind === 'gistar') {
                     if (data.study_area && data.study_area.geometry) {
                         L.geoJSON(data.study_area.geometry, {interactive: true, style: {color: '#455a64', weight: 1.5,
-                            dashArray: '5 5', fill: false}}).bindTooltip(text.study_area).addTo(group);
+                            dashArray: '5 5', fill: false}}).bindTooltip(lgbEsc(text.study_area)).addTo(group);
                     }
                     L.geoJSON(data, {style: function (f) {
                         var c = colours[String(f.properties['class'])] || '#999';
                         return {color: c, fillColor: c, weight: 0.4, fillOpacity: 0.6}; },
                         onEachFeature: function (f, l) {
-                            l.bindTooltip('Gi* ' + f.properties.label + '<br>' + text.count + ': ' + f.properties.count
-                                + '<br>z = ' + f.properties.z); }}).addTo(group);
+                            l.bindTooltip('Gi* ' + lgbEsc(f.properties.label) + '<br>' + lgbEsc(text.count) + ': '
+                                + lgbEsc(f.properties.count) + '<br>z = ' + lgbEsc(f.properties.z)); }}).addTo(group);
                 }
                 var root = document.documentElement;
                 root.dataset.analysisLoaded = String(Number(root.dataset.analysisLoaded || 0) + 1);
@@ -299,8 +301,13 @@ class Legend(MacroElement):
 
 def _swatches(items: Sequence[tuple[str, str]], dot: bool = False) -> str:
     cls = "sw dot" if dot else "sw"
-    return "<ul>" + "".join(f'<li><span class="{cls}" style="background:{c}"></span>{label}</li>'
-                            for c, label in items) + "</ul>"
+    return "<ul>" + "".join(html('<li><span class="{cls}" style="background:{c}"></span>{label}</li>', cls=cls,
+                                 c=_colour(c), label=label) for c, label in items) + "</ul>"
+
+
+def _colour(value: str) -> str:
+    """A CSS colour as categories store it (#rrggbb, rgb(a)(…) or a name); anything else becomes grey."""
+    return value if re.fullmatch(r"#[0-9a-fA-F]{3,8}|rgba?\([0-9., ]+\)|[a-zA-Z]{3,20}", value or "") else "#999"
 
 
 def _legend_body(data: MapData, layers: Sequence[str], language: Language) -> str:
@@ -379,8 +386,13 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
     fmap.get_root().add_child(Legend(t("legend", language), _legend_body(data, layers, language)))
     fmap.get_root().header.add_child(  # type: ignore[attr-defined]
         Element(f'<meta name="lagesbild-layers" content="{",".join(layers)}">'))
+    fmap.get_root().header.add_child(Element(ESCAPE_JS))  # type: ignore[attr-defined]
     return fmap
 
+
+# The one way our map scripts put data into tooltip and popup HTML: lgbEsc(text).
+ESCAPE_JS = """<script>function lgbEsc(s) { return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
+    return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]; }); }</script>"""
 
 PUBLIC_STEPS = ((5, "#fee6ce"), (10, "#fdae6b"), (25, "#f16913"), (50, "#d94801"), (100, "#8c2d04"))
 
@@ -403,6 +415,15 @@ def _add_background(fmap: folium.Map, data: MapData) -> None:
         folium.Marker([lat, lon], icon=folium.DivIcon(html=f'<div class="lgb-locality">{name}</div>',
                                                       icon_size=(90, 18), icon_anchor=(45, 9)),
                       interactive=False).add_to(fmap)
+
+
+def html(template: str, /, **values: Any) -> str:
+    """The one way user text reaches a tooltip's HTML: `template` is ours, every value is escaped.
+
+    >>> html("<b>{name}</b>", name="<img src=x onerror=alert(1)>")
+    '<b>&lt;img src=x onerror=alert(1)&gt;</b>'
+    """
+    return str(Markup(template).format(**values))
 
 
 def _tooltip(collection: dict[str, Any], fields: list[str], **kwargs: Any) -> folium.GeoJsonTooltip | None:
@@ -430,11 +451,13 @@ def _hotspot_layer(collection: dict[str, Any], language: Language) -> folium.Geo
         spans = ", ".join(f"{a:02d}–{b:02d}" for a, b in p.get("active_hour_ranges", []))
         cats = ", ".join(f"{c['label']} ({c['count']})" for c in p.get("categories", [])[:3])
         trend = p.get("trend", {})
-        summary = (f"<b>#{p['rank']}</b> · {p['count']} {t('events', language)} "
-                   f"({p['share'] * 100:.1f} %)<br>{cats}<br>{t('hours', language)}: {spans or '–'}<br>"
-                   f"{t('trend', language)}: {t(trend.get('direction', 'unchanged'), language)}"
-                   + (f" ({trend['previous_count']} → {trend['current_count']})"
-                      if trend.get("previous_count") is not None else ""))
+        counts = (f" ({trend['previous_count']} → {trend['current_count']})"
+                  if trend.get("previous_count") is not None else "")
+        summary = html("<b>#{rank}</b> · {count} {events} ({share} %)<br>{cats}<br>{hours}: {spans}<br>"
+                       "{trend}: {direction}{counts}", rank=p["rank"], count=p["count"],
+                       events=t("events", language), share=f"{p['share'] * 100:.1f}", cats=cats,
+                       hours=t("hours", language), spans=spans or "–", trend=t("trend", language),
+                       direction=t(trend.get("direction", "unchanged"), language), counts=counts)
         features.append({**f, "properties": {**p, "summary": summary}})
     collection = {"type": "FeatureCollection", "features": features}
     return folium.GeoJson(collection, name=t("hotspots", language),
@@ -449,10 +472,12 @@ def _places_layer(collection: dict[str, Any], language: Language) -> folium.GeoJ
         p = f["properties"]
         share = p.get("unsafe_share")
         label = f"{share * 100:.0f} %" if share is not None else t("no_survey", language)
-        summary = (f"<b>{p['name']}</b><br>{t('unsafe', language)}: {label}<br>{t('source', language)}: "
-                   f"{p.get('source', '')}<br>{t('confidence', language)}: {p.get('confidence', '')}")
+        summary = html("<b>{name}</b><br>{unsafe}: {label}<br>{source_word}: {source}<br>{confidence_word}: "
+                       "{confidence}", name=p["name"], unsafe=t("unsafe", language), label=label,
+                       source_word=t("source", language), source=p.get("source", ""),
+                       confidence_word=t("confidence", language), confidence=p.get("confidence", ""))
         if p.get("incident_count") is not None:
-            summary += f"<br>{t('count', language)}: {p['incident_count']}"
+            summary += html("<br>{word}: {n}", word=t("count", language), n=p["incident_count"])
         features.append({**f, "properties": {"summary": summary, "colour": unsafe_colour(share),
                                              "unverified": p.get("confidence") == "unverified"}})
     collection = {"type": "FeatureCollection", "features": features}
@@ -472,8 +497,9 @@ def _patrol_layer(collection: dict[str, Any], language: Language) -> folium.Feat
                        tooltip=p.get("summary", "")).add_to(group)
         lat, lon = p["label_point"][1], p["label_point"][0]
         folium.Marker([lat, lon], icon=folium.DivIcon(
-            html=f'<div style="background:#0d47a1;color:#fff;border-radius:10px;padding:1px 6px;'
-                 f'font:600 12px system-ui;white-space:nowrap">{p["rank"]}. {p.get("hours_label", "")}</div>',
+            html=html('<div style="background:#0d47a1;color:#fff;border-radius:10px;padding:1px 6px;'
+                      'font:600 12px system-ui;white-space:nowrap">{rank}. {hours}</div>', rank=p["rank"],
+                      hours=p.get("hours_label", "")),
             icon_size=(120, 20), icon_anchor=(10, 10))).add_to(group)
     return group
 
@@ -489,9 +515,15 @@ def _lighting_layer(collection: dict[str, Any], categories: list[dict[str, Any]]
         tooltip=_tooltip(collection, ["summary"], labels=False))
 
 
-def render_html(fmap: folium.Map, *, inline_assets: bool = False) -> str:
-    """The map page; with `inline_assets`, Leaflet's script, stylesheet and icons are embedded."""
+def render_html(fmap: folium.Map, *, inline_assets: bool = False, nonce: str | None = None) -> str:
+    """The map page; with `inline_assets`, Leaflet's script, stylesheet and icons are embedded; with
+    `nonce`, every script element Folium wrote carries it (the page's Content-Security-Policy names it).
+
+    No text of a user's can open a script element here: data reaches the page's scripts only through
+    Jinja's `tojson` (which writes < > & ' as \\u escapes) and tooltips only as escaped HTML (`html`)."""
     html = fmap.get_root().render()
+    if nonce:
+        html = re.sub(r"<script(?=[\s>])", f'<script nonce="{nonce}"', html)
     if not inline_assets:
         return html
     script = (ASSETS / "leaflet.js").read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ from app.config import get_settings
 from app.incidents.service import IncidentFilter
 from app.places import service as places
 from app.reference.router import list_categories
-from geo.maps import MapData
+from geo.maps import MapData, html
 
 View = Literal["oversikt", "analys", "patrull", "belysning", "publik"]
 VIEW_LAYERS: dict[str, tuple[str, ...]] = {
@@ -127,7 +127,8 @@ def patrol_places(hotspots: dict[str, Any], top: int = 5) -> dict[str, Any]:
         cats = ", ".join(c["label"] for c in p.get("categories", [])[:2])
         features.append({"type": "Feature", "geometry": feature["geometry"], "properties": {
             "rank": p["rank"], "hours_label": spans, "label_point": [point.x, point.y],
-            "summary": f"<b>{p['rank']}.</b> {p['count']} händelser · {cats}<br>Aktiva timmar: {spans or '–'}"}})
+            "summary": html("<b>{rank}.</b> {count} händelser · {cats}<br>Aktiva timmar: {spans}", rank=p["rank"],
+                            count=p["count"], cats=cats, spans=spans or "–")}})
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -141,25 +142,29 @@ def lighting_reports(session: Session, start: datetime, end: datetime) -> dict[s
     features: list[dict[str, Any]] = [{
         "type": "Feature", "geometry": s["geometry"], "properties": {
             "colour": _priority_colour(s["priority"] / top),
-            "summary": f"<b>{s['rank']}. {s['street']}</b><br>Prioritet {s['priority']}: "
-                       f"{s['components']['dark_incidents']} händelser i mörker, {s['components']['open_faults']} "
-                       f"lampfel, {s['components']['dark_spots']} mörka platser"}} for s in segments]
+            "summary": html("<b>{rank}. {street}</b><br>Prioritet {priority}: {dark} händelser i mörker, {faults} "
+                            "lampfel, {spots} mörka platser", rank=s["rank"], street=s["street"],
+                            priority=s["priority"], dark=s["components"]["dark_incidents"],
+                            faults=s["components"]["open_faults"], spots=s["components"]["dark_spots"])}}
+        for s in segments]
     reports = session.execute(text("""
         SELECT r.kind, r.status, ST_X(r.geom), ST_Y(r.geom), COALESCE(r.description, '') FROM lighting_reports r
         WHERE r.status NOT IN ('fixed', 'rejected')""")).all()
     features += [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": {
         "colour": "#d50000" if kind == "fault" else "#4a148c",
-        "summary": f"<b>{KIND_SV[kind]}</b> ({STATUS_SV[status]})<br>{description}"}}
+        "summary": html("<b>{kind}</b> ({status})<br>{description}", kind=KIND_SV[kind], status=STATUS_SV[status],
+                        description=description)}}
         for kind, status, lon, lat, description in reports]
-    body = session.execute(text("""
-        SELECT COALESCE(json_agg(json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(i.geom, 6)::json,
-               'properties', json_build_object('category', i.category,
-                   'summary', '<b>' || c.label_sv || '</b><br>' || to_char(i.occurred_at AT TIME ZONE :tz,
-                              'YYYY-MM-DD HH24:MI')))), '[]')::text
+    rows = session.execute(text("""
+        SELECT ST_X(i.geom), ST_Y(i.geom), i.category, c.label_sv,
+               to_char(i.occurred_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI')
         FROM incidents i JOIN categories c ON c.code = i.category
         WHERE i.category = ANY(:cats) AND i.occurred_at >= :start AND i.occurred_at < :end"""),
-        {"cats": list(LIGHTING_CATEGORIES), "start": start, "end": end, "tz": get_settings().timezone}).scalar_one()
-    return {"type": "FeatureCollection", "features": features + orjson.loads(body)}
+        {"cats": list(LIGHTING_CATEGORIES), "start": start, "end": end, "tz": get_settings().timezone}).all()
+    features += [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                  "properties": {"category": code, "summary": html("<b>{label}</b><br>{when}", label=label, when=when)}}
+                 for lon, lat, code, label, when in rows]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _priority_colour(share: float) -> str:

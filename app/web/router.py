@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from app.config import get_settings
 from app.deps import SessionDep, parse_bbox, require_aware
 from app.errors import InvalidInput
 from app.incidents.service import visible_to
+from app.limits import content_security_policy
 from app.maps.service import VIEW_LAYERS, aggregated_incidents, map_data
 from app.paths import FRONTEND
 from app.reference.router import list_categories
@@ -122,7 +124,9 @@ def map_document(request: Request, session: SessionDep, view: str, start: str | 
                     analysis_query=query, incident_tiles_url="/api/v1/tiles/incidents/{z}/{x}/{y}.mvt?" + query)
     fmap = build_map(data, layers=VIEW_LAYERS[view], language=_language(request), tile_url=settings.tile_url or None,
                      attribution=settings.tile_attribution)
-    return HTMLResponse(render_html(fmap))
+    nonce = secrets.token_urlsafe(18)
+    return HTMLResponse(render_html(fmap, nonce=nonce), headers={
+        "Content-Security-Policy": content_security_policy(settings.tile_url or None, nonce)})
 
 
 @router.get("/karta/data/incidents")

@@ -1,6 +1,12 @@
 // Incident report form: the position is set by clicking the map; sent to the API as JSON.
 (function () {
   "use strict";
+  // User text reaches the map as text, never as HTML: Leaflet puts a string tooltip in innerHTML.
+  function textOnly(value) {
+    var span = document.createElement("span");
+    span.textContent = value == null ? "" : String(value);
+    return span;
+  }
   var form = document.getElementById("report-form");
   var map = L.map("report-map", { preferCanvas: true }).setView([58.3245, 15.129], 14);
   if (form.dataset.tiles) {
@@ -12,7 +18,7 @@
       style: { color: "#37474f", weight: 1.5, fillColor: "#fd8d3c", fillOpacity: 0.25 },
       interactive: false,
       onEachFeature: function (feature, layer) {
-        layer.bindTooltip(feature.properties.name, { permanent: true, direction: "center", className: "place-label" });
+        layer.bindTooltip(textOnly(feature.properties.name), { permanent: true, direction: "center", className: "place-label" });
       }
     }).addTo(map);
   });

@@ -1,6 +1,12 @@
 // Safety walks: click the map to place a finding; existing findings are shown as dots.
 (function () {
   "use strict";
+  // User text reaches the map as text, never as HTML: Leaflet puts a string tooltip in innerHTML.
+  function textOnly(value) {
+    var span = document.createElement("span");
+    span.textContent = value == null ? "" : String(value);
+    return span;
+  }
   var element = document.getElementById("walk-map");
   if (!element) { return; }
   var map = L.map("walk-map", { preferCanvas: true }).setView([58.3245, 15.129], 14);
@@ -11,7 +17,7 @@
     L.geoJSON(fc, {
       style: { color: "#37474f", weight: 1.5, fillColor: "#fd8d3c", fillOpacity: 0.2 }, interactive: false,
       onEachFeature: function (feature, layer) {
-        layer.bindTooltip(feature.properties.name, { permanent: true, direction: "center", className: "place-label" });
+        layer.bindTooltip(textOnly(feature.properties.name), { permanent: true, direction: "center", className: "place-label" });
       }
     }).addTo(map);
   });
@@ -19,7 +25,7 @@
   L.geoJSON({ type: "FeatureCollection", features: findings }, {
     pointToLayer: function (feature, latlng) {
       return L.circleMarker(latlng, { radius: 6, color: "#6a1b9a", fillOpacity: 0.8 })
-        .bindTooltip(feature.properties.description);
+        .bindTooltip(textOnly(feature.properties.description));
     }
   }).addTo(map);
   var marker = null;

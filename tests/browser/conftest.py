@@ -41,3 +41,15 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def wait_until(frame, expression: str, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
+    """Poll `expression` in the page until it is true. Playwright's wait_for_function evaluates a string
+    with eval(), which the pages' Content-Security-Policy forbids; evaluate() goes through DevTools."""
+    import time
+
+    deadline = time.monotonic() + timeout / 1000
+    while not frame.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.1)

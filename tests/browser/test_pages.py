@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.demo import generate, to_csv
 from app.imports.service import ImportOptions, run_import
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_until
 from tests.conftest import PASSWORD, auth
 
 pytestmark = pytest.mark.browser
@@ -56,7 +56,7 @@ LAYER_COUNT = f"() => Object.keys(({FOLIUM_MAP})._layers).length"
 
 
 def _wait_incidents(frame: Frame) -> int:
-    frame.wait_for_function("document.documentElement.dataset.incidentsLoaded !== undefined", timeout=20_000)
+    wait_until(frame, "document.documentElement.dataset.incidentsLoaded !== undefined", 20_000)
     return int(frame.evaluate("document.documentElement.dataset.incidentsLoaded"))
 
 
@@ -92,9 +92,9 @@ def test_map_pages_list_their_layers_and_toggling_works(context: BrowserContext,
     assert set(_layer_names(frame)) == layers
     _wait_incidents(frame)
     if view == "analys":  # analysis layers arrive after the page: hotspots (shown), then Gi* when switched on
-        frame.wait_for_function("document.documentElement.dataset.analysisLoaded >= 1", timeout=30_000)
+        wait_until(frame, "document.documentElement.dataset.analysisLoaded >= 1", 30_000)
         frame.locator(".leaflet-control-layers-overlays label", has_text="Gi*").locator("input").check()
-        frame.wait_for_function("document.documentElement.dataset.analysisLoaded >= 2", timeout=30_000)
+        wait_until(frame, "document.documentElement.dataset.analysisLoaded >= 2", 30_000)
     before = frame.evaluate(LAYER_COUNT)
     places = frame.locator(".leaflet-control-layers-overlays label", has_text="Otrygga platser").locator("input")
     expect(places).to_be_checked()
@@ -171,7 +171,7 @@ def test_standalone_map_file_works_offline(context: BrowserContext, tmp_path: Pa
     page = context.new_page()
     page.goto(path.as_uri())
     expect(page.locator(".leaflet-control-layers")).to_be_visible()
-    page.wait_for_function("document.documentElement.dataset.incidentsLoaded > 0")
+    wait_until(page, "document.documentElement.dataset.incidentsLoaded > 0")
     screenshot(page, "karta-fristaende")
     assert [u for u in context.outside_requests if not u.startswith("file:")] == []  # type: ignore[attr-defined]
 
@@ -216,7 +216,7 @@ def test_close_up_with_many_incidents_switches_to_vector_tiles(context: BrowserC
         frame = _map_frame(page)
         _wait_incidents(frame)
         frame.evaluate(f"() => {{ ({FOLIUM_MAP}).setView([58.32298, 15.13199], 17); }}")
-        frame.wait_for_function("document.documentElement.dataset.incidentsMode === 'tiles'", timeout=20_000)
+        wait_until(frame, "document.documentElement.dataset.incidentsMode === 'tiles'", 20_000)
         page.wait_for_timeout(1500)
         assert tiles and set(tiles) == {200}
         screenshot(page, "karta-vektortiles")
