@@ -77,6 +77,25 @@ def test_reporter_source_defaults_to_their_organisation(client: TestClient, toke
     assert r.json()["properties"]["source"] == "polisen"
 
 
+def test_a_reporter_writes_only_as_their_own_unit(client: TestClient, tokens: dict[str, str],
+                                                  session: Session) -> None:
+    """A reporter naming another unit was stored as that unit; a 409 then told whether a police case
+    number existed."""
+    reporter = auth(tokens["reporter"])  # polisen
+    posing = client.post("/api/v1/incidents", headers=reporter, json=_body(source="socialtjanst"))
+    assert posing.status_code == 403 and posing.json()["detail"][0]["loc"] == ["body", "source"]
+    theirs = client.post("/api/v1/incidents", headers=auth(tokens["analyst"]),
+                         json=_body(source="bostadsbolaget", external_id="BB-2025-17"))
+    assert theirs.status_code == 201, theirs.text
+    mine = client.post("/api/v1/incidents", headers=reporter, json=_body(external_id="BB-2025-17"))
+    assert mine.status_code == 201 and "bostadsbolaget" not in mine.text
+    sources = dict(session.execute(text("SELECT id, source FROM incidents")).all())
+    assert sorted(sources.values()) == ["bostadsbolaget", "polisen"]
+    walk = client.post("/api/v1/walks", headers=reporter, json={
+        "walked_on": "2025-09-18", "area": "Centrum", "organisation": "kommunen", "findings": []})
+    assert walk.status_code == 403
+
+
 @pytest.mark.parametrize(
     ("raw_or_body", "field", "words"),
     [

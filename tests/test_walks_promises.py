@@ -14,7 +14,7 @@ from tests.conftest import auth
 
 WALK = {
     "walked_on": "2025-09-18", "area": "Centrum", "place_id": 1, "participants": "Kommunen, polisen, 12 boende",
-    "organisation": "kommunen",
+    "organisation": "polisen",
     "findings": [
         {"kind": "vegetation", "lon": 15.1290, "lat": 58.3240, "description": "Buskage skymmer gångvägen",
          "owner": "service_teknik", "priority": "medium", "deadline": "2025-10-01"},

@@ -88,3 +88,25 @@ def _lookup(session: Session, digest: str) -> Principal | None:
     if row is None:
         return None
     return Principal(token_id=row.id, name=row.name, role=Role(row.role), organisation=row.organisation)
+
+
+def writing_unit(session: Session, principal: Principal, wanted: str | None, loc: tuple[str, ...],
+                 default: str | None = "kommunen") -> str:
+    """The unit a write is stored under: a reporter's own unit, always (naming another is refused);
+    for other roles the unit asked for, else their own, else `default`. The one rule for incidents,
+    imports, unit reports, walks and lighting reports."""
+    from app.errors import Forbidden
+    from app.reference.service import check_organisation
+
+    if principal.role is Role.reporter:
+        if not principal.organisation:
+            raise Forbidden("your account has no unit; ask an administrator to set one", loc=loc,
+                            sv="Ditt konto hör inte till någon enhet; be en administratör att ange den.")
+        if wanted and wanted != principal.organisation:
+            raise Forbidden(f"you write for your own unit ({principal.organisation}) only", loc=loc,
+                            sv=f"Du kan bara rapportera för din egen enhet ({principal.organisation}).")
+        return principal.organisation
+    unit = wanted or principal.organisation or default
+    if not unit:
+        raise InvalidInput("say which unit this is from (organisation)", loc=loc, sv="Välj vilken enhet det gäller.")
+    return check_organisation(session, unit, loc)

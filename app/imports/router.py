@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 
 from app.auth.roles import Role
-from app.auth.service import Principal
+from app.auth.service import Principal, writing_unit
 from app.deps import SessionDep, require
 from app.errors import InvalidInput
 from app.imports.readers import FORMATS
@@ -43,7 +43,7 @@ def upload(
         if not isinstance(parsed_mapping, dict) or not all(isinstance(v, str) for v in parsed_mapping.values()):
             raise InvalidInput("mapping must be a JSON object of strings", loc=("body", "mapping"))
     if principal.role is Role.reporter:
-        source = principal.organisation or source
+        source = writing_unit(session, principal, None, ("body", "source"))
     options = ImportOptions(
         filename=file.filename or "upload", format=format or None, source=source,  # type: ignore[arg-type]
         mapping=parsed_mapping, skip_invalid=skip_invalid, dry_run=dry_run, timezone=timezone,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.analysis.cache import DATA_VERSION_SQL
 from app.auth.roles import Role
-from app.auth.service import Principal
+from app.auth.service import Principal, writing_unit
 from app.db import commit_unique
 from app.errors import Conflict, InvalidInput, NotFound
 from app.incidents.models import Incident
@@ -206,8 +206,7 @@ def _check_place(session: Session, place_id: int | None) -> None:
 
 def create(session: Session, data: IncidentCreate, principal: Principal) -> int:
     [category] = resolve_categories(session, [data.category], ("body", "category"))
-    source = data.source or principal.organisation or "kommunen"
-    check_organisation(session, source, ("body", "source"))
+    source = writing_unit(session, principal, data.source, ("body", "source"))
     _check_place(session, data.place_id)
     incident = Incident(
         geom=_point(data.lon, data.lat),

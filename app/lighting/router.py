@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from app.auth.roles import allowed
-from app.auth.service import Principal, authenticate
+from app.auth.service import Principal, authenticate, writing_unit
 from app.deps import PrincipalDep, SessionDep, require
 from app.errors import InvalidInput, NotFound
 from app.exports.service import excel_csv
@@ -62,7 +62,8 @@ def import_streets(session: SessionDep, _: Writer, file: Annotated[UploadFile, F
 def create_report(body: ReportCreate, session: SessionDep, principal: Reporter) -> dict[str, Any]:
     report_id = service.create_report(session, kind=body.kind, lon=body.lon, lat=body.lat,
                                       description=body.description, reported_by=principal.name,
-                                      source=principal.organisation or "kommunen", lamp_external_id=body.lamp_id)
+                                      source=writing_unit(session, principal, None, ("body",)),
+                                      lamp_external_id=body.lamp_id)
     return service.report_feature(session, report_id)
 
 

@@ -14,10 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.auth.roles import Role
-from app.auth.service import Principal
+from app.auth.service import Principal, writing_unit
 from app.config import get_settings
-from app.errors import Forbidden, InvalidInput, NotFound
-from app.reference.service import category_lookup, check_organisation, resolve_category
+from app.errors import InvalidInput, NotFound
+from app.reference.service import category_lookup, resolve_category
 from app.reports.schemas import UnitReportIn
 
 
@@ -32,19 +32,7 @@ def period_for(day: date) -> tuple[date, date]:
 
 def _unit_for(session: Session, principal: Principal, wanted: str | None) -> str:
     """Reporters file for their own unit only; others name the unit."""
-    if principal.role is Role.reporter:
-        if not principal.organisation:
-            raise Forbidden("your account has no unit; ask an administrator to set one", loc=("body", "organisation"),
-                            sv="Ditt konto hör inte till någon enhet; be en administratör att ange den.")
-        if wanted and wanted != principal.organisation:
-            raise Forbidden(f"you report for {principal.organisation}, not for {wanted}", loc=("body", "organisation"),
-                            sv=f"Du rapporterar för {principal.organisation}, inte för {wanted}.")
-        return principal.organisation
-    unit = wanted or principal.organisation
-    if not unit:
-        raise InvalidInput("say which unit reports (organisation)", loc=("body", "organisation"),
-                           sv="Välj vilken enhet som rapporterar.")
-    return check_organisation(session, unit, ("body", "organisation"))
+    return writing_unit(session, principal, wanted, ("body", "organisation"), default=None)
 
 
 def _check_access(session: Session, report_id: int, principal: Principal) -> str:
@@ -52,7 +40,8 @@ def _check_access(session: Session, report_id: int, principal: Principal) -> str
     if unit is None:
         raise NotFound(f"report {report_id} does not exist", loc=("path", "report_id"))
     if principal.role is Role.reporter and unit != principal.organisation:
-        raise Forbidden(f"report {report_id} belongs to another unit ({unit})", loc=("path", "report_id"))
+        # as if it did not exist: another unit's reports are not even known to be there
+        raise NotFound(f"report {report_id} does not exist", loc=("path", "report_id"))
     return str(unit)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.auth.roles import allowed
-from app.auth.service import Principal
+from app.auth.service import Principal, writing_unit
 from app.bodies import optional_id, whole_number
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -66,8 +66,8 @@ def create_walk(session: Session, body: dict[str, Any], principal: Principal) ->
         raise InvalidInput("walked_on is in the future", loc=("body", "walked_on"),
                            sv="Vandringens datum ligger i framtiden.")
     area = _text(body, "area", required=True, limit=200)
-    organisation = check_organisation(session, str(body.get("organisation") or principal.organisation or "kommunen"),
-                                      ("body", "organisation"))
+    organisation = writing_unit(session, principal, str(body.get("organisation") or "") or None,
+                                ("body", "organisation"))
     route_sql, route = "NULL", None
     if body.get("route") is not None:
         try:
