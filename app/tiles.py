@@ -10,9 +10,10 @@ from sqlalchemy import text
 
 from app.analysis import service as analysis
 from app.analysis.schemas import ClusterParams, Scope
+from app.auth.roles import allowed
 from app.auth.service import Principal
 from app.deps import SessionDep, TimeRangeDep, require
-from app.errors import InvalidInput
+from app.errors import Forbidden, InvalidInput
 from app.incidents.service import build_filter, visible_to
 
 router = APIRouter(prefix="/tiles", tags=["vector tiles"])
@@ -44,6 +45,11 @@ def tile(layer: Literal["incidents", "hotspots"], session: SessionDep, principal
             SELECT ST_AsMVT(tile.*, 'incidents', 4096, 'geom', 'id') FROM tile"""),
             {**params, "z": z, "x": x, "y": y}).scalar_one()
     else:
+        # Hotspots come from every unit's incidents: the same right as the analysis API, which reporters
+        # (who see only their own unit's incidents) do not have.
+        if not allowed(principal.role, "analysis:read"):
+            raise Forbidden("hotspot tiles need the right to read analyses", loc=("path", "layer"),
+                            sv="Hotspot-lagret kräver behörighet att läsa analyser.")
         collection = orjson.loads(analysis.clusters(session, Scope(start=time.start, end=time.end), ClusterParams()))
         features = [{"rank": f["properties"]["rank"], "count": f["properties"]["count"],
                      "geometry": f["geometry"]} for f in collection["features"]]

@@ -37,6 +37,28 @@ def test_csv_is_excel_friendly(client: TestClient, tokens: dict[str, str], store
     assert "58,323" in lines[1] and '"Beskrivning; med semikolon"' in lines[1]
 
 
+def test_csv_cells_never_start_a_formula(client: TestClient, tokens: dict[str, str], session: Session) -> None:
+    import csv
+    import io
+
+    payloads = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://x","klicka")', "+1+1", "-2+3", "@SUM(A1)", "\t=1",
+                "\r=1"]
+    session.execute(text("""INSERT INTO incidents (geom, category, occurred_at, source, location_precision,
+        description, external_id) VALUES (ST_SetSRID(ST_MakePoint(15.13, 58.32), 4326), 'vald',
+        '2025-06-07T21:30:00+02:00', 'kommunen', 'exact', :d, :e)"""),
+                    [{"d": p, "e": p + str(k)} for k, p in enumerate(payloads)])
+    session.commit()
+    r = client.get("/api/v1/exports/incidents.csv", headers=auth(tokens["analyst"]))
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(payloads)
+    for row in body:
+        for name, cell in zip(header, row, strict=True):
+            if name not in ("lat", "lon", "id"):
+                assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
+    assert any(row[header.index("beskrivning")] == "'=cmd|' /C calc'!A0" for row in body)
+
+
 def test_geopackage_and_geojson(client: TestClient, tokens: dict[str, str], stored: None, tmp_path: Path) -> None:
     r = client.get("/api/v1/exports/incidents.gpkg", headers=auth(tokens["analyst"]))
     assert r.status_code == 200
@@ -75,3 +97,6 @@ def test_vector_tile_holds_the_incidents_of_that_tile(client: TestClient, tokens
     assert client.get(f"/api/v1/tiles/incidents/3/{x}/{y}.mvt", headers=auth(tokens["planner"])).status_code == 422
     hotspots = client.get(f"/api/v1/tiles/hotspots/{z}/{x}/{y}.mvt", headers=auth(tokens["planner"]))
     assert hotspots.status_code == 200 and hotspots.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    # a reporter sees only their own unit's incidents; hotspots are built from everyone's
+    refused = client.get(f"/api/v1/tiles/hotspots/{z}/{x}/{y}.mvt", headers=auth(tokens["reporter"]))
+    assert refused.status_code == 403 and refused.json()["detail"][0]["loc"] == ["path", "layer"]

@@ -42,9 +42,24 @@ def incident_frame(session: Session, flt: IncidentFilter) -> pd.DataFrame:
     return pd.DataFrame(rows.all(), columns=list(rows.keys()))
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: object) -> object:
+    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe (OWASP, "CSV
+    Injection"): `=HYPERLINK(…)` in a description stays text. Numbers are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def excel_csv(frame: pd.DataFrame, headers: dict[str, str] | None = None) -> bytes:
-    """Semicolon, UTF-8 with BOM, decimal comma: opens right in Swedish Excel with a double click."""
+    """Semicolon, UTF-8 with BOM, decimal comma: opens right in Swedish Excel with a double click. Text
+    cells never start a formula (`spreadsheet_text`)."""
     out = frame.rename(columns=headers or {})
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].map(spreadsheet_text)
     buffer = io.StringIO()
     out.to_csv(buffer, sep=";", index=False, decimal=",", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")

@@ -607,7 +607,9 @@ class _RejectsWriter:
             self.handle = self.path.open("w", encoding="utf-8-sig", newline="")
             self.writer = csv.writer(self.handle, delimiter=";")
             self.writer.writerow(["rad", "fält", "orsak"])
-        self.writer.writerows((e.row, e.field, e.reason) for e in errors)
+        from app.exports.service import spreadsheet_text
+
+        self.writer.writerows((e.row, spreadsheet_text(e.field), spreadsheet_text(e.reason)) for e in errors)
 
     def close(self) -> str | None:
         if self.handle is None:
