@@ -44,7 +44,7 @@ class ClusterParams(BaseModel):
     method: Literal["dbscan", "hdbscan"] = "dbscan"
     eps: float = Field(100.0, ge=5, le=5000, description="Neighbourhood radius in metres")
     min_samples: int | None = Field(None, ge=1, le=1_000_000, description="Default: derived from CSR")
-    alpha: float = Field(0.05, gt=0, lt=1, description="Significance for the CSR-derived threshold")
+    alpha: float = Field(0.05, ge=1e-6, le=0.5, description="Significance for the CSR-derived threshold")
 
 
 class GiStarParams(BaseModel):

@@ -123,7 +123,13 @@ def check_required(columns: ColumnMap, header: list[str]) -> None:
         missing.append("position (lat+lon, x+y in SWEREF 99 TM, gps, or a known place)")
     if missing:
         raise InvalidInput(
-            f"cannot find column(s) for {', '.join(missing)} in header {header}; "
+            f"cannot find column(s) for {', '.join(missing)} in header {_excerpt(header)}; "
             "give a mapping such as --map time=Händelsedatum",
             loc=("header",),
         )
+
+
+def _excerpt(header: list[str], most: int = 20, width: int = 40) -> str:
+    """The header as errors quote it: the first `most` names, each cut to `width` characters."""
+    names = [name if len(name) <= width else name[:width] + "…" for name in header[:most]]
+    return str(names) + (f" and {len(header) - most} more" if len(header) > most else "")

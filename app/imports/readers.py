@@ -10,12 +10,13 @@ import codecs
 import csv
 import io
 import itertools
-import json
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO, Any, Literal, get_args
+
+import orjson
 
 from app.errors import InvalidInput
 from app.imports.columns import ColumnMap, check_required, field_for_key, map_columns
@@ -83,21 +84,72 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+MAX_LINE_CHARS = 1_000_000   # one line of a CSV file (a row of an export is a few hundred)
+MAX_FIELDS = 500             # columns in a row
+
+
+def _bounded_lines(text: IO[str], first_line: int) -> Iterator[str]:
+    """The file's lines, refusing one longer than MAX_LINE_CHARS before it is read whole."""
+    line_no = first_line
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+            raise InvalidInput(f"line {line_no} is longer than {MAX_LINE_CHARS:,} characters; is this a CSV file?",
+                               loc=("file", line_no), sv=f"Rad {line_no} är längre än {MAX_LINE_CHARS:,} tecken; "
+                                                         "är det verkligen en CSV-fil?")
+        line_no += 1
+        yield line
+
+
+def _bounded_rows(rows: Iterator[list[str]], first_row: int) -> Iterator[tuple[int, list[str]]]:
+    """CSV rows numbered as lines; a row with more than MAX_FIELDS fields, or a field beyond the csv
+    module's limit, is refused with its row number (and nothing of its content)."""
+    row_no = first_row
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InvalidInput(f"row {row_no}: {str(exc)[:120]}", loc=("file", row_no)) from None
+        if len(cells) > MAX_FIELDS:
+            raise InvalidInput(f"row {row_no} has {len(cells):,} fields; at most {MAX_FIELDS} are read",
+                               loc=("file", row_no), sv=f"Rad {row_no} har {len(cells):,} fält; högst {MAX_FIELDS}.")
+        yield row_no, cells
+        row_no += 1
+
+
 def read_csv(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple[ColumnMap, Iterator[Candidate]]:
     """Open a CSV export and return its column map and a row iterator (rows numbered as lines, so the
-    first data row under a header on line 1 is row 2). Title lines above the header are passed over."""
+    first data row under a header on line 1 is row 2). Title lines above the header are passed over.
+
+    Cost is bounded: lines of at most MAX_LINE_CHARS, rows of at most MAX_FIELDS fields."""
     encoding = detect_encoding(stream)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    lines = _bounded_lines(text, 1)
 
     def leading() -> Iterator[tuple[int, list[str], str]]:  # read lazily: the rows after the header stay
-        for line_no, line in enumerate(iter(text.readline, ""), start=1):
+        for line_no, line in enumerate(lines, start=1):
             if line.strip():
                 delimiter = sniff_delimiter(line)
+                if line.count(delimiter) >= MAX_FIELDS:
+                    raise InvalidInput(f"line {line_no} has more than {MAX_FIELDS} fields; at most {MAX_FIELDS} "
+                                       "are read", loc=("file", line_no),
+                                       sv=f"Rad {line_no} har fler än {MAX_FIELDS} fält.")
                 yield line_no, next(csv.reader([line], delimiter=delimiter)), delimiter
 
     header_no, header, delimiter, columns = _find_header(leading(), mapping, "the file")
-    rows = enumerate(csv.reader(text, delimiter=delimiter), start=header_no + 1)
+    rows = _bounded_rows(csv.reader(lines, delimiter=delimiter), header_no + 1)
     return columns, _candidates(columns, len(header), rows)
+
+
+def parse_json(raw: bytes) -> Any:
+    """An uploaded JSON document, or a short error: orjson refuses nesting deeper than 1,024 levels
+    (Python's json recursed until the interpreter gave up on a 200,000-deep file)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"not valid JSON: {str(exc)[:200]}", loc=("file",),
+                           sv="Filen är inte giltig JSON (eller nästlad djupare än 1 024 nivåer).") from None
 
 
 # Exports often put a title, a date range or a blank line above the header; look this far for it.
@@ -151,6 +203,7 @@ def read_xlsx(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple
     columns and checks."""
     from openpyxl import load_workbook
 
+    _check_workbook(stream)
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -159,7 +212,8 @@ def read_xlsx(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple
     if not book.worksheets:
         raise InvalidInput("the workbook has no worksheet", loc=("file",))
     numbered = ((n, [_cell_text(c) for c in cells])
-                for n, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1))
+                for n, cells in enumerate(book.worksheets[0].iter_rows(values_only=True, max_col=MAX_FIELDS),
+                                          start=1))
 
     def leading() -> Iterator[tuple[int, list[str], str]]:
         for row_no, cells in numbered:
@@ -170,6 +224,35 @@ def read_xlsx(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple
 
     _, header, _, columns = _find_header(leading(), mapping, "the first worksheet")
     return columns, _candidates(columns, len(header), numbered)
+
+
+MAX_XLSX_UNPACKED = 300_000_000   # bytes of a workbook's parts once unzipped (1M rows × 10 columns ≈ 200 MB)
+MAX_XLSX_RATIO = 150              # unzipped / zipped, for a part over 10 MB (sheet XML compresses 10–30×)
+
+
+def _check_workbook(stream: IO[bytes]) -> None:
+    """Refuse a zip bomb before anything is unpacked: from the zip directory alone (a 5.8 MB workbook
+    whose sheet inflates to 2 GB ran 541 s of CPU at 4.3 GB). Declared sizes cannot lie their way
+    past this: zipfile stops reading a part at its declared size."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InvalidInput(f"not a readable Excel workbook (.xlsx): {exc}; save it as .xlsx or CSV",
+                           loc=("file",)) from None
+    finally:
+        stream.seek(0)
+    unpacked = sum(p.file_size for p in parts)
+    if unpacked > MAX_XLSX_UNPACKED:
+        size, most = f"{unpacked / 1e6:,.0f}", f"{MAX_XLSX_UNPACKED / 1e6:,.0f}"
+        raise InvalidInput(f"the workbook unpacks to {size} MB, more than {most} MB; save it as CSV", loc=("file",),
+                           sv=f"Arbetsboken packas upp till {size} MB, mer än {most} MB; spara den som CSV.")
+    for part in parts:
+        ratio = part.file_size // max(part.compress_size, 1)
+        if part.file_size > 10_000_000 and ratio > MAX_XLSX_RATIO:
+            raise InvalidInput(f"the workbook part {part.filename[:60]} is packed {ratio:,} times; that is no "
+                               "spreadsheet", loc=("file",),
+                               sv="Arbetsboken är packad orimligt hårt; det är inget kalkylblad.")
 
 
 def _cell_text(value: Any) -> str:
@@ -201,10 +284,7 @@ def _crs_is_sweref(doc: dict[str, Any]) -> bool:
 
 
 def read_geojson(stream: IO[bytes], mapping: dict[str, str] | None = None) -> Iterator[Candidate]:
-    try:
-        doc = json.load(stream)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"not valid JSON: {exc}", loc=("file",)) from None
+    doc = parse_json(stream.read())
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
         doc.get("features"), list
     ):
@@ -255,10 +335,7 @@ def read_police_feed(stream: IO[bytes]) -> Iterator[Candidate]:
     The feed's position is the centre of the municipality or county, never the incident's, so each
     event keeps `location_precision = municipality` and a 10 km uncertainty.
     """
-    try:
-        events = json.load(stream)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"not valid JSON: {exc}", loc=("file",)) from None
+    events = parse_json(stream.read())
     if not isinstance(events, list):
         raise InvalidInput("the police feed must be a JSON array of events", loc=("file",))
     for number, event in enumerate(events, start=1):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -15,6 +14,7 @@ from app.auth.service import Principal, authenticate, writing_unit
 from app.deps import PrincipalDep, SessionDep, require
 from app.errors import InvalidInput, NotFound
 from app.exports.service import excel_csv
+from app.imports.readers import parse_json
 from app.lighting import service
 
 router = APIRouter(prefix="/lighting", tags=["lighting"])
@@ -51,11 +51,7 @@ def import_lamps(session: SessionDep, _: Writer, file: Annotated[UploadFile, Fil
 @router.post("/streets/import", summary="Import a street network (GeoJSON lines), split into ≤100 m segments")
 def import_streets(session: SessionDep, _: Writer, file: Annotated[UploadFile, File()],
                    source: Annotated[str, Form()] = "service_teknik") -> dict[str, int]:
-    try:
-        doc = json.loads(file.file.read())
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"not valid JSON: {exc}", loc=("file",)) from None
-    return service.import_streets(session, doc, source)
+    return service.import_streets(session, parse_json(file.file.read()), source)
 
 
 @router.post("/reports", status_code=status.HTTP_201_CREATED, summary="Report a lamp fault or a dark place")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
@@ -15,6 +14,7 @@ from sqlalchemy import func, text
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidInput, NotFound
+from app.imports.readers import parse_json
 from app.imports.values import ValueProblem, parse_number
 from app.lighting.models import Lamp, LightingReport, LightingReportEvent
 from app.reference.service import normalise
@@ -71,10 +71,7 @@ def import_lamps(session: Session, stream: IO[bytes], filename: str, source: str
 def _lamp_rows(stream: IO[bytes], filename: str) -> Any:
     raw = stream.read()
     if filename.lower().endswith((".geojson", ".json")) or raw.lstrip().startswith(b"{"):
-        try:
-            doc = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"not valid JSON: {exc}", loc=("file",)) from None
+        doc = parse_json(raw)
         if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
             raise InvalidInput("lamps must be a GeoJSON FeatureCollection of Points", loc=("file",))
         for number, feature in enumerate(doc["features"], start=1):

@@ -109,7 +109,10 @@ def parse_half(value: str | None, today: date | None = None) -> tuple[int, int]:
     if not match:
         raise InvalidInput("half must look like 2026H1 (January–June) or 2026H2 (July–December)",
                            loc=("query", "half"))
-    return int(match.group(1)), int(match.group(2))
+    year = int(match.group(1))
+    if not 1900 <= year <= 2200:
+        raise InvalidInput("the half-year's year must lie between 1900 and 2200", loc=("query", "half"))
+    return year, int(match.group(2))
 
 
 def _half_bounds(year: int, half: int, tz: ZoneInfo) -> tuple[datetime, datetime]:

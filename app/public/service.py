@@ -30,18 +30,27 @@ def parse_period(period: str) -> tuple[datetime, datetime]:
     """'2025' (year), '2025-Q2' (quarter) or '2025-06' (month), in local time."""
     tz = ZoneInfo(get_settings().timezone)
     if m := re.fullmatch(r"(\d{4})", period):
-        year = int(m[1])
+        year = _year(m[1])
         return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
     if m := re.fullmatch(r"(\d{4})-Q([1-4])", period):
-        year, quarter = int(m[1]), int(m[2])
+        year, quarter = _year(m[1]), int(m[2])
         start = datetime(year, 3 * quarter - 2, 1, tzinfo=tz)
         end = datetime(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1, tzinfo=tz)
         return start, end
     if m := re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", period):
-        year, month = int(m[1]), int(m[2])
+        year, month = _year(m[1]), int(m[2])
         return datetime(year, month, 1, tzinfo=tz), datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
     raise InvalidInput("period must be a year (2025), a quarter (2025-Q2) or a month (2025-06)",
                        loc=("query", "period"))
+
+
+def _year(text: str) -> int:
+    """A period's year, within the years any date in Lägesbild may have."""
+    year = int(text)
+    if not 1900 <= year <= 2200:
+        raise InvalidInput("the period's year must lie between 1900 and 2200", loc=("query", "period"),
+                           sv="Periodens år måste ligga mellan 1900 och 2200.")
+    return year
 
 
 def groups(session: Session) -> list[str]:
