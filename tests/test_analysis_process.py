@@ -3,10 +3,12 @@ child that dies gives one clear 503, after which a fresh child takes over."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.analysis import cache, runner
@@ -53,3 +55,46 @@ def test_a_dead_analysis_process_is_replaced(client: TestClient, tokens: dict[st
         assert first.status_code == 503 and "analysis process" in first.json()["detail"][0]["msg"]
     again = client.get("/api/v1/analysis/clusters", headers=auth(tokens["analyst"]))
     assert again.status_code == 200
+
+
+def _processes_in_group(pgid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.parametrize("after", [1.0, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 6.0])
+def test_a_server_stopped_during_start_up_leaves_no_process(database: None, after: float) -> None:
+    """A TERM a few seconds after `lagesbild serve` starts (a supervisor restarting a failing service)
+    orphaned the analysis child: 240 MB that never exited."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cli = Path(sys.executable).with_name("lagesbild")
+    server = subprocess.Popen([str(cli), "serve", "--port", str(port)], start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(after)
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)
+        deadline = time.monotonic() + 5
+        while _processes_in_group(server.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _processes_in_group(server.pid) == [], f"left behind after a TERM at {after} s"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)

@@ -69,7 +69,7 @@ def _executor() -> ProcessPoolExecutor:
         if _pool is None:
             # spawn, not fork: the parent has threads (the thread pool, the audit writer) and open sockets
             _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_child_start)
+                                        initializer=_child_start, initargs=(os.getpid(),))
         return _pool
 
 
@@ -81,10 +81,29 @@ def _reset() -> None:
         _pool = None
 
 
-def _child_start() -> None:
+def _child_start(parent: int) -> None:
+    """First thing in the child: die with the parent. The parent's pid comes from the parent itself; a
+    child that asked for its own parent's pid after a TERM during start-up got 1 (init, which adopted
+    it) and watched init forever (240 MB that never exited)."""
+    _die_with_parent()
+    if os.getppid() != parent:  # the server is already gone
+        os._exit(0)
     with contextlib.suppress(OSError):  # where lowering the priority is not permitted, run as is
         os.nice(NICE)
-    threading.Thread(target=_exit_with, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel sends SIGKILL to this process when its parent exits (prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
 
 
 def _exit_with(parent: int) -> None:
