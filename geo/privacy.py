@@ -1,22 +1,44 @@
-"""Statistical disclosure control for the public view: suppression and rounding of cell counts.
+"""Statistical disclosure control for the public view: differentially private cell counts.
 
-Cells with fewer than `min_count` incidents are withheld, and published counts are rounded to the
-nearest multiple of `base` (as national statistics offices round small-area counts). Because every
-published number is a multiple of the base, subtracting any two published answers — two periods,
-all categories minus some groups — gives a multiple of the base too, and can never reveal a count
-between 1 and base − 1: one incident cannot be recovered by differencing queries.
+Every published count is the true count plus two-sided geometric noise (the discrete Laplace
+mechanism; Ghosh, Roughgarden & Sundararajan 2009, "Universally utility-maximizing privacy
+mechanisms", STOC; Dwork, McSherry, Nissim & Smith 2006, TCC), drawn once per table and cell. One
+incident changes one cell of a table by one, so each table is ε-differentially private; an incident
+counted in k tables is protected at k·ε (sequential composition), whatever an attacker combines.
+Suppression below `threshold` and rounding to `base` come after the noise (post-processing keeps
+the guarantee) and keep noise-only cells in empty fields rare.
+
+Deterministic suppression and rounding alone did not hold: 119 queries over months, quarters, years
+and groups, with integer bounds on their sums, recovered a withheld count exactly.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numpy.typing import NDArray
 
 
-def protect_counts(counts: NDArray[np.int64], *, min_count: int = 5, base: int = 5) -> NDArray[np.int64]:
-    """Published counts: 0 where withheld (count < min_count), else rounded to the nearest multiple of base."""
-    if base < 1 or min_count < base:
-        raise ValueError("need base ≥ 1 and min_count ≥ base")
+def geometric_noise(shape: int | tuple[int, ...], epsilon: float, rng: np.random.Generator) -> NDArray[np.int64]:
+    """Two-sided geometric noise: P(k) ∝ exp(−ε|k|), as the difference of two geometric variables."""
+    if not epsilon > 0:
+        raise ValueError("epsilon must be positive")
+    p = 1.0 - math.exp(-epsilon)
+    return (rng.geometric(p, shape) - rng.geometric(p, shape)).astype(np.int64)
+
+
+def private_counts(counts: NDArray[np.int64], *, publishable: NDArray[np.bool_], epsilon: float, threshold: int,
+                   base: int, rng: np.random.Generator) -> NDArray[np.int64]:
+    """Published counts: noisy counts in `publishable` cells (fixed in advance, never chosen from the
+    data), 0 below `threshold`, else rounded to the nearest multiple of `base`."""
     counts = np.asarray(counts, dtype=np.int64)
-    rounded = (np.floor(counts / base + 0.5) * base).astype(np.int64)
-    return np.where(counts >= min_count, rounded, 0)
+    noisy = counts + geometric_noise(counts.shape, epsilon, rng)
+    rounded = (np.floor(noisy / base + 0.5) * base).astype(np.int64)
+    return np.where(publishable & (noisy >= threshold), rounded, 0)
+
+
+def false_cell_rate(epsilon: float, threshold: int) -> float:
+    """P(noise ≥ threshold): the chance that an empty cell is published anyway."""
+    alpha = math.exp(-epsilon)
+    return alpha**threshold / (1 + alpha)

@@ -88,9 +88,9 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
         data.analysis_urls = {k: f"/api/v1/analysis/{v}{analysis_query}" for k, v in remote.items() if k in layers}
         layers = tuple(layer for layer in layers if layer not in data.analysis_urls)
     if "public" in layers:
-        from app.public.service import public_cells
+        from app.public.service import latest_released_quarter, public_cells
 
-        data.public = public_cells(session, period=str(end.year), group=None)
+        data.public = public_cells(session, period=latest_released_quarter(), group=None)
     if "density" in layers:
         density = orjson.loads(analysis.density_surface(session, scope, DensityParams(bandwidth=250, cell=25)))
         data.density = density if density.get("image") else None
