@@ -18,6 +18,7 @@ from app.auth.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches, session
 from app.config import Settings, get_settings
 from app.db import get_session
 from app.errors import InvalidInput
+from app.times import IsoDateTime
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -138,8 +139,8 @@ def require_aware(value: datetime | None, field: str) -> datetime | None:
 
 
 def time_range_query(
-    start: Annotated[datetime | None, Query(description="Inclusive start, ISO 8601 with offset")] = None,
-    end: Annotated[datetime | None, Query(description="Exclusive end, ISO 8601 with offset")] = None,
+    start: Annotated[IsoDateTime | None, Query(description="Inclusive start, ISO 8601 with offset")] = None,
+    end: Annotated[IsoDateTime | None, Query(description="Exclusive end, ISO 8601 with offset")] = None,
 ) -> TimeRange:
     require_aware(start, "start")
     require_aware(end, "end")

@@ -78,7 +78,9 @@ class ServiceUnavailable(DomainError):
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code)
+        retry = exc.context.get("retry_after")
+        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code,
+                            headers={"Retry-After": str(retry)} if retry else None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

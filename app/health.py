@@ -16,7 +16,8 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", summary="The process is up")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
+    """On the event loop itself: never waits for a worker thread or a database connection."""
     return {"status": "ok"}
 
 

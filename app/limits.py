@@ -47,19 +47,27 @@ class BodySizeLimit:
             await _too_large(send, limit)
             return
         received = 0
-        started = False
+        started = too_large = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    too_large = True
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if too_large:
+                # the framework turned the interrupted body into its own answer (a chunked body
+                # became "400 error parsing the body"): the answer is 413, whatever it says
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _too_large(send, limit)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -126,12 +134,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         guarded = not scope["path"].startswith(self.UNGUARDED)
+        cacheable = scope["path"].startswith("/static/")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", [])) + list(self.HEADERS)
-                if guarded and not any(name.lower() == b"content-security-policy" for name, _ in headers):
+                names = {name.lower() for name, _ in headers}
+                if guarded and b"content-security-policy" not in names:
                     headers.append(self.csp)
+                if cacheable is False and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))  # incident data never sits in a cache
                 message["headers"] = headers
             await send(message)
 

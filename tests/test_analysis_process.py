@@ -98,3 +98,13 @@ def test_a_server_stopped_during_start_up_leaves_no_process(database: None, afte
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)
+
+
+def test_a_full_analysis_queue_answers_503_with_retry_after(client: TestClient, tokens: dict[str, str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    cache.results.clear()
+    monkeypatch.setattr(runner, "MAX_WAITING", 0)
+    r = client.get("/api/v1/analysis/clusters", headers=auth(tokens["analyst"]), params={"eps": 123})
+    assert r.status_code == 503 and r.headers["retry-after"] == str(runner.RETRY_AFTER_S)
+    assert "busy" in r.json()["detail"][0]["msg"]
+    assert client.get("/health").json() == {"status": "ok"}

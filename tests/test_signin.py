@@ -65,7 +65,11 @@ def test_repeated_failures_lock_the_account_until_reset(browser: TestClient, ses
     for _ in range(get_settings().login_max_failures):
         assert _login(browser, "lasbar@mjolby.test", "gissning-nummer-ett").status_code == 401
     locked = _login(browser, "lasbar@mjolby.test", PASSWORD)  # even the right password is refused now
-    assert locked.status_code == 401 and "kontot är låst till" in locked.text
+    unknown = _login(browser, "finns.inte@mjolby.test", PASSWORD)
+    assert locked.status_code == unknown.status_code == 401
+    # the same words as for a name that does not exist: a lock says nothing about which accounts exist
+    assert "Fel användarnamn eller lösenord" in locked.text and "låses kontot i 15 minuter" in locked.text
+    assert locked.text.replace("lasbar@mjolby.test", "X") == unknown.text.replace("finns.inte@mjolby.test", "X")
     set_password(session, "lasbar@mjolby.test", "ett-nytt-langt-losenord")
     assert _login(browser, "lasbar@mjolby.test", "ett-nytt-langt-losenord").status_code == 303
 

@@ -49,18 +49,39 @@ def enable() -> None:
     _executor().submit(_ready)
 
 
+MAX_WAITING = 8      # analyses queued for the child at once; more are told to come back
+RETRY_AFTER_S = 10
+_waiting = 0
+
+
 def run(session: Session, compute: Compute, *args: Any) -> bytes:
     """`compute(session, *args)`: here with the caller's session, or in the child with one of its own.
-    `compute` must be a module-level function and `args` picklable."""
+    `compute` must be a module-level function and `args` picklable.
+
+    A request waiting for the child holds no database connection (its read transaction ends first), and
+    at most MAX_WAITING wait: 100 distinct analyses at once held the pool until other requests got
+    "the database is unavailable" while it was up."""
+    global _waiting
     if not _enabled:
         return compute(session, *args)
+    with _lock:
+        if _waiting >= MAX_WAITING:
+            raise ServiceUnavailable(f"the analysis is busy; try again in {RETRY_AFTER_S} s", loc=("query",),
+                                     sv=f"Analysen är upptagen, försök igen om {RETRY_AFTER_S} s.",
+                                     retry_after=RETRY_AFTER_S)
+        _waiting += 1
     try:
+        if session is not None and not (session.new or session.dirty or session.deleted):
+            session.rollback()  # a read-only transaction: hand its connection back while the child works
         return _executor().submit(_in_child, compute, args).result()
     except BrokenProcessPool:
         _reset()
         log.exception("the analysis process died; a new one starts with the next analysis")
         raise ServiceUnavailable("the analysis process stopped unexpectedly; try again",
                                  sv="Analysprocessen avbröts oväntat; försök igen") from None
+    finally:
+        with _lock:
+            _waiting -= 1
 
 
 def _executor() -> ProcessPoolExecutor:

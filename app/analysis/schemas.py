@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from app.errors import InvalidInput
+from app.times import IsoDateTime
 
 MAX_OFFSET = timedelta(hours=15, minutes=59)  # PostgreSQL's limit for a time zone offset
 
@@ -15,8 +16,8 @@ MAX_OFFSET = timedelta(hours=15, minutes=59)  # PostgreSQL's limit for a time zo
 class Scope(BaseModel):
     """Which incidents: time range (default the last `default_days`), categories, area, sources."""
 
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
+    start: IsoDateTime | None = None
+    end: IsoDateTime | None = None
     category: list[str] | None = None
     source: list[str] | None = None
     place: int | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -11,6 +10,7 @@ from sqlalchemy import text
 from app.audit.middleware import reads
 from app.auth.service import Principal
 from app.deps import SessionDep, require, require_aware
+from app.times import IsoDateTime
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 Admin = Annotated[Principal, Depends(require("audit:read"))]
@@ -18,7 +18,7 @@ Admin = Annotated[Principal, Depends(require("audit:read"))]
 
 @router.get("", summary="Audit rows, newest first (by arrival): who, what, when, from where")
 def audit_log(session: SessionDep, _: Admin, actor: str | None = None, action: str | None = None,
-              since: datetime | None = None,
+              since: IsoDateTime | None = None,
               limit: Annotated[int, Query(ge=1, le=10_000)] = 200) -> list[dict[str, Any]]:
     require_aware(since, "since")
     reads.flush(timeout=2.0)  # the reads queued for batch insert belong in the answer too

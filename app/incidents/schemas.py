@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.config import get_settings
 from app.incidents.models import LOCATION_PRECISIONS
+from app.times import IsoDateTime
 from geo.crs import lonlat_problem
 
 Precision = Literal["exact", "address", "street", "place", "area", "municipality"]
@@ -52,7 +53,7 @@ class IncidentCreate(_Position):
     lon: float = Field(description="Longitude, WGS84", examples=[15.132])
     lat: float = Field(description="Latitude, WGS84", examples=[58.323])
     category: str = Field(min_length=1, max_length=64, examples=["narkotika"])
-    occurred_at: AwareDatetime = Field(examples=["2025-06-07T21:30:00+02:00"])
+    occurred_at: IsoDateTime = Field(examples=["2025-06-07T21:30:00+02:00"])
     source: str | None = Field(default=None, max_length=64, description="Organisation code; default: the caller's")
     external_id: str | None = Field(default=None, max_length=200)
     location_precision: Precision = "exact"
@@ -72,7 +73,7 @@ class IncidentUpdate(_Position):
     lon: float | None = None
     lat: float | None = None
     category: str | None = Field(default=None, min_length=1, max_length=64)
-    occurred_at: AwareDatetime | None = None
+    occurred_at: IsoDateTime | None = None
     external_id: str | None = Field(default=None, max_length=200)
     location_precision: Precision | None = None
     precision_m: int | None = Field(default=None, ge=0, le=100_000)

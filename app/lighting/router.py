@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -11,6 +12,7 @@ from sqlalchemy import text
 
 from app.auth.roles import allowed
 from app.auth.service import Principal, authenticate, writing_unit
+from app.config import get_settings
 from app.deps import PrincipalDep, SessionDep, require
 from app.errors import InvalidInput, NotFound
 from app.exports.service import excel_csv
@@ -114,11 +116,32 @@ def _open311_request(row: Any, principal: Principal | None) -> dict[str, Any]:
     outside my door at …"), so only staff who may read lighting reports see it; the public gets the
     kind, status, time and street position."""
     staff = principal is not None and allowed(principal.role, "lighting:read")
+    lat, lon, created, updated = row.lat, row.lon, row.created_at, row.updated_at
+    if not staff:  # as the public cells: a 250 m square's centre and the day, not a doorstep and a second
+        lat, lon = _snap(lat, lon)
+        created, updated = (t.replace(hour=0, minute=0, second=0, microsecond=0) for t in (
+            created.astimezone(_zone()), updated.astimezone(_zone())))
     return {"service_request_id": str(row.id), "status": OPEN311_STATUS[row.status],
             "status_notes": service.STATUS_SV[row.status], "service_name": service.KIND_SV[row.kind],
             "service_code": SERVICE_FOR_KIND[row.kind], "description": row.description if staff else None,
-            "requested_datetime": row.created_at.isoformat(), "updated_datetime": row.updated_at.isoformat(),
-            "lat": row.lat, "long": row.lon, "address": row.street}
+            "requested_datetime": created.isoformat(), "updated_datetime": updated.isoformat(),
+            "lat": lat, "long": lon, "address": row.street}
+
+
+def _zone() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(get_settings().timezone)
+
+
+def _snap(lat: float, lon: float, cell: float = 250.0) -> tuple[float, float]:
+    """The centre of the 250 m SWEREF 99 TM square holding the point."""
+    from geo.crs import to_sweref, to_wgs84
+
+    x, y = to_sweref([lon], [lat])
+    cx, cy = (math.floor(x[0] / cell) + 0.5) * cell, (math.floor(y[0] / cell) + 0.5) * cell
+    slon, slat = to_wgs84([cx], [cy])
+    return round(float(slat[0]), 5), round(float(slon[0]), 5)
 
 
 _REQUEST_SQL = """SELECT r.id, r.kind, r.status, r.description, r.created_at, r.updated_at,

@@ -53,6 +53,11 @@ def import_lamps(session: Session, stream: IO[bytes], filename: str, source: str
     Upserts on the lamp id, so a re-import updates instead of duplicating; all or nothing.
     """
     rows = list(_lamp_rows(stream, filename))
+    if not rows:
+        raise InvalidInput("no lamps found: give a CSV with id, lat and lon (or x and y in SWEREF 99 TM) columns, "
+                           "or GeoJSON points", loc=("file",),
+                           sv="Inga lampor hittades: ange en CSV med kolumnerna id, lat och lon (eller x och y i "
+                              "SWEREF 99 TM) eller GeoJSON-punkter.")
     errors = [r for r in rows if "error" in r]
     if errors:
         first = errors[0]

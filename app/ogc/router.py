@@ -4,6 +4,7 @@ connection with URL http://host:8000/ogc and, for staff layers, an authenticatio
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -192,6 +193,9 @@ def _bbox(bbox: str | None, bbox_crs: str | None, settings: Any) -> tuple[float,
             x0, y0, x1, y1 = (float(p) for p in parts)
         except ValueError:
             raise InvalidInput("bbox needs four numbers", loc=("query", "bbox")) from None
+        if not all(math.isfinite(v) for v in (x0, y0, x1, y1)) or x0 >= x1 or y0 >= y1:
+            raise InvalidInput("bbox in EPSG:3006 needs four finite numbers, min before max (E, N, E, N)",
+                               loc=("query", "bbox"))
         from geo.crs import to_wgs84
 
         lon, lat = to_wgs84([x0, x1], [y0, y1])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -10,13 +9,14 @@ from fastapi import APIRouter, Depends, Query
 from app.auth.service import Principal
 from app.deps import SessionDep, require
 from app.patrol import service
+from app.times import IsoDate
 
 router = APIRouter(tags=["patrol"])
 Planner = Annotated[Principal, Depends(require("analysis:read"))]
 
 
 @router.get("/patrol-plan", summary="Hotspots × shifts for the coming period, ranked, with dosage and evidence")
-def patrol_plan(session: SessionDep, _: Planner, start: date | None = None,
+def patrol_plan(session: SessionDep, _: Planner, start: IsoDate | None = None,
                 days: Annotated[int, Query(ge=1, le=60)] = 14,
                 shifts: Annotated[str | None, Query(description="e.g. dag:07-15,kväll:15-23,natt:23-07")] = None,
                 history_days: Annotated[int, Query(ge=28, le=730)] = 180,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
@@ -11,6 +10,7 @@ from app.auth.service import Principal
 from app.deps import SessionDep, require
 from app.reports import service
 from app.reports.schemas import UnitReportIn
+from app.times import IsoDate
 
 router = APIRouter(prefix="/reports", tags=["unit reports"])
 Reader = Annotated[Principal, Depends(require("reports:read"))]
@@ -25,14 +25,14 @@ def file_report(body: UnitReportIn, session: SessionDep, principal: Writer) -> d
 
 @router.get("", summary="Reports overlapping a date range; reporters see their own unit's only")
 def list_reports(session: SessionDep, principal: Reader,
-                 start: Annotated[date | None, Query(description="First day")] = None,
-                 end: Annotated[date | None, Query(description="Last day")] = None) -> list[dict[str, Any]]:
+                 start: Annotated[IsoDate | None, Query(description="First day")] = None,
+                 end: Annotated[IsoDate | None, Query(description="Last day")] = None) -> list[dict[str, Any]]:
     return service.list_reports(session, principal, start=start, end=end)
 
 
 @router.get("/status", summary="Which units have and have not reported for the period holding `day`")
 def reporting_status(session: SessionDep, _: Reader,
-                     day: Annotated[date | None, Query(description="Default: today")] = None) -> dict[str, Any]:
+                     day: Annotated[IsoDate | None, Query(description="Default: today")] = None) -> dict[str, Any]:
     return service.status(session, day)
 
 

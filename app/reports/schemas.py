@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.incidents.schemas import _Position
+from app.times import IsoDateTime
 
 
 class ReportEvent(_Position):
     """Something that happened: a time, a category, and a position or a known place."""
 
-    occurred_at: AwareDatetime = Field(examples=["2025-06-07T21:30:00+02:00"])
+    occurred_at: IsoDateTime = Field(examples=["2025-06-07T21:30:00+02:00"])
     category: str = Field(min_length=1, max_length=64, examples=["skadegorelse"])
     lon: float | None = None
     lat: float | None = None

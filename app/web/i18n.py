@@ -193,10 +193,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "--role analyst", "An administrator creates accounts: lagesbild user create "
                    "--username name@mjolby.se --role analyst"),
     "token": ("API-nyckel", "API token"),
-    "login_failed": ("Fel användarnamn eller lösenord.", "Wrong username or password."),
+    "login_failed": ("Fel användarnamn eller lösenord. Efter fem felaktiga försök i rad låses kontot i 15 minuter.",
+                     "Wrong username or password. After five wrong attempts in a row the account is locked for "
+                     "15 minutes."),
     "login_failed_token": ("Nyckeln gäller inte (fel eller återkallad).", "The token is not valid (wrong or revoked)."),
-    "login_locked": ("För många felaktiga försök: kontot är låst till {until}.",
-                     "Too many failed attempts: the account is locked until {until}."),
     "login_oidc_failed": ("Inloggningen via kommunens konto misslyckades: {reason}",
                           "Signing in with the municipal account failed: {reason}"),
     "login_no_account": ("{who} har inget konto i Lägesbild. Be en administratör lägga upp det.",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -59,10 +58,9 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form()
         return _signed_in(session, next, token_id=principal.token_id)
     try:
         user = verify_login(session, username, password)
-    except LoginRefused as refused:
-        if refused.locked_until is not None:
-            until = refused.locked_until.astimezone(ZoneInfo(get_settings().timezone)).strftime("%H:%M")
-            return _refused(request, next, "login_locked", until=until)
+    except LoginRefused:
+        # One answer for a wrong password, an unknown name and a locked account: saying "locked" only
+        # for accounts that exist told anyone which usernames do.
         return _refused(request, next, "login_failed")
     request.state.principal = user  # the audit trail records who signed in
     return _signed_in(session, next, user_id=user.id)
