@@ -311,8 +311,10 @@ def serve(
     _ensure_database()
     upgrade()
     console.print(f"Lägesbild on http://{host}:{port}/  (API docs: /docs)")
+    # A TERM ends the server within 10 s even while a long import or analysis runs: the import's one
+    # transaction is then never committed, and PostgreSQL rolls it back (nothing half-written).
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+                log_level="warning", access_log=False, timeout_graceful_shutdown=10)
 
 
 @app.command("demo-data")

@@ -125,15 +125,17 @@ def save(session: Session, data: UnitReportIn, principal: Principal, report_id: 
 def _period(data: UnitReportIn) -> tuple[date, date]:
     if data.period_start is None:
         start, end = period_for(date.today())
-        return start, data.period_end or end
-    end = data.period_end or data.period_start + timedelta(days=get_settings().report_period_days - 1)
-    if end < data.period_start:
+        end = data.period_end or end
+    else:
+        start = data.period_start
+        end = data.period_end or start + timedelta(days=get_settings().report_period_days - 1)
+    if end < start:
         raise InvalidInput("period_end is before period_start", loc=("body", "period_end"),
                            sv="Periodens slut ligger före dess början.")
-    if (end - data.period_start).days > 62:
+    if (end - start).days > 62:
         raise InvalidInput("a report covers at most two months", loc=("body", "period_end"),
                            sv="En rapport täcker högst två månader.")
-    return data.period_start, end
+    return start, end
 
 
 def get(session: Session, report_id: int, principal: Principal) -> dict[str, Any]:
