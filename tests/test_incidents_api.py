@@ -242,3 +242,21 @@ def test_place_filter_and_place_counts(client: TestClient, tokens: dict[str, str
     rid = by_slug["resecentrum-mjolby"]["id"]
     listed = client.get("/api/v1/incidents", params={"place": rid}, headers=headers).json()
     assert len(listed["features"]) == 3
+
+
+def test_an_incident_moved_to_another_place_counts_there_only(client: TestClient, tokens: dict[str, str]) -> None:
+    """PATCH kept the old place_id: an incident moved from Resecentrum to Mantorp station counted at both."""
+    headers = auth(tokens["analyst"])
+    created = client.post("/api/v1/incidents", headers=headers, json=_body(lon=15.13199, lat=58.32298))
+    assert created.status_code == 201, created.text
+    incident_id = created.json()["id"]
+    at_first = created.json()["properties"]["place_id"]
+    assert at_first is not None
+    moved = client.patch(f"/api/v1/incidents/{incident_id}", headers=headers, json={"lon": 15.29073, "lat": 58.34862})
+    assert moved.status_code == 200, moved.text
+    now = moved.json()["properties"]["place_id"]
+    assert now is not None and now != at_first
+    counts = {f["id"]: f["properties"]["incident_count"] for f in client.get(
+        "/api/v1/places", headers=headers, params={"start": "2025-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"},
+    ).json()["features"]}
+    assert counts[now] == 1 and counts[at_first] == 0

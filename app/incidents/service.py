@@ -240,6 +240,8 @@ def update(session: Session, incident_id: int, data: IncidentUpdate) -> None:
     lon, lat = changes.pop("lon", None), changes.pop("lat", None)
     if lon is not None and lat is not None:
         incident.geom = _point(lon, lat)
+        if "place_id" not in changes:  # moved: it belongs to the place where it now is, not where it was
+            changes["place_id"] = _place_for_point(session, lon, lat)
     for key, value in changes.items():
         setattr(incident, key, value)
     _commit(session, incident.external_id, incident.source)

@@ -37,12 +37,11 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         update={"start": end - (end - start) * 13, "end": end}), ClusterParams()))  # ~6 months for 14 days
     emerging = orjson.loads(analysis.emerging(session, scope.model_copy(update={"start": None, "end": end}),
                                               EmergingParams(slice_days=14, slices=12)))
-    places = session.execute(text("""
+    places = session.execute(text(f"""
         SELECT p.name,
                count(i.id) FILTER (WHERE i.occurred_at >= :s AND i.occurred_at < :e),
                count(i.id) FILTER (WHERE i.occurred_at >= :ps AND i.occurred_at < :s)
-        FROM places p LEFT JOIN incidents i ON ST_Intersects(i.geom, CASE WHEN GeometryType(p.geom) = 'POINT'
-             THEN ST_Buffer(p.geom::geography, 100)::geometry ELSE p.geom END)
+        FROM places p LEFT JOIN incidents i ON ST_Intersects(i.geom, {PLACE_ZONE_SQL})
              AND i.occurred_at >= :ps AND i.occurred_at < :e
         GROUP BY p.id, p.name ORDER BY 2 DESC, p.name"""),
         {"s": start, "e": end, "ps": start - (end - start)}).all()

@@ -44,6 +44,12 @@ TYPES_SV = {
 VALUE_ERRORS_SV = {
     "give lon/lat or a place_id for where it happened": "ange en plats eller en position för var det hände",
 }
+# value errors that name their field (app/times.py)
+VALUE_ERRORS_FIELD_SV = {
+    "give a date or datetime in ISO 8601, e.g. 2025-06-07 or 2025-06-07T19:30:00+02:00, not a number":
+        "{field} ska vara datum och klockslag, till exempel 2025-06-07 21:30",
+    "the year must lie between 1900 and 2200": "{field}: året ska ligga mellan 1900 och 2200",
+}
 
 
 def validation_error(error: dict[str, Any], language: str) -> str:
@@ -51,9 +57,9 @@ def validation_error(error: dict[str, Any], language: str) -> str:
     english = str(error.get("msg", "")).removeprefix("Value error, ")
     if language != "sv":
         return english
-    if error.get("type") == "value_error":
+    if error.get("type") == "value_error" and english not in VALUE_ERRORS_FIELD_SV:
         return VALUE_ERRORS_SV.get(english, english)[:1].upper() + VALUE_ERRORS_SV.get(english, english)[1:]
-    template = TYPES_SV.get(str(error.get("type")))
+    template = VALUE_ERRORS_FIELD_SV.get(english) or TYPES_SV.get(str(error.get("type")))
     if template is None:
         return english
     names = [part for part in error.get("loc", ()) if isinstance(part, str) and part != "body"]
