@@ -42,11 +42,11 @@ from scipy.signal import fftconvolve
 from scipy.special import ndtr
 from scipy.stats import poisson
 
+from geo.clustering import FOOTPRINT_CELL_M, footprint_keys
 from geo.grid import Grid, disk_offsets
 
 CONFIDENCE_LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))
 MAX_PERMUTATION_WORK = 200_000_000
-FOOTPRINT_CELL_M = 250.0
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ def gi_star(counts: NDArray[np.float64], *, cell: float, band: float, permutatio
     z = z.ravel()
     flat_study = study.ravel()
     p_sim = None
+    direction = z  # hot or cold: the sign of the deviation the p-value tested
     if permutations:
         p_sim = _permutation_p(inside, study, kernel, local, permutations, seed)
         p = p_sim
@@ -112,13 +113,15 @@ def gi_star(counts: NDArray[np.float64], *, cell: float, band: float, permutatio
     elif np.all(np.equal(np.mod(inside, 1), 0)):
         share = study.astype(float) if coverage is None else np.where(study, np.clip(coverage, 0.0, 1.0), 0.0)
         intensity = float(inside.sum() / max(share.sum(), 1e-9))
-        p = exact_p(local.ravel(), neighbour_sums_float(share, kernel).ravel(), intensity=intensity)
+        expected = intensity * neighbour_sums_float(share, kernel).ravel()
+        p = exact_p(local.ravel(), expected)
+        direction = np.sign(local.ravel() - expected)
         inference = "exact"
     else:  # weighted values: no exact count distribution, fall back on the normal approximation
         p = 2.0 * ndtr(-np.abs(z))
         inference = "normal"
     p = np.where(flat_study, p, 1.0)
-    classes = significance_classes(z, p, fdr=fdr, among=flat_study, min_confidence=min_confidence)
+    classes = significance_classes(direction, p, fdr=fdr, among=flat_study, min_confidence=min_confidence)
     return GiStarResult(z=z, p=p, classes=classes, counts=values.ravel(), neighbours=weight.ravel(), p_sim=p_sim,
                         study=flat_study, inference=inference)
 
@@ -157,11 +160,10 @@ def coverage_fractions(grid: Grid, x: NDArray[np.float64], y: NDArray[np.float64
     return inner.reshape(grid.ny, k, grid.nx, k).mean(axis=(1, 3))
 
 
-def exact_p(local: NDArray[np.float64], weight: NDArray[np.float64], *, intensity: float) -> NDArray[np.float64]:
-    """Two-sided exact p-value of a neighbourhood count under CSR: L ~ Poisson(intensity × weight)."""
-    mean = intensity * weight
-    upper = poisson.sf(local - 1, mean)      # P(L ≥ observed)
-    lower = poisson.cdf(local, mean)         # P(L ≤ observed)
+def exact_p(local: NDArray[np.float64], expected: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Two-sided exact p-value of a neighbourhood count under CSR: L ~ Poisson(expected)."""
+    upper = poisson.sf(local - 1, expected)      # P(L ≥ observed)
+    lower = poisson.cdf(local, expected)         # P(L ≤ observed)
     return np.minimum(1.0, 2.0 * np.minimum(upper, lower))
 
 
@@ -222,12 +224,8 @@ def study_mask(grid: Grid, x: NDArray[np.float64], y: NDArray[np.float64],
     cx, cy = grid.centres()
     if x.size == 0:
         return np.zeros(grid.shape, dtype=bool)
-    occupied = np.unique(_footprint_keys(np.asarray(x), np.asarray(y), footprint))
-    return np.isin(_footprint_keys(cx, cy, footprint), occupied).reshape(grid.shape)
-
-
-def _footprint_keys(x: NDArray[np.float64], y: NDArray[np.float64], size: float) -> NDArray[np.int64]:
-    return np.floor(x / size).astype(np.int64) * 1_000_003 + np.floor(y / size).astype(np.int64)
+    occupied = np.unique(footprint_keys(np.asarray(x), np.asarray(y), footprint))
+    return np.isin(footprint_keys(cx, cy, footprint), occupied).reshape(grid.shape)
 
 
 @dataclass(frozen=True)
@@ -267,7 +265,7 @@ def gi_star_points(x: NDArray[np.float64], y: NDArray[np.float64], *, cell: floa
 def footprint_outline(x: NDArray[np.float64], y: NDArray[np.float64],
                       footprint: float = FOOTPRINT_CELL_M) -> shapely.Geometry:
     """The populated study area as one (multi)polygon in metres: the union of occupied footprint squares."""
-    keys = np.unique(_footprint_keys(np.asarray(x), np.asarray(y), footprint))
+    keys = np.unique(footprint_keys(np.asarray(x), np.asarray(y), footprint))
     if keys.size == 0:
         return shapely.Polygon()
     col, row = np.divmod(keys, 1_000_003)
