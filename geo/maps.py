@@ -37,7 +37,8 @@ TEXT: dict[str, dict[str, str]] = {
     "patrol": {"sv": "Patrull: prioriterade platser och tider", "en": "Patrol: priority places and hours"},
     "lighting": {"sv": "Belysning: mörka platser och fel", "en": "Lighting: dark places and faults"},
     "legend": {"sv": "Teckenförklaring", "en": "Legend"},
-    "public": {"sv": "Händelser per ruta (avrundat till 5)", "en": "Incidents per cell (rounded to 5)"},
+    "public": {"sv": "Händelser per ruta (med skyddsbrus, avrundat till 5)",
+               "en": "Incidents per cell (with protective noise, rounded to 5)"},
     "events": {"sv": "händelser", "en": "incidents"},
     "unsafe": {"sv": "Andel otrygga (enkät)", "en": "Share feeling unsafe (survey)"},
     "no_survey": {"sv": "ingen enkät", "en": "no survey"},
@@ -394,7 +395,8 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
 ESCAPE_JS = """<script>function lgbEsc(s) { return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
     return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]; }); }</script>"""
 
-PUBLIC_STEPS = ((5, "#fee6ce"), (10, "#fdae6b"), (25, "#f16913"), (50, "#d94801"), (100, "#8c2d04"))
+# the public view withholds noisy counts under 15 (app/public/service.py)
+PUBLIC_STEPS = ((15, "#fee6ce"), (25, "#fdae6b"), (50, "#f16913"), (100, "#d94801"), (200, "#8c2d04"))
 
 
 def _count_colour(count: int) -> str:
