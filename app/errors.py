@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class DomainError(Exception):
@@ -75,12 +76,26 @@ class ServiceUnavailable(DomainError):
     kind = "unavailable"
 
 
+HTTP_KINDS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         retry = exc.context.get("retry_after")
         return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code,
                             headers={"Retry-After": str(retry)} if retry else None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # 401/403 from the permission dependencies, 404/405 from routing: the same list as every other
+        # error, so a client reads one shape (they answered {"detail": "…"}).
+        if isinstance(exc.detail, list):
+            detail = exc.detail
+        else:
+            loc = ["header", "authorization"] if exc.status_code == 401 else ["request"]
+            detail = [{"loc": loc, "msg": str(exc.detail), "type": HTTP_KINDS.get(exc.status_code, "http_error")}]
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

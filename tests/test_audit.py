@@ -37,6 +37,8 @@ def test_writes_and_detail_reads_are_logged(client: TestClient, tokens: dict[str
     assert refused.status_code == 401
     last = _last(session, 2)
     assert last[0]["status"] == 401 and last[0]["actor"] is None and last[1]["actor"] == "test-reporter"
+    client.get("/api/v1/reports", headers=auth(tokens["analyst"]))  # units' events and observations
+    assert reads.flush(timeout=5) and _last(session, 1)[0]["path"] == "/api/v1/reports"
     before = session.execute(text("SELECT count(*) FROM audit_log")).scalar()
     client.get("/api/v1/places")  # public reference data is not incident detail
     assert reads.flush(timeout=5) and session.execute(text("SELECT count(*) FROM audit_log")).scalar() == before

@@ -260,3 +260,14 @@ def test_an_incident_moved_to_another_place_counts_there_only(client: TestClient
         "/api/v1/places", headers=headers, params={"start": "2025-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"},
     ).json()["features"]}
     assert counts[now] == 1 and counts[at_first] == 0
+
+
+def test_every_error_has_the_same_shape(client: TestClient, tokens: dict[str, str]) -> None:
+    """401 and 403 answered {"detail": "…"} while every other error was a list naming the field."""
+    for response, status in ((client.get("/api/v1/incidents"), 401),
+                             (client.post("/api/v1/incidents", headers=auth(tokens["planner"]), json=_body()), 403),
+                             (client.get("/api/v1/nothing-here", headers=auth(tokens["admin"])), 404)):
+        assert response.status_code == status
+        detail = response.json()["detail"]
+        assert isinstance(detail, list) and {"loc", "msg", "type"} <= set(detail[0]), detail
+    assert client.get("/api/v1/incidents").headers["www-authenticate"] == "Bearer"

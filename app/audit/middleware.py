@@ -23,8 +23,11 @@ from app.limits import StatusRecorder
 
 log = logging.getLogger("lagesbild.audit")
 
+# Reads that return incident detail or units' free text (descriptions, observations, findings, lamp
+# reports): each leaves an audit row. /api/v1/reports returned descriptions and exact positions unlogged.
 DETAIL_READS = ("/api/v1/incidents", "/api/v1/exports/incidents", "/ogc/collections/incidents/items",
-                "/karta/data/incidents", "/api/v1/tiles/incidents", "/api/v1/audit")
+                "/karta/data/incidents", "/api/v1/tiles/incidents", "/api/v1/audit", "/api/v1/reports",
+                "/api/v1/walks", "/api/v1/lighting/reports", "/rapporter", "/lagesbild", "/trygghetsvandringar")
 NOT_AUDITED = ("/health", "/ready", "/static/")
 ACTIONS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 # sign-in attempts (successful or not) and sign-outs are security events: record them under their own names
