@@ -142,7 +142,7 @@ class SecurityHeaders:
                 names = {name.lower() for name, _ in headers}
                 if guarded and b"content-security-policy" not in names:
                     headers.append(self.csp)
-                if cacheable is False and b"cache-control" not in names:
+                if not cacheable and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))  # incident data never sits in a cache
                 message["headers"] = headers
             await send(message)

@@ -103,11 +103,8 @@ def hdbscan_claims(x: np.ndarray, y: np.ndarray) -> clustering.ClusterResult:
 
 def emerging_claims(x: np.ndarray, y: np.ndarray, t_days: np.ndarray, cell: float, band: float, slice_days: int,
                     slices: int) -> tuple[Grid, temporal.EmergingResult]:
-    grid = Grid.covering(float(x.min()), float(y.min()), float(x.max()), float(y.max()), cell)
-    study = hotspots.study_mask(grid, x, y)
     index = np.clip(np.floor(t_days / slice_days).astype(int), 0, slices - 1)
-    cube = np.stack([grid.counts(x[index == k], y[index == k]) for k in range(slices)])
-    return grid, temporal.emerging_hot_spots(cube, cell=cell, band=band, study=study)
+    return temporal.emerging_points(x, y, index, slices=slices, cell=cell, band=band)
 
 
 def table_claims(rng: np.random.Generator, rates: np.ndarray) -> int:

@@ -241,8 +241,9 @@ def hdbscan_hotspots(x: NDArray[np.float64], y: NDArray[np.float64], *, min_clus
     Clusters holding no CSR-significant core point (see `dbscan_hotspots`) are dropped.
     """
     n = x.size
-    significant = dbscan_hotspots(x, y, eps=eps, alpha=alpha).labels >= 0
-    threshold = csr_min_samples(n, populated_area_m2(x, y), eps, alpha) if n else None
+    core = dbscan_hotspots(x, y, eps=eps, alpha=alpha)
+    significant = core.labels >= 0
+    threshold = core.threshold if n else None
     if min_cluster_size is None:
         min_cluster_size = threshold.min_samples if threshold else 5
     labels = np.full(n, -1, dtype=np.intp)

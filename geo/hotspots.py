@@ -235,11 +235,6 @@ class GiStarMap:
     grid: Grid
     result: GiStarResult
 
-    @property
-    def study_km2(self) -> float:
-        assert self.result.study is not None
-        return float(self.result.study.sum()) * self.grid.cell**2 / 1e6
-
 
 def gi_star_points(x: NDArray[np.float64], y: NDArray[np.float64], *, cell: float, band: float,
                    reference: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,

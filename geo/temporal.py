@@ -21,8 +21,8 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 from scipy.stats import binom, binomtest
 
-from geo.grid import disk_offsets
-from geo.hotspots import benjamini_hochberg, neighbour_sums
+from geo.grid import Grid, disk_offsets
+from geo.hotspots import benjamini_hochberg, neighbour_sums, study_mask
 
 WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 
@@ -173,6 +173,7 @@ class EmergingResult:
     trend: NDArray[np.int8]
     patterns: NDArray[np.object_]
     totals: NDArray[np.float64]
+    study_cells: int = 0
 
 
 def emerging_hot_spots(cube: NDArray[np.float64], *, cell: float, band: float, study: NDArray[np.bool_],
@@ -234,4 +235,18 @@ def emerging_hot_spots(cube: NDArray[np.float64], *, cell: float, band: float, s
     own = spatial.reshape(slices, -1)[:, cells].T
     _, trend = mann_kendall_many(own)
     patterns = classify_emerging(bin_classes, trend)
-    return EmergingResult(cells, bin_classes, z_cells, trend, patterns, totals[cells])
+    return EmergingResult(cells, bin_classes, z_cells, trend, patterns, totals[cells], int(study.sum()))
+
+
+def emerging_points(x: NDArray[np.float64], y: NDArray[np.float64], slice_index: NDArray[np.intp], *, slices: int,
+                    cell: float, band: float,
+                    reference: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None) -> tuple[
+                        Grid, EmergingResult]:
+    """Emerging hot spots for incidents at (x, y) in time slices `slice_index` (0 … slices − 1), on a
+    `cell` grid over the populated study area of `reference` (default the incidents themselves)."""
+    rx, ry = reference if reference is not None else (x, y)
+    if rx.size == 0:
+        raise ValueError("no incidents to analyse")
+    grid = Grid.covering(float(rx.min()), float(ry.min()), float(rx.max()), float(ry.max()), cell)
+    cube = np.stack([grid.counts(x[slice_index == k], y[slice_index == k]) for k in range(slices)])
+    return grid, emerging_hot_spots(cube, cell=cell, band=band, study=study_mask(grid, rx, ry))

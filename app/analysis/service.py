@@ -188,7 +188,7 @@ def _reference(session: Session, scope: Scope, start: datetime, end: datetime, p
         return points.x, points.y
     everything = load_points(session, scope_filter(session, scope.model_copy(update={"category": None, "source": None}),
                                                    start, end))
-    return np.concatenate([everything.x, points.x]), np.concatenate([everything.y, points.y])
+    return everything.x, everything.y  # the selection is part of it
 
 
 def _study_area(x: NDArray[np.float64], y: NDArray[np.float64], cells: int, cell: float) -> dict[str, Any]:
@@ -432,9 +432,9 @@ class ComparisonTable:
         tested = [c for c in self.changes if c["p_value"] is not None]
         for entry, significant in zip(tested, temporal.significant_after_fdr([c["p_value"] for c in tested], alpha),
                                       strict=True):
+            up = entry.pop("up")
             entry["notable"] = bool(significant)
-            entry["direction"] = ("up" if entry.pop("up") else "down") if significant else "unchanged"
-            entry.pop("up", None)
+            entry["direction"] = ("up" if up else "down") if significant else "unchanged"
             few = not significant and entry["current"] + entry["count"] < FEW_TO_SAY
             entry["text_sv"] = DIRECTION_TEXT_SV["few" if few else entry["direction"]]
 
@@ -477,16 +477,13 @@ def _emerging(session: Session, scope: Scope, params: EmergingParams, start: dat
         return {"type": "FeatureCollection", "features": [], "parameters": echo, "patterns": {}, "incidents": 0,
                 "method_sv": EMERGING_METHOD_SV}
     rx, ry = _reference(session, scope, start, end, points)
-    try:
-        grid = Grid.covering(float(rx.min()), float(ry.min()), float(rx.max()), float(ry.max()), params.cell)
-    except GridTooLarge as exc:
-        raise InvalidInput(str(exc), loc=("query", "cell")) from None
-    study = hotspots.study_mask(grid, rx, ry)
     slice_index = np.floor((points.epoch - start.timestamp()) / (params.slice_days * DAY)).astype(int)
     slice_index = np.clip(slice_index, 0, params.slices - 1)
-    cube = np.stack([grid.counts(points.x[slice_index == k], points.y[slice_index == k])
-                     for k in range(params.slices)])
-    result = temporal.emerging_hot_spots(cube, cell=params.cell, band=params.band, study=study)
+    try:
+        grid, result = temporal.emerging_points(points.x, points.y, slice_index, slices=params.slices,
+                                                cell=params.cell, band=params.band, reference=(rx, ry))
+    except GridTooLarge as exc:
+        raise InvalidInput(str(exc), loc=("query", "cell")) from None
     keep = result.patterns != "no_pattern"
     index = result.cells[keep]
     rings = grid.cell_polygons_wgs84(index).round(6)
@@ -501,7 +498,7 @@ def _emerging(session: Session, scope: Scope, params: EmergingParams, start: dat
     patterns, counts_by = np.unique(result.patterns[keep].astype(str), return_counts=True)
     return {"type": "FeatureCollection", "features": features, "parameters": echo,
             "patterns": dict(zip(patterns.tolist(), counts_by.tolist(), strict=True)), "incidents": points.size,
-            "study_area": _study_area(rx, ry, int(study.sum()), grid.cell), "method_sv": EMERGING_METHOD_SV}
+            "study_area": _study_area(rx, ry, result.study_cells, grid.cell), "method_sv": EMERGING_METHOD_SV}
 
 
 # -- near repeat ---------------------------------------------------------------------------------------

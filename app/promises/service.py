@@ -17,6 +17,7 @@ from app.errors import InvalidInput, NotFound
 from app.incidents.service import PLACE_ZONE_SQL
 from app.interventions import service as interventions
 from app.reference.service import resolve_categories
+from app.times import FIRST_YEAR, LAST_YEAR
 from geo import temporal
 
 HALF = re.compile(r"^(\d{4})[Hh]([12])$")
@@ -110,8 +111,8 @@ def parse_half(value: str | None, today: date | None = None) -> tuple[int, int]:
         raise InvalidInput("half must look like 2026H1 (January–June) or 2026H2 (July–December)",
                            loc=("query", "half"))
     year = int(match.group(1))
-    if not 1900 <= year <= 2200:
-        raise InvalidInput("the half-year's year must lie between 1900 and 2200", loc=("query", "half"))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(f"the half-year's year must lie between {FIRST_YEAR} and {LAST_YEAR}", loc=("query", "half"))
     return year, int(match.group(2))
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound
+from app.times import FIRST_YEAR, LAST_YEAR
 from geo.crs import to_sweref
 from geo.grid import Grid
 from geo.privacy import false_cell_rate, private_counts
@@ -57,9 +58,9 @@ def parse_period(period: str) -> tuple[datetime, datetime]:
 def _year(text: str) -> int:
     """A period's year, within the years any date in Lägesbild may have."""
     year = int(text)
-    if not 1900 <= year <= 2200:
-        raise InvalidInput("the period's year must lie between 1900 and 2200", loc=("query", "period"),
-                           sv="Periodens år måste ligga mellan 1900 och 2200.")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(f"the period's year must lie between {FIRST_YEAR} and {LAST_YEAR}", loc=("query", "period"),
+                           sv=f"Periodens år måste ligga mellan {FIRST_YEAR} och {LAST_YEAR}.")
     return year
 
 
