@@ -1,14 +1,26 @@
-"""Every ORM model, imported in one place so Alembic and the app see the whole schema."""
+"""Every ORM model, imported in one place so Alembic and the app see the whole schema.
 
-from app.auth.models import ApiToken
+tests/test_schema.py checks that `alembic.autogenerate.compare_metadata` against a migrated database
+finds nothing: every table, column and index of the migrations is described here once.
+"""
+
+from app.audit.models import AuditEntry
+from app.auth.models import ApiToken, User, WebSession
 from app.db import Base
 from app.imports.models import ImportBatch, PoliceEventType
-from app.incidents.models import Incident
+from app.incidents.models import Incident, IncidentAggregate
+from app.interventions.models import Intervention
 from app.lighting.models import Lamp, LightingReport, LightingReportEvent, StreetSegment
 from app.places.models import Place
+from app.promises.models import CitizenPromise, promise_interventions, promise_places
+from app.public.models import PublicRelease
 from app.reference.models import Category, Organisation
+from app.reports.models import UnitReport, UnitReportObservation, unit_report_incidents
+from app.walks.models import SafetyWalk, WalkFinding
 
 __all__ = [
-    "ApiToken", "Base", "Category", "ImportBatch", "Incident", "Lamp", "LightingReport", "LightingReportEvent",
-    "Organisation", "Place", "PoliceEventType", "StreetSegment",
+    "ApiToken", "AuditEntry", "Base", "Category", "CitizenPromise", "ImportBatch", "Incident", "IncidentAggregate",
+    "Intervention", "Lamp", "LightingReport", "LightingReportEvent", "Organisation", "Place", "PoliceEventType",
+    "PublicRelease", "SafetyWalk", "StreetSegment", "UnitReport", "UnitReportObservation", "User", "WalkFinding",
+    "WebSession", "promise_interventions", "promise_places", "unit_report_incidents",
 ]

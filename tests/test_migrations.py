@@ -64,3 +64,22 @@ def test_places_file_has_every_named_place_with_source_and_confidence() -> None:
         assert f["properties"]["source"] and f["properties"]["confidence"]
         if f["properties"]["kind"] in {"park", "schoolyard", "station", "travel_centre", "shopping"}:
             assert f["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+
+
+def test_models_describe_every_table_column_and_index_of_the_migrations() -> None:
+    """`alembic revision --autogenerate` on a migrated database must propose nothing: the ORM describes
+    the whole schema (before, it described 11 of 24 tables and autogenerate proposed dropping 14)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from geoalchemy2 import alembic_helpers
+
+    from app.db import get_engine
+    from app.models import Base
+
+    with get_engine().connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_object": alembic_helpers.include_object,
+                                                         "compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    with get_engine().connect() as conn:
+        tables = set(inspect(conn).get_table_names()) - {"alembic_version", "spatial_ref_sys"}
+    assert tables == set(Base.metadata.tables)

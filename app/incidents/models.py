@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Computed,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -39,19 +41,37 @@ class Incident(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True, nullable=False))
-    # The four references below are enforced in the database by statement-level triggers (migration 0011),
-    # not by foreign keys: the same rules, one check per statement instead of one per row.
-    category: Mapped[str] = mapped_column(String(64), ForeignKey("categories.code", onupdate="CASCADE"))
+    # The four references (category, source, place_id, import_batch_id) are enforced in the database by
+    # statement-level triggers (migration 0011), not by foreign keys: the same rules, one check per
+    # statement instead of one per row.
+    category: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    source: Mapped[str] = mapped_column(String(64), ForeignKey("organisations.code", onupdate="CASCADE"))
+    source: Mapped[str] = mapped_column(String(64))
     external_id: Mapped[str | None] = mapped_column(String(200))
     location_precision: Mapped[str] = mapped_column(String(16), default="exact")
     precision_m: Mapped[int | None] = mapped_column(Integer, doc="Radius of uncertainty in metres.")
     description: Mapped[str | None] = mapped_column(Text)
-    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
-    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
+    place_id: Mapped[int | None] = mapped_column(Integer, doc="places.id (trigger-checked)")
+    import_batch_id: Mapped[int | None] = mapped_column(Integer, doc="import_batches.id (trigger-checked)")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    # The row as a GeoJSON Feature, kept by PostgreSQL (migration 0012): pages of features are joined
+    # text, not rebuilt per row. Deferred: ORM reads of an incident do not fetch it.
+    feature: Mapped[str] = mapped_column(Text, Computed(
+        "incident_feature_text(id, geom, category, occurred_at, reported_at, source, external_id, "
+        "location_precision, precision_m, description, place_id)", persisted=True), deferred=True)
+
+
+class IncidentAggregate(Base):
+    """Monthly counts per 250 m cell and category: what retention keeps of incidents past their years."""
+
+    __tablename__ = "incident_aggregates"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(ForeignKey("categories.code", onupdate="CASCADE"), primary_key=True)
+    cell_x: Mapped[int] = mapped_column(Integer, primary_key=True, comment="SWEREF 99 TM easting // 250 m")
+    cell_y: Mapped[int] = mapped_column(Integer, primary_key=True, comment="SWEREF 99 TM northing // 250 m")
+    count: Mapped[int] = mapped_column(Integer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -50,6 +50,7 @@ class LightingReport(Base):
 
 class LightingReportEvent(Base):
     __tablename__ = "lighting_report_events"
+    __table_args__ = (Index("ix_lighting_report_events_report", "report_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("lighting_reports.id", ondelete="CASCADE"))
