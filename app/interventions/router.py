@@ -10,6 +10,7 @@ from sqlalchemy import text
 from app.auth.service import Principal
 from app.deps import SessionDep, require
 from app.interventions import service
+from app.interventions.schemas import InterventionIn, InterventionStatusIn
 
 router = APIRouter(prefix="/interventions", tags=["interventions"])
 Reader = Annotated[Principal, Depends(require("interventions:read"))]
@@ -21,8 +22,8 @@ EXAMPLE = {"title": "Förstärkt belysning Järnvägsparken", "kind": "lighting"
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Register an intervention (place or drawn polygon)")
 def create(session: SessionDep, principal: Writer,
-           body: Annotated[dict[str, Any], Body(examples=[EXAMPLE])]) -> dict[str, Any]:
-    return service.feature(session, service.create(session, body, principal.name))
+           body: Annotated[InterventionIn, Body(examples=[EXAMPLE])]) -> dict[str, Any]:
+    return service.feature(session, service.create(session, body.model_dump(mode="json"), principal.name))
 
 
 @router.get("", summary="Interventions as GeoJSON, newest first")
@@ -38,9 +39,9 @@ def get_one(intervention_id: int, session: SessionDep, _: Reader) -> dict[str, A
 
 @router.post("/{intervention_id}/status", summary="Set status (planned, active, completed, cancelled) and notes")
 def set_status(intervention_id: int, session: SessionDep, _: Writer,
-               body: Annotated[dict[str, Any], Body(examples=[{"status": "completed", "notes": "Klart"}])]
+               body: Annotated[InterventionStatusIn, Body(examples=[{"status": "completed", "notes": "Klart"}])]
                ) -> dict[str, Any]:
-    service.update_status(session, intervention_id, str(body.get("status")), body.get("notes"))
+    service.update_status(session, intervention_id, body.status, body.notes)
     return service.feature(session, intervention_id)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, status
 from app.auth.service import Principal
 from app.deps import SessionDep, require
 from app.promises import service
+from app.promises.schemas import PromiseIn
 
 router = APIRouter(prefix="/promises", tags=["citizen promises"])
 Reader = Annotated[Principal, Depends(require("promises:read"))]
@@ -21,8 +22,8 @@ EXAMPLE = {"title": "Tryggare kvällar vid Resecentrum", "description": "Polisen
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Make a promise (places, categories, interventions)")
 def create(session: SessionDep, principal: Writer,
-           body: Annotated[dict[str, Any], Body(examples=[EXAMPLE])]) -> dict[str, Any]:
-    return service.get(session, service.save(session, body, principal.name))
+           body: Annotated[PromiseIn, Body(examples=[EXAMPLE])]) -> dict[str, Any]:
+    return service.get(session, service.save(session, body.model_dump(mode="json"), principal.name))
 
 
 @router.get("", summary="All promises, newest first")
@@ -37,8 +38,8 @@ def get_one(promise_id: int, session: SessionDep, _: Reader) -> dict[str, Any]:
 
 @router.put("/{promise_id}", summary="Replace a promise")
 def replace(promise_id: int, session: SessionDep, principal: Writer,
-            body: Annotated[dict[str, Any], Body(examples=[EXAMPLE])]) -> dict[str, Any]:
-    return service.get(session, service.save(session, body, principal.name, promise_id))
+            body: Annotated[PromiseIn, Body(examples=[EXAMPLE])]) -> dict[str, Any]:
+    return service.get(session, service.save(session, body.model_dump(mode="json"), principal.name, promise_id))
 
 
 @router.get("/{promise_id}/follow-up", summary="Half-year follow-up (also as a page: /medborgarloften/{id})")

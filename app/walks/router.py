@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, File, Response, UploadFile, status
 from app.auth.service import Principal
 from app.deps import SessionDep, require
 from app.walks import service
+from app.walks.schemas import ConvertIn, FindingIn, FindingStatusIn, WalkIn
 
 router = APIRouter(prefix="/walks", tags=["safety walks"])
 Reader = Annotated[Principal, Depends(require("walks:read"))]
@@ -21,10 +22,15 @@ WALK = {"walked_on": "2025-09-18", "area": "Centrum – Resecentrum till Gästis
         "findings": [FINDING]}
 
 
+def _plain(body: WalkIn | FindingIn | ConvertIn) -> dict[str, Any]:
+    """The service's rules read what the caller sent, with dates as ISO text."""
+    return body.model_dump(mode="json", exclude_unset=True)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Record a walk with its findings")
 def create_walk(session: SessionDep, principal: Writer,
-                body: Annotated[dict[str, Any], Body(examples=[WALK])]) -> dict[str, Any]:
-    return service.walk(session, service.create_walk(session, body, principal))
+                body: Annotated[WalkIn, Body(examples=[WALK])]) -> dict[str, Any]:
+    return service.walk(session, service.create_walk(session, _plain(body), principal))
 
 
 @router.get("", summary="Walks with their findings, newest first")
@@ -39,25 +45,25 @@ def get_walk(walk_id: int, session: SessionDep, _: Reader) -> dict[str, Any]:
 
 @router.post("/{walk_id}/findings", status_code=status.HTTP_201_CREATED, summary="Add a finding to a walk")
 def add_finding(walk_id: int, session: SessionDep, _: Writer,
-                body: Annotated[dict[str, Any], Body(examples=[FINDING])]) -> dict[str, Any]:
-    service.add_finding(session, walk_id, body)
+                body: Annotated[FindingIn, Body(examples=[FINDING])]) -> dict[str, Any]:
+    service.add_finding(session, walk_id, _plain(body))
     return service.walk(session, walk_id)
 
 
 @router.post("/{walk_id}/findings/{finding_id}/status", summary="Set a finding's status (open, in_progress, done)")
 def finding_status(walk_id: int, finding_id: int, session: SessionDep, _: Writer,
-                   body: Annotated[dict[str, Any], Body(examples=[{"status": "done"}])]) -> dict[str, Any]:
-    service.set_status(session, walk_id, finding_id, str(body.get("status")))
+                   body: Annotated[FindingStatusIn, Body(examples=[{"status": "done"}])]) -> dict[str, Any]:
+    service.set_status(session, walk_id, finding_id, body.status)
     return service.walk(session, walk_id)
 
 
 @router.post("/{walk_id}/findings/{finding_id}/convert",
              summary="Turn a finding into an intervention or a lighting fault, in one step")
 def convert_finding(walk_id: int, finding_id: int, session: SessionDep, principal: Writer,
-                    body: Annotated[dict[str, Any], Body(examples=[{"to": "lighting_fault"},
+                    body: Annotated[ConvertIn, Body(examples=[{"to": "lighting_fault"},
                                                                    {"to": "intervention", "radius_m": 60}])]
                     ) -> dict[str, Any]:
-    return service.convert(session, walk_id, finding_id, body, principal)
+    return service.convert(session, walk_id, finding_id, _plain(body), principal)
 
 
 @router.put("/{walk_id}/findings/{finding_id}/photo", status_code=status.HTTP_204_NO_CONTENT,

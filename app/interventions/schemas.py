@@ -1,0 +1,34 @@
+"""Request bodies of interventions: shapes and types here; database rules and their wording in the service."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["patrol", "lighting", "vegetation", "cleaning", "cameras", "youth_workers", "other"]
+Status = Literal["planned", "active", "completed", "cancelled"]
+
+
+class InterventionIn(BaseModel):
+    """An intervention on a known place (a point place gets a 100 m disc) or a drawn target polygon."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    title: str = Field(min_length=1, max_length=200, examples=["Förstärkt belysning Järnvägsparken"])
+    kind: Kind
+    organisation: str = Field(min_length=1, max_length=64, examples=["service_teknik"])
+    place_id: int | None = None
+    target: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon or MultiPolygon, WGS84")
+    control: dict[str, Any] | None = Field(default=None, description="Comparison area; default a ring around "
+                                                                     "the target (buffer + 300 to + 1500 m)")
+    start_date: date
+    end_date: date | None = None
+    buffer_m: int = Field(200, ge=25, le=2000, description="Width of the displacement ring in metres")
+    notes: str | None = Field(default=None, max_length=4000)
+
+
+class InterventionStatusIn(BaseModel):
+    status: Status
+    notes: str | None = Field(default=None, max_length=4000)
