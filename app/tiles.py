@@ -50,9 +50,9 @@ def tile(layer: Literal["incidents", "hotspots"], session: SessionDep, principal
         if not allowed(principal.role, "analysis:read"):
             raise Forbidden("hotspot tiles need the right to read analyses", loc=("path", "layer"),
                             sv="Hotspot-lagret kräver behörighet att läsa analyser.")
-        collection = orjson.loads(analysis.clusters(session, Scope(start=time.start, end=time.end), ClusterParams()))
-        features = [{"rank": f["properties"]["rank"], "count": f["properties"]["count"],
-                     "geometry": f["geometry"]} for f in collection["features"]]
+        collection = analysis.clusters(session, Scope(start=time.start, end=time.end), ClusterParams())
+        features = [{"rank": f.properties.rank, "count": f.properties.count, "geometry": f.geometry}
+                    for f in collection.features]
         body = session.execute(text("""
             WITH h AS (SELECT (f->>'rank')::int AS rank, (f->>'count')::int AS count,
                               ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(f->>'geometry'), 4326), 3857) AS geom

@@ -38,7 +38,7 @@ _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _enabled = False
 
-Compute = Callable[..., bytes]
+Compute = Callable[..., Any]
 
 
 def enable() -> None:
@@ -54,7 +54,7 @@ RETRY_AFTER_S = 10
 _waiting = 0
 
 
-def run(session: Session, compute: Compute, *args: Any) -> bytes:
+def run(session: Session, compute: Compute, *args: Any) -> Any:
     """`compute(session, *args)`: here with the caller's session, or in the child with one of its own.
     `compute` must be a module-level function and `args` picklable.
 
@@ -138,7 +138,7 @@ def _ready() -> None:
     import app.analysis.service  # noqa: F401  (the import is most of a child's start-up)
 
 
-def _in_child(compute: Compute, args: tuple[Any, ...]) -> bytes:
+def _in_child(compute: Compute, args: tuple[Any, ...]) -> Any:
     from app.db import session_factory
 
     with session_factory()() as session:

@@ -9,7 +9,7 @@ import base64
 import io
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import orjson
@@ -20,6 +20,17 @@ from sqlalchemy.orm import Session
 
 from app.analysis import cache, coverage, runner
 from app.analysis.points import PRECISE_SQL, Points, load_points
+from app.analysis.results import (
+    Comparison,
+    Density,
+    Emerging,
+    Evaluation,
+    GiStar,
+    Hotspots,
+    NearRepeat,
+    Result,
+    TimeProfile,
+)
 from app.analysis.schemas import (
     ClusterParams,
     DensityParams,
@@ -29,8 +40,9 @@ from app.analysis.schemas import (
     NearRepeatParams,
     Scope,
 )
+from app.bbox import parse_bbox
 from app.config import get_settings
-from app.deps import parse_bbox
+from app.db import data_version
 from app.errors import InvalidInput
 from app.incidents.service import IncidentFilter, build_filter
 from app.reference.models import Category
@@ -43,21 +55,17 @@ GI_LABELS_SV = {3: "Hot spot, 99 %", 2: "Hot spot, 95 %", 1: "Hot spot, 90 %", 0
                 -1: "Cold spot, 90 %", -2: "Cold spot, 95 %", -3: "Cold spot, 99 %"}
 
 
-def cached(session: Session, name: str, key: tuple[Any, ...], compute: Callable[..., dict[str, Any]],
-           *args: Any) -> bytes:
+R = TypeVar("R", bound=Result)
+
+
+def cached(session: Session, name: str, key: tuple[Any, ...], compute: Callable[..., R], *args: Any) -> R:
     """Serve from the cache when nothing changed since; else `compute(session, *args)`, in the analysis
-    process when the app serves (app/analysis/runner.py). Results are stored as JSON bytes."""
+    process when the app serves (app/analysis/runner.py). Results are typed (app/analysis/results.py)
+    and cached as they are; the routers serialise them."""
     staleness = get_settings().analysis_max_staleness_seconds
-    return cache.results.versioned((name, key), cache.data_version(session), staleness,
-                                   lambda: runner.run(session, _as_json, compute, *args))
-
-
-def _as_json(session: Session, compute: Callable[..., dict[str, Any]], *args: Any) -> bytes:
-    return _dumps(compute(session, *args))
-
-
-def _dumps(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    result: R = cache.results.versioned((name, key), data_version(session), staleness,
+                                        lambda: runner.run(session, compute, *args))
+    return result
 
 
 def scope_filter(session: Session, scope: Scope, start: datetime, end: datetime) -> IncidentFilter:
@@ -86,13 +94,13 @@ def _feature(geom: shapely.Geometry, properties: dict[str, Any], precision: int 
 
 # -- clusters -----------------------------------------------------------------------------------------
 
-def clusters(session: Session, scope: Scope, params: ClusterParams) -> bytes:
+def clusters(session: Session, scope: Scope, params: ClusterParams) -> Hotspots:
     start, end = scope.period(365)
     return cached(session, "clusters", (scope.model_dump_json(), params.model_dump_json(), start, end),
                   _clusters, scope, params, start, end)
 
 
-def _clusters(session: Session, scope: Scope, params: ClusterParams, start: datetime, end: datetime) -> dict[str, Any]:
+def _clusters(session: Session, scope: Scope, params: ClusterParams, start: datetime, end: datetime) -> Hotspots:
     _precise_only(scope)
     # One query for both periods, split in memory: the previous one feeds each hotspot's trend.
     both = load_points(session, scope_filter(session, scope, start - (end - start), end))
@@ -130,15 +138,15 @@ def _clusters(session: Session, scope: Scope, params: ClusterParams, start: date
             "trend": _trend(region, points, previous, days, previous_days),
         }))
     threshold = result.threshold.__dict__ if result.threshold else None
-    return {
-        "type": "FeatureCollection", "features": features,
+    return Hotspots.model_validate({
+        "features": features,
         "parameters": _echo(scope, start, end, method=params.method, eps=params.eps,
                             min_samples=result.min_samples, alpha=params.alpha),
         "csr_threshold": threshold,
         "incidents": points.size,
         "clustered": int(sum(f["properties"]["count"] for f in features)),
         "method_sv": CLUSTER_METHOD_SV,
-    }
+    })
 
 
 CLUSTER_METHOD_SV = ("Ett hotspot-område är en täthet av händelser som slumpmässigt utspridda händelser över samma "
@@ -227,7 +235,7 @@ def _grid_for(points: Points, cell: float, pad: float) -> Grid:
         raise InvalidInput(str(exc), loc=("query", "cell")) from None
 
 
-def gistar(session: Session, scope: Scope, params: GiStarParams) -> bytes:
+def gistar(session: Session, scope: Scope, params: GiStarParams) -> GiStar:
     start, end = scope.period(365)
     return cached(session, "gistar", (scope.model_dump_json(), params.model_dump_json(), start, end),
                   _gistar, scope, params, start, end)
@@ -238,7 +246,7 @@ GI_METHOD_SV = ("Getis-Ord Gi* på rutnät inom analysområdet; en ruta är hot 
                 "korrigerat för många test (Benjamini–Hochberg).")
 
 
-def _gistar(session: Session, scope: Scope, params: GiStarParams, start: datetime, end: datetime) -> dict[str, Any]:
+def _gistar(session: Session, scope: Scope, params: GiStarParams, start: datetime, end: datetime) -> GiStar:
     assert params.band is not None
     _precise_only(scope)
     points = load_points(session, scope_filter(session, scope, start, end))
@@ -246,8 +254,8 @@ def _gistar(session: Session, scope: Scope, params: GiStarParams, start: datetim
                  permutations=params.permutations, seed=params.seed, only_significant=params.only_significant,
                  min_confidence=params.min_confidence)
     if points.size == 0:
-        return {"type": "FeatureCollection", "features": [], "parameters": echo, "grid": None, "classes": {},
-                "incidents": 0, "study_area": None, "method_sv": GI_METHOD_SV}
+        return GiStar(features=[], parameters=echo, grid=None, classes={}, incidents=0, study_area=None,
+                      method_sv=GI_METHOD_SV)
     rx, ry = _reference(session, scope, start, end, points)
     try:
         gi = hotspots.gi_star_points(points.x, points.y, cell=params.cell, band=params.band, reference=(rx, ry),
@@ -264,10 +272,11 @@ def _gistar(session: Session, scope: Scope, params: GiStarParams, start: datetim
     features = _gi_features(result, index, rings)
     summary = {str(c): int((result.classes == c).sum()) for c in range(-3, 4)}
     assert result.study is not None
-    return {"type": "FeatureCollection", "features": features, "parameters": echo,
-            "grid": {"cells": int(result.counts.size), "nx": grid.nx, "ny": grid.ny, "crs": "EPSG:3006"},
-            "study_area": _study_area(rx, ry, int(result.study.sum()), grid.cell),
-            "inference": result.inference, "classes": summary, "incidents": points.size, "method_sv": GI_METHOD_SV}
+    return GiStar.model_validate({
+        "features": features, "parameters": echo,
+        "grid": {"cells": int(result.counts.size), "nx": grid.nx, "ny": grid.ny, "crs": "EPSG:3006"},
+        "study_area": _study_area(rx, ry, int(result.study.sum()), grid.cell),
+        "inference": result.inference, "classes": summary, "incidents": points.size, "method_sv": GI_METHOD_SV})
 
 
 def _gi_features(result: hotspots.GiStarResult, index: NDArray[np.intp], rings: NDArray[np.float64]) -> list[
@@ -285,24 +294,24 @@ def _gi_features(result: hotspots.GiStarResult, index: NDArray[np.intp], rings: 
 
 # -- density -----------------------------------------------------------------------------------------
 
-def density_surface(session: Session, scope: Scope, params: DensityParams) -> bytes:
+def density_surface(session: Session, scope: Scope, params: DensityParams) -> Density:
     start, end = scope.period(365)
     return cached(session, "density", (scope.model_dump_json(), params.model_dump_json(), start, end),
                   _density, scope, params, start, end)
 
 
-def _density(session: Session, scope: Scope, params: DensityParams, start: datetime, end: datetime) -> dict[str, Any]:
+def _density(session: Session, scope: Scope, params: DensityParams, start: datetime, end: datetime) -> Density:
     points = load_points(session, scope_filter(session, scope, start, end), include_imprecise=scope.include_imprecise)
     echo = _echo(scope, start, end, bandwidth=params.bandwidth, cell=params.cell, kernel=params.kernel)
     if points.size == 0:
-        return {"parameters": echo, "unit": "incidents per km²", "grid": None, "bounds": None, "max": 0.0,
-                "image": None, "incidents": 0}
+        return Density(parameters=echo, unit="incidents per km²", grid=None, bounds=None, max=0.0, image=None,
+                       incidents=0)
     grid = _grid_for(points, params.cell, params.bandwidth)
     surface = density.kernel_density(points.x, points.y, bandwidth=params.bandwidth, cell=params.cell,
                                      grid=grid, kernel=params.kernel)
     corners_lon, corners_lat = to_wgs84([grid.x0, grid.x0 + grid.nx * grid.cell],
                                         [grid.y0, grid.y0 + grid.ny * grid.cell])
-    return {
+    return Density.model_validate({
         "parameters": echo,
         "unit": "incidents per km²",
         "grid": {"x0": grid.x0, "y0": grid.y0, "cell": grid.cell, "nx": grid.nx, "ny": grid.ny, "crs": "EPSG:3006"},
@@ -310,7 +319,7 @@ def _density(session: Session, scope: Scope, params: DensityParams, start: datet
         "max": float(surface.values.max()),
         "image": density_png(surface.values),
         "incidents": points.size,
-    }
+    })
 
 
 def density_png(values: NDArray[np.float64]) -> str:
@@ -330,12 +339,12 @@ def density_png(values: NDArray[np.float64]) -> str:
 
 # -- time ----------------------------------------------------------------------------------------------
 
-def time_profile(session: Session, scope: Scope) -> bytes:
+def time_profile(session: Session, scope: Scope) -> TimeProfile:
     start, end = scope.period(365)
     return cached(session, "time", (scope.model_dump_json(), start, end), _time_profile, scope, start, end)
 
 
-def _time_profile(session: Session, scope: Scope, start: datetime, end: datetime) -> dict[str, Any]:
+def _time_profile(session: Session, scope: Scope, start: datetime, end: datetime) -> TimeProfile:
     # Counted in PostgreSQL: a 7 × 24 table needs no points in Python.
     from sqlalchemy import text
 
@@ -349,19 +358,19 @@ def _time_profile(session: Session, scope: Scope, start: datetime, end: datetime
     matrix = np.zeros((7, 24), dtype=np.int64)
     for weekday, hour, n in rows:
         matrix[weekday, hour] = n
-    return {"parameters": _echo(scope, start, end), "weekdays": list(temporal.WEEKDAYS_SV),
-            "matrix": matrix.tolist(), "by_hour": matrix.sum(axis=0).tolist(),
-            "by_weekday": matrix.sum(axis=1).tolist(), "incidents": int(matrix.sum())}
+    return TimeProfile(parameters=_echo(scope, start, end), weekdays=list(temporal.WEEKDAYS_SV),
+                       matrix=matrix.tolist(), by_hour=matrix.sum(axis=0).tolist(),
+                       by_weekday=matrix.sum(axis=1).tolist(), incidents=int(matrix.sum()))
 
 
-def compare(session: Session, scope: Scope) -> bytes:
+def compare(session: Session, scope: Scope) -> Comparison:
     """This period against the previous one and the same period a year earlier, per category and place."""
     start, end = scope.period(14)
     return cached(session, "compare", (scope.model_dump_json(), start, end),
                   _compare, scope, start, end)
 
 
-def _compare(session: Session, scope: Scope, start: datetime, end: datetime) -> dict[str, Any]:
+def _compare(session: Session, scope: Scope, start: datetime, end: datetime) -> Comparison:
     from sqlalchemy import text
 
     length = end - start
@@ -395,9 +404,10 @@ def _compare(session: Session, scope: Scope, start: datetime, end: datetime) -> 
     total = {"current": sum(r[1] for r in every), "vs_previous": table.change(every, "previous"),
              "vs_last_year": table.change(every, "last_year")}
     table.correct()
-    return {"parameters": _echo(scope, start, end),
-            "periods": {k: [a.isoformat(), b.isoformat()] for k, (a, b) in periods.items()},
-            "total": total, "categories": categories, **table.describe()}
+    return Comparison.model_validate({
+        "parameters": _echo(scope, start, end),
+        "periods": {k: [a.isoformat(), b.isoformat()] for k, (a, b) in periods.items()},
+        "total": total, "categories": categories, **table.describe()})
 
 
 class ComparisonTable:
@@ -454,7 +464,7 @@ DIRECTION_TEXT_SV = {"few": "för få händelser för att bedöma en förändrin
 
 # -- emerging hot spots ------------------------------------------------------------------------------
 
-def emerging(session: Session, scope: Scope, params: EmergingParams) -> bytes:
+def emerging(session: Session, scope: Scope, params: EmergingParams) -> Emerging:
     _, end = scope.period(1)
     start = end - timedelta(days=params.slice_days * params.slices)
     return cached(session, "emerging", (scope.model_dump_json(), params.model_dump_json(), start, end),
@@ -466,16 +476,14 @@ EMERGING_METHOD_SV = ("Framväxande hot spots: Getis-Ord Gi* i rum och tid (gran
                       "tillsammans har högst 5 % risk för ett falskt fynd (Bonferroni); trend med Mann–Kendall.")
 
 
-def _emerging(session: Session, scope: Scope, params: EmergingParams, start: datetime,
-              end: datetime) -> dict[str, Any]:
+def _emerging(session: Session, scope: Scope, params: EmergingParams, start: datetime, end: datetime) -> Emerging:
     assert params.band is not None
     _precise_only(scope)
     points = load_points(session, scope_filter(session, scope, start, end))
     echo = _echo(scope, start, end, cell=params.cell, band=params.band, slice_days=params.slice_days,
                  slices=params.slices)
     if points.size == 0:
-        return {"type": "FeatureCollection", "features": [], "parameters": echo, "patterns": {}, "incidents": 0,
-                "method_sv": EMERGING_METHOD_SV}
+        return Emerging(features=[], parameters=echo, patterns={}, incidents=0, method_sv=EMERGING_METHOD_SV)
     rx, ry = _reference(session, scope, start, end, points)
     slice_index = np.floor((points.epoch - start.timestamp()) / (params.slice_days * DAY)).astype(int)
     slice_index = np.clip(slice_index, 0, params.slices - 1)
@@ -496,14 +504,15 @@ def _emerging(session: Session, scope: Scope, params: EmergingParams, start: dat
             strict=True))
     ]
     patterns, counts_by = np.unique(result.patterns[keep].astype(str), return_counts=True)
-    return {"type": "FeatureCollection", "features": features, "parameters": echo,
-            "patterns": dict(zip(patterns.tolist(), counts_by.tolist(), strict=True)), "incidents": points.size,
-            "study_area": _study_area(rx, ry, result.study_cells, grid.cell), "method_sv": EMERGING_METHOD_SV}
+    return Emerging.model_validate({
+        "features": features, "parameters": echo,
+        "patterns": dict(zip(patterns.tolist(), counts_by.tolist(), strict=True)), "incidents": points.size,
+        "study_area": _study_area(rx, ry, result.study_cells, grid.cell), "method_sv": EMERGING_METHOD_SV})
 
 
 # -- near repeat ---------------------------------------------------------------------------------------
 
-def near_repeat(session: Session, scope: Scope, params: NearRepeatParams) -> bytes:
+def near_repeat(session: Session, scope: Scope, params: NearRepeatParams) -> NearRepeat:
     start, end = scope.period(365)
     return cached(session, "near_repeat", (scope.model_dump_json(), params.model_dump_json(), start, end),
                   _near_repeat, scope, params, start, end)
@@ -514,7 +523,7 @@ def near_repeat_categories(session: Session) -> list[str]:
 
 
 def _near_repeat(session: Session, scope: Scope, params: NearRepeatParams, start: datetime,
-                 end: datetime) -> dict[str, Any]:
+                 end: datetime) -> NearRepeat:
     space, time = params.bands()
     if not scope.category:
         scope = scope.model_copy(update={"category": near_repeat_categories(session)})
@@ -525,7 +534,7 @@ def _near_repeat(session: Session, scope: Scope, params: NearRepeatParams, start
     except ValueError as exc:
         raise InvalidInput(str(exc), loc=("query", "space_bands")) from None
     elevated = result.elevated()
-    return {
+    return NearRepeat.model_validate({
         "parameters": _echo(scope, start, end, space_bands=space, time_bands=time,
                             permutations=params.permutations, seed=params.seed),
         "incidents": points.size,
@@ -535,12 +544,12 @@ def _near_repeat(session: Session, scope: Scope, params: NearRepeatParams, start
         "elevated": None if elevated is None else {"within_m": elevated[0], "for_days": elevated[1]},
         "summary_sv": (f"Förhöjd risk inom {elevated[0]:.0f} m i {elevated[1]:.0f} dagar efter en händelse"
                        if elevated else "Ingen signifikant förhöjd risk nära tidigare händelser"),
-    }
+    })
 
 
 # -- evaluation ----------------------------------------------------------------------------------------
 
-def evaluate(session: Session, scope: Scope, params: EvaluateParams) -> bytes:
+def evaluate(session: Session, scope: Scope, params: EvaluateParams) -> Evaluation:
     """Build the map on the period before `start` (same length) and score it on [start, end)."""
     start, end = scope.period(28)
     return cached(session, "evaluate", (scope.model_dump_json(), params.model_dump_json(), start, end),
@@ -548,7 +557,7 @@ def evaluate(session: Session, scope: Scope, params: EvaluateParams) -> bytes:
 
 
 def _evaluate(session: Session, scope: Scope, params: EvaluateParams, start: datetime,
-              end: datetime) -> dict[str, Any]:
+              end: datetime) -> Evaluation:
     train_start = start - (end - start)
     train = load_points(session, scope_filter(session, scope, train_start, start), include_imprecise=False)
     test = load_points(session, scope_filter(session, scope, start, end), include_imprecise=False)
@@ -579,8 +588,8 @@ def _evaluate(session: Session, scope: Scope, params: EvaluateParams, start: dat
         later = grid.counts(test.x, test.y)
         scored = evaluation.score(int(later[flagged].sum()), int(later.sum()),
                                   float(flagged.sum()) * params.cell**2, study_area)
-    return {"parameters": _echo(scope, start, end, method=params.method, cell=params.cell, eps=params.eps,
-                                top_share=params.top_share, train_start=train_start.isoformat()),
-            "train_incidents": train.size, "test_incidents": test.size,
-            "hits": scored.hits, "hit_rate": round(scored.hit_rate, 4), "area_share": round(scored.area_share, 4),
-            "pai": _round(scored.pai)}
+    return Evaluation(parameters=_echo(scope, start, end, method=params.method, cell=params.cell, eps=params.eps,
+                                       top_share=params.top_share, train_start=train_start.isoformat()),
+                      train_incidents=train.size, test_incidents=test.size, hits=scored.hits,
+                      hit_rate=round(scored.hit_rate, 4), area_share=round(scored.area_share, 4),
+                      pai=_round(scored.pai))

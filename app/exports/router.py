@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.analysis import service as analysis
+from app.analysis.results import Result
 from app.analysis.schemas import ClusterParams, EmergingParams, GiStarParams, Scope
 from app.auth.service import Principal
 from app.deps import BBoxDep, SessionDep, TimeRangeDep, require
@@ -46,15 +46,16 @@ def export_incidents(fmt: Format, session: SessionDep, principal: Reader, bbox: 
 @router.get("/analysis/{layer}.{fmt}", summary="An analysis layer (clusters, gistar, emerging) for download")
 def export_analysis(layer: Literal["clusters", "gistar", "emerging"], fmt: Format, session: SessionDep,
                     _: Analyst, scope: Annotated[Scope, Query()]) -> Response:
+    result: Result
     if layer == "clusters":
-        body = analysis.clusters(session, scope, ClusterParams())
+        result = analysis.clusters(session, scope, ClusterParams())
     elif layer == "gistar":
-        body = analysis.gistar(session, scope, GiStarParams(only_significant=True))
+        result = analysis.gistar(session, scope, GiStarParams(only_significant=True))
     else:
-        body = analysis.emerging(session, scope, EmergingParams())
+        result = analysis.emerging(session, scope, EmergingParams())
     if fmt == "geojson":
-        return _download(body, layer, fmt)
-    gdf = service.collection_geodataframe(orjson.loads(body))
+        return _download(result.to_json(), layer, fmt)
+    gdf = service.collection_geodataframe(result.model_dump(by_alias=True))
     if fmt == "gpkg":
         return _download(service.geopackage(gdf, layer), layer, fmt)
     table = gdf.assign(wkt=gdf.geometry.to_wkt()).drop(columns="geometry")

@@ -11,11 +11,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.analysis import service as analysis
+from app.analysis.results import Hotspots
 from app.analysis.schemas import ClusterParams, DensityParams, GiStarParams, Scope
 from app.config import get_settings
 from app.incidents.service import IncidentFilter
 from app.places import service as places
-from app.reference.router import list_categories
+from app.reference.service import categories
 from geo.maps import MapData, html
 
 View = Literal["oversikt", "analys", "patrull", "belysning", "publik"]
@@ -78,7 +79,7 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
     layers = VIEW_LAYERS[view]
     start, end = scope.period(365)
     settings = get_settings()
-    data = MapData(categories=list_categories(session), extent=settings.extent)
+    data = MapData(categories=[c.model_dump() for c in categories(session)], extent=settings.extent)
     with_counts = view != "publik"
     data.places = {"type": "FeatureCollection", "features": orjson.loads(
         places.list_features(session, with_counts=with_counts, start=start, end=end))}
@@ -92,14 +93,15 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
 
         data.public = public_cells(session, period=latest_released_quarter(), group=None)
     if "density" in layers:
-        density = orjson.loads(analysis.density_surface(session, scope, DensityParams(bandwidth=250, cell=25)))
-        data.density = density if density.get("image") else None
+        # The map file is an edge: each layer is embedded as the GeoJSON the API would send.
+        density = analysis.density_surface(session, scope, DensityParams(bandwidth=250, cell=25))
+        data.density = density.model_dump() if density.image else None
     if "hotspots" in layers or "patrol" in layers:
-        clusters = orjson.loads(analysis.clusters(session, scope, ClusterParams()))
-        data.hotspots = clusters if "hotspots" in layers else None
+        clusters = analysis.clusters(session, scope, ClusterParams())
+        data.hotspots = clusters.model_dump() if "hotspots" in layers else None
     if "gistar" in layers:
-        data.gistar = orjson.loads(analysis.gistar(session, scope, GiStarParams(cell=100, only_significant=True,
-                                                                                  min_confidence=99)))
+        data.gistar = analysis.gistar(session, scope, GiStarParams(cell=100, only_significant=True,
+                                                                   min_confidence=99)).model_dump(by_alias=True)
     if "patrol" in layers:
         data.patrol = patrol_places(clusters)
     if "lighting" in layers:
@@ -115,20 +117,20 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
     return data
 
 
-def patrol_places(hotspots: dict[str, Any], top: int = 5) -> dict[str, Any]:
+def patrol_places(hotspots: Hotspots, top: int = 5) -> dict[str, Any]:
     """The top hotspots labelled with their active hours: where and when to send a patrol."""
     import shapely
 
     features = []
-    for feature in hotspots["features"][:top]:
-        p = feature["properties"]
-        spans = ", ".join(f"{a:02d}–{b:02d}" for a, b in p.get("active_hour_ranges", []))
-        point = shapely.geometry.shape(feature["geometry"]).representative_point()
-        cats = ", ".join(c["label"] for c in p.get("categories", [])[:2])
-        features.append({"type": "Feature", "geometry": feature["geometry"], "properties": {
-            "rank": p["rank"], "hours_label": spans, "label_point": [point.x, point.y],
-            "summary": html("<b>{rank}.</b> {count} händelser · {cats}<br>Aktiva timmar: {spans}", rank=p["rank"],
-                            count=p["count"], cats=cats, spans=spans or "–")}})
+    for feature in hotspots.features[:top]:
+        p = feature.properties
+        spans = ", ".join(f"{a:02d}–{b:02d}" for a, b in p.active_hour_ranges)
+        point = shapely.geometry.shape(feature.geometry).representative_point()
+        cats = ", ".join(c.label for c in p.categories[:2])
+        features.append({"type": "Feature", "geometry": feature.geometry, "properties": {
+            "rank": p.rank, "hours_label": spans, "label_point": [point.x, point.y],
+            "summary": html("<b>{rank}.</b> {count} händelser · {cats}<br>Aktiva timmar: {spans}", rank=p.rank,
+                            count=p.count, cats=cats, spans=spans or "–")}})
     return {"type": "FeatureCollection", "features": features}
 
 

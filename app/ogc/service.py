@@ -180,15 +180,14 @@ def hotspot_items(session: Session, *, bbox: tuple[float, float, float, float] |
                   start: datetime | None, end: datetime | None, limit: int, after: int | None,
                   to_srid: Callable[[dict[str, Any]], dict[str, Any]]) -> ItemsPage:
     scope = Scope(start=start, end=end)
-    collection = orjson.loads(analysis.clusters(session, scope, ClusterParams()))
-    features = []
-    for feature in collection["features"]:
-        props = feature["properties"]
-        flat = {"rank": props["rank"], "count": props["count"], "share": props["share"], "area_ha": props["area_ha"],
-                "top_category": props["categories"][0]["code"] if props["categories"] else None,
-                "active_hours": ",".join(str(h) for h in props["active_hours"]),
-                "trend": props["trend"]["direction"]}
-        features.append({"type": "Feature", "id": props["rank"], "geometry": feature["geometry"], "properties": flat})
+    collection = analysis.clusters(session, scope, ClusterParams())
+    features: list[dict[str, Any]] = []
+    for feature in collection.features:
+        props = feature.properties
+        flat = {"rank": props.rank, "count": props.count, "share": props.share, "area_ha": props.area_ha,
+                "top_category": props.categories[0].code if props.categories else None,
+                "active_hours": ",".join(str(h) for h in props.active_hours), "trend": props.trend.direction}
+        features.append({"type": "Feature", "id": props.rank, "geometry": feature.geometry, "properties": flat})
     if bbox:
         import shapely
 

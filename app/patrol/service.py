@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import orjson
 import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -40,22 +39,22 @@ def patrol_plan(session: Session, *, start: date | None = None, days: int = 14, 
     history_end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     history_start = history_end - timedelta(days=history_days)
     scope = Scope(start=history_start, end=history_end, category=category)
-    hotspots = orjson.loads(analysis.clusters(session, scope, ClusterParams()))
+    hotspots = analysis.clusters(session, scope, ClusterParams())
     # Rates over the time the data covers: a file that starts half-way into the history would halve them.
     covered = coverage.covered_days(session, history_start, history_end)
     weeks = covered / 7
     category_totals: dict[str, int] = dict(session.execute(text(
         "SELECT category, count(*) FROM incidents WHERE occurred_at >= :a AND occurred_at < :b GROUP BY 1"),
         {"a": history_start, "b": history_end}).all())
-    rows = []
-    for feature in hotspots["features"] if covered > 0 else []:
-        props = feature["properties"]
-        matrix = np.asarray(props["hour_weekday"])
+    rows: list[dict[str, Any]] = []
+    for feature in hotspots.features if covered > 0 else []:
+        props = feature.properties
+        matrix = np.asarray(props.hour_weekday)
         weekday, hour = np.nonzero(matrix)
         counts = matrix[weekday, hour]
         expected = expected_per_shift(np.repeat(weekday, counts), np.repeat(hour, counts), weeks, first_day, days,
                                       plan_shifts)
-        top_cat = props["categories"][0] if props["categories"] else None
+        top_cat = props.categories[0] if props.categories else None
         for shift in plan_shifts:
             value = expected[shift.name]
             if value <= 0:
@@ -63,22 +62,21 @@ def patrol_plan(session: Session, *, start: date | None = None, days: int = 14, 
             per_day = value / days
             dosage = koper_dosage(per_day)
             low, high = poisson_interval(int(matrix[:, list(shift.hours)].sum()), value)
-            why = (f"{props['count']} händelser senaste {covered:.0f} dagarna med data "
-                   f"({props['share'] * 100:.1f} % av alla)")
+            why = (f"{props.count} händelser senaste {covered:.0f} dagarna med data "
+                   f"({props.share * 100:.1f} % av alla)")
             if top_cat:
-                share_of_cat = top_cat["count"] / max(category_totals.get(top_cat["code"], 1), 1)
-                why += f"; {top_cat['label'].lower()}: {top_cat['count']} ({share_of_cat * 100:.0f} % av kategorin)"
-            trend = props["trend"]
-            why += f"; {trend['text_sv']}"
+                share_of_cat = top_cat.count / max(category_totals.get(top_cat.code, 1), 1)
+                why += f"; {top_cat.label.lower()}: {top_cat.count} ({share_of_cat * 100:.0f} % av kategorin)"
+            why += f"; {props.trend.text_sv}"
             rows.append({
-                "hotspot": props["rank"], "shift": shift.name, "hours": f"{shift.start_hour:02d}–{shift.end_hour:02d}",
+                "hotspot": props.rank, "shift": shift.name, "hours": f"{shift.start_hour:02d}–{shift.end_hour:02d}",
                 "expected": round(value, 2), "expected_interval": [round(low, 2), round(high, 2)],
                 "expected_per_day": round(per_day, 3),
-                "categories": props["categories"][:3], "trend": trend,
-                "active_hour_ranges": props["active_hour_ranges"],
+                "categories": [c.model_dump() for c in props.categories[:3]], "trend": props.trend.model_dump(),
+                "active_hour_ranges": [list(r) for r in props.active_hour_ranges],
                 "dosage": {"visits_per_shift": dosage.visits_per_shift, "minutes_per_visit": dosage.minutes_per_visit,
                            "text": dosage.text_sv},
-                "why": why, "geometry": feature["geometry"],
+                "why": why, "geometry": feature.geometry,
             })
     rows.sort(key=lambda r: -r["expected"])
     for rank, row in enumerate(rows, start=1):
@@ -97,12 +95,12 @@ def patrol_plan(session: Session, *, start: date | None = None, days: int = 14, 
 
 def near_repeat_alerts(session: Session, now: datetime) -> dict[str, Any]:
     """Areas around recent burglary/vandalism-like events where the Knox test says risk stays elevated."""
-    knox = orjson.loads(analysis.near_repeat(session, Scope(start=now - timedelta(days=365), end=now),
-                                             NearRepeatParams(permutations=99)))
-    elevated = knox.get("elevated")
+    knox = analysis.near_repeat(session, Scope(start=now - timedelta(days=365), end=now),
+                                NearRepeatParams(permutations=99))
+    elevated = knox.elevated
     features: list[dict[str, Any]] = []
     if elevated:
-        radius, days = float(elevated["within_m"]), float(elevated["for_days"])
+        radius, days = elevated.within_m, elevated.for_days
         rows = session.execute(text("""
             SELECT i.id, i.category, c.label_sv, ST_X(i.geom), ST_Y(i.geom), i.occurred_at
             FROM incidents i JOIN categories c ON c.code = i.category
@@ -121,7 +119,8 @@ def near_repeat_alerts(session: Session, now: datetime) -> dict[str, Any]:
                 "text": f"{label} {occurred.astimezone(_tz()).strftime('%Y-%m-%d %H:%M')}: förhöjd risk inom "
                         f"{radius:.0f} m till {until.astimezone(_tz()).strftime('%Y-%m-%d')}"}})
     return {"type": "FeatureCollection", "features": features, "knox": {
-        "elevated": elevated, "summary_sv": knox.get("summary_sv"), "incidents": knox.get("incidents")}}
+        "elevated": elevated.model_dump() if elevated else None, "summary_sv": knox.summary_sv,
+        "incidents": knox.incidents}}
 
 
 def _tz() -> Any:

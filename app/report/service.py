@@ -14,8 +14,8 @@ from app.analysis import service as analysis
 from app.analysis.schemas import ClusterParams, EmergingParams, Scope
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound
-from app.incidents.service import PLACE_ZONE_SQL
 from app.interventions import service as interventions
+from app.places.zones import PLACE_ZONE_SQL
 from app.promises import service as promises
 from app.reports import service as reports
 from app.walks import service as walks
@@ -30,13 +30,13 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
     # Counts by category and hour need no exact position: police-feed events known only to the
     # municipality count here (and the echo says so); the maps below leave them out.
     period = scope.model_copy(update={"start": start, "end": end, "include_imprecise": True})
-    compare = orjson.loads(analysis.compare(session, period))
-    profile = orjson.loads(analysis.time_profile(session, period))
+    compare = analysis.compare(session, period)
+    profile = analysis.time_profile(session, period)
     scope = scope.model_copy(update={"include_imprecise": False})
-    hotspots = orjson.loads(analysis.clusters(session, scope.model_copy(
-        update={"start": end - (end - start) * 13, "end": end}), ClusterParams()))  # ~6 months for 14 days
-    emerging = orjson.loads(analysis.emerging(session, scope.model_copy(update={"start": None, "end": end}),
-                                              EmergingParams(slice_days=14, slices=12)))
+    hotspots = analysis.clusters(session, scope.model_copy(
+        update={"start": end - (end - start) * 13, "end": end}), ClusterParams())  # ~6 months for 14 days
+    emerging = analysis.emerging(session, scope.model_copy(update={"start": None, "end": end}),
+                                 EmergingParams(slice_days=14, slices=12))
     places = session.execute(text(f"""
         SELECT p.name,
                count(i.id) FILTER (WHERE i.occurred_at >= :s AND i.occurred_at < :e),
@@ -63,23 +63,23 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
                                   "kind_sv": interventions.KIND_SV.get(props["kind"], props["kind"]),
                                   "status_sv": interventions.STATUS_SV.get(props["status"], props["status"]),
                                   "organisation_name": org_names.get(props["organisation"], props["organisation"])})
-    cats = compare["categories"]
+    cats = compare.categories
     local_end = end.astimezone(ZoneInfo(get_settings().timezone)).date()
     local_start = start.astimezone(ZoneInfo(get_settings().timezone)).date()
     places_geoms = [f["geometry"] for f in orjson.loads(_places(session))]
     hotspot_map = None
-    if hotspots["features"]:
-        merged = {"type": "GeometryCollection", "geometries": [f["geometry"] for f in hotspots["features"][:8]]}
+    if hotspots.features:
+        merged = {"type": "GeometryCollection", "geometries": [f.geometry for f in hotspots.features[:8]]}
         hotspot_map = minimap(merged, places_geoms, size_px=420, margin_m=250)
-    new_or_growing = {k: v for k, v in emerging.get("patterns", {}).items()
+    new_or_growing = {k: v for k, v in emerging.patterns.items()
                       if k.split("_")[0] in ("new", "consecutive", "intensifying")}
     return {
         "period": {"start": start, "end": end}, "compare": compare,
-        "category_chart": category_bars([c["label"] for c in cats], [c["current"] for c in cats],
-                                        [c["vs_previous"]["count"] or 0 for c in cats],
-                                        [c["vs_last_year"]["count"] or 0 for c in cats]) if cats else None,
-        "profile_chart": hour_weekday_heatmap(profile["matrix"]) if profile["incidents"] else None,
-        "hotspots": [f["properties"] for f in hotspots["features"][:8]], "hotspot_map": hotspot_map,
+        "category_chart": category_bars([c.label for c in cats], [c.current for c in cats],
+                                        [c.vs_previous.count or 0 for c in cats],
+                                        [c.vs_last_year.count or 0 for c in cats]) if cats else None,
+        "profile_chart": hour_weekday_heatmap(profile.matrix) if profile.incidents else None,
+        "hotspots": [f.properties for f in hotspots.features[:8]], "hotspot_map": hotspot_map,
         "emerging": new_or_growing, "places": [{"name": n, "current": c, "previous": p} for n, c, p in places],
         "lighting": [{"kind": k, "status": s, "description": d, "street": st} for k, s, d, st in open_lighting],
         "interventions": intervention_rows,
