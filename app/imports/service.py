@@ -21,7 +21,6 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import shapely
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -31,13 +30,14 @@ from app.imports.models import ImportBatch, PoliceEventType
 from app.imports.readers import Candidate, Format, read_csv, read_geojson, read_police_feed, read_xlsx, sniff_format
 from app.imports.values import ValueProblem, content_hash, parse_coordinate, parse_number, parse_when
 from app.incidents.models import LOCATION_PRECISIONS
+from app.places.zones import POINT_PLACE_RADIUS_M, Zones
+from app.places.zones import zones as place_zones
 from app.reference.service import category_lookup, check_organisation, normalise
-from geo.crs import SWEDISH_GRIDS, grid_to_wgs84, in_extent, lonlat_problem, to_sweref, to_wgs84
+from geo.crs import SWEDISH_GRIDS, grid_to_wgs84, in_extent, lonlat_problem
 
 CHUNK_ROWS = 5_000
 MAX_REPORTED_ERRORS = 1_000
 MAX_DESCRIPTION = 5_000
-POINT_PLACE_RADIUS_M = 100.0
 NORTHING = (6.0e6, 7.8e6)
 EASTING = (5.0e4, 2.0e6)  # SWEREF 99 local zones (~50–250 km) to RT90 (~1,200–1,900 km)
 
@@ -115,9 +115,7 @@ class _Context:
     places: dict[str, int]
     ambiguous_places: dict[str, list[str]]  # a short name several places share → their full names
     place_centres: dict[int, tuple[float, float, int]]  # id → lon, lat inside the place, radius in metres
-    place_ids: list[int]
-    place_tree: shapely.STRtree
-    place_areas: np.ndarray
+    zones: Zones
     extent: tuple[float, float, float, float]
     tz: ZoneInfo
     format: Format
@@ -131,15 +129,6 @@ def _load_context(session: Session, fmt: Format, tz: str) -> _Context:
         "ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM places ORDER BY id")).all()
     places, ambiguous = place_names([(pid, slug, name) for pid, slug, name, *_ in rows])
     centres = {pid: (lon, lat, _radius(is_point, area)) for pid, _, _, _, is_point, area, lon, lat in rows}
-    zones = []
-    for _pid, _slug, _name, wkb, is_point, _area, _lon, _lat in rows:
-        geom = shapely.from_wkb(bytes(wkb))
-        if is_point:  # a disc of 100 m around a point place, built in metres
-            x, y = to_sweref([geom.x], [geom.y])
-            disc = shapely.Point(x[0], y[0]).buffer(POINT_PLACE_RADIUS_M, quad_segs=8)
-            ring_x, ring_y = to_wgs84(*np.asarray(disc.exterior.coords).T)
-            geom = shapely.Polygon(np.column_stack([ring_x, ring_y]))
-        zones.append(geom)
     try:
         zone = ZoneInfo(tz)
     except (KeyError, ValueError):
@@ -148,8 +137,7 @@ def _load_context(session: Session, fmt: Format, tz: str) -> _Context:
         categories=category_lookup(session), category_cache={}, police_types=police, places=places,
         ambiguous_places=ambiguous,
         place_centres=centres,
-        place_ids=[r[0] for r in rows], place_tree=shapely.STRtree(zones),
-        place_areas=np.array([r[5] if not r[4] else np.pi * POINT_PLACE_RADIUS_M**2 for r in rows]),
+        zones=place_zones(session),
         extent=get_settings().extent, tz=zone, format=fmt,
     )
 
@@ -580,16 +568,8 @@ def _project_sweref(items: list[_Pending], ctx: _Context) -> None:
 def _assign_places(items: list[_Pending], ctx: _Context) -> None:
     """Link rows without a named place to the smallest place whose catchment holds them."""
     todo = [i for i in items if i.place_id is None]
-    if not todo or not ctx.place_ids:
-        return
-    points = shapely.points([i.lon for i in todo], [i.lat for i in todo])
-    point_idx, zone_idx = ctx.place_tree.query(points, predicate="intersects")
-    best: dict[int, int] = {}
-    for p, z in zip(point_idx.tolist(), zone_idx.tolist(), strict=True):
-        if p not in best or ctx.place_areas[z] < ctx.place_areas[best[p]]:
-            best[p] = z
-    for p, z in best.items():
-        todo[p].place_id = ctx.place_ids[z]
+    for item, place_id in zip(todo, ctx.zones.assign([i.lon for i in todo], [i.lat for i in todo]), strict=True):
+        item.place_id = place_id
 
 
 class _RejectsWriter:

@@ -14,17 +14,14 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, text
 from sqlalchemy.orm import Session
 
-from app.analysis.cache import DATA_VERSION_SQL
 from app.auth.roles import Role
 from app.auth.service import Principal, writing_unit
-from app.db import commit_unique
+from app.db import DATA_VERSION_SQL, commit_unique
 from app.errors import Conflict, InvalidInput, NotFound
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate, IncidentUpdate
+from app.places.zones import PLACE_ZONE_SQL, place_for_point
 from app.reference.service import check_organisation, resolve_categories
-
-# Radius within which an incident belongs to a place given only as a point (metres).
-POINT_PLACE_RADIUS_M = 100
 
 PROPERTY_COLUMNS = ("i.category, i.occurred_at, i.reported_at, i.source, i.external_id, i.location_precision, "
                     "i.precision_m, i.description, i.place_id")
@@ -68,11 +65,6 @@ def fetch_page(session: Session, where: str, params: dict[str, Any], *, limit: i
                 last_id=page[-1][0] if page else None, has_more=len(found) > limit, data_version=version)
 
 
-# A place's catchment: its polygon, or a disc around a point place.
-PLACE_ZONE_SQL = (
-    "CASE WHEN GeometryType(p.geom) = 'POINT' "
-    f"THEN ST_Buffer(p.geom::geography, {POINT_PLACE_RADIUS_M})::geometry ELSE p.geom END"
-)
 
 
 @dataclass
@@ -185,18 +177,6 @@ def _point(lon: float, lat: float) -> Any:
     return func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
 
 
-def _place_for_point(session: Session, lon: float, lat: float) -> int | None:
-    """The place whose catchment holds the point, smallest first (a schoolyard inside a park wins)."""
-    return session.execute(
-        text(
-            f"""SELECT p.id FROM places p
-                WHERE ST_Intersects(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), {PLACE_ZONE_SQL})
-                ORDER BY ST_Area(p.geom::geography) LIMIT 1"""
-        ),
-        {"lon": lon, "lat": lat},
-    ).scalar()
-
-
 def _check_place(session: Session, place_id: int | None) -> None:
     if place_id is not None and session.execute(
         text("SELECT 1 FROM places WHERE id = :id"), {"id": place_id}
@@ -217,7 +197,7 @@ def create(session: Session, data: IncidentCreate, principal: Principal) -> int:
         location_precision=data.location_precision,
         precision_m=data.precision_m,
         description=data.description,
-        place_id=data.place_id if data.place_id is not None else _place_for_point(session, data.lon, data.lat),
+        place_id=data.place_id if data.place_id is not None else place_for_point(session, data.lon, data.lat),
     )
     session.add(incident)
     _commit(session, data.external_id, source)
@@ -241,7 +221,7 @@ def update(session: Session, incident_id: int, data: IncidentUpdate) -> None:
     if lon is not None and lat is not None:
         incident.geom = _point(lon, lat)
         if "place_id" not in changes:  # moved: it belongs to the place where it now is, not where it was
-            changes["place_id"] = _place_for_point(session, lon, lat)
+            changes["place_id"] = place_for_point(session, lon, lat)
     for key, value in changes.items():
         setattr(incident, key, value)
     _commit(session, incident.external_id, incident.source)

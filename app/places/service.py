@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.db import commit_unique
 from app.errors import Conflict, NotFound
-from app.incidents.service import PLACE_ZONE_SQL
 from app.places.models import Place
 from app.places.schemas import PlaceCreate, PlaceUpdate
+from app.places.zones import PLACE_ZONE_SQL
 
 _PROPS = """'id', p.id, 'slug', p.slug, 'name', p.name, 'kind', p.kind, 'locality', p.locality,
     'source', p.source, 'confidence', p.confidence, 'unsafe_share', p.unsafe_share,

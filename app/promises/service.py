@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from app.bodies import text_list
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound
-from app.incidents.service import PLACE_ZONE_SQL
 from app.interventions import service as interventions
+from app.places.zones import PLACE_ZONE_SQL
 from app.reference.service import resolve_categories
 from app.times import FIRST_YEAR, LAST_YEAR
 from geo import temporal
