@@ -218,6 +218,29 @@ def token_create(
     typer.echo(token)
 
 
+@token_app.command("list")
+def token_list() -> None:
+    """Every token: id, name, role, unit, created, revoked (never the token itself)."""
+    from app.auth.service import list_tokens
+
+    _ensure_schema()
+    with _session() as session:
+        for t in list_tokens(session):
+            revoked = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+            typer.echo(f"{t.id}\t{t.name}\t{t.role}\t{t.organisation or '-'}\t{t.created_at:%Y-%m-%d}\t{revoked}")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int = typer.Argument(..., help="The token's id (see `lagesbild token list`)")) -> None:
+    """Revoke a token: refused from the next request on, in every server process."""
+    from app.auth.service import revoke_token
+
+    _ensure_schema()
+    with _session() as session, _refused_in_red():
+        name = revoke_token(session, token_id, actor="cli")
+    console.print(f"token {token_id} ({name}) revoked")
+
+
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -502,8 +525,8 @@ def map_file(
     lang: str = typer.Option("sv", help="sv or en"),
 ) -> None:
     """Write a standalone map file: data and scripts embedded, opens without the server or internet."""
+    from app.analysis.schemas import scope_from_text
     from app.maps.service import VIEW_LAYERS, map_data
-    from app.web.router import page_scope
     from geo.maps import build_map, render_html
 
     if view not in VIEW_LAYERS or lang not in ("sv", "en"):
@@ -513,7 +536,7 @@ def map_file(
     settings = get_settings()
     with _session() as session:
         try:
-            scope = page_scope(start, end, category, 365)
+            scope = scope_from_text(start, end, category, 365)
             data = map_data(session, view, scope, incidents_url=None, embed_cells=True)  # type: ignore[arg-type]
         except DomainError as exc:
             console.print(f"[red]{' '.join(map(str, exc.loc))}: {exc.msg}[/red]")

@@ -35,6 +35,11 @@ def database_url() -> str:
     return server_from_settings().url(settings.db_name)
 
 
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL as libpq (psycopg.connect) takes it."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
@@ -114,3 +119,14 @@ async def get_session() -> AsyncIterator[Session]:
             await run_in_threadpool(session.close)
         else:
             session.close()
+
+
+# Bumped by every write to incidents or places (migration 0003); a query may select it beside its own rows.
+DATA_VERSION_SQL = "SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) FROM data_version_seq"
+
+
+def data_version(session: Session) -> int:
+    """The version of the incident and place data: cached results keyed on it are never served stale."""
+    from sqlalchemy import text
+
+    return int(session.execute(text(DATA_VERSION_SQL)).scalar_one())

@@ -14,9 +14,10 @@ from app.analysis import runner as analysis_runner
 from app.analysis.router import router as analysis_router
 from app.audit.middleware import AuditTrail, reads
 from app.audit.router import router as audit_router
+from app.auth.service import TokenCache
 from app.compression import CompressData
 from app.config import get_settings
-from app.db import get_engine
+from app.db import database_url, get_engine, libpq_url
 from app.errors import install_error_handlers
 from app.exports.router import router as exports_router
 from app.imports.router import router as imports_router
@@ -45,10 +46,15 @@ from app.web.walks import router as walks_web_router
 
 
 @asynccontextmanager
-async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The app's own state is made here and held on `app.state`: the token cache with its revocation
+    listener. The analysis process and the audit writer start and stop here too."""
     freeze_startup_objects()
     analysis_runner.enable()  # analyses in a child process, off this event loop
+    app.state.tokens = TokenCache()
+    app.state.tokens.start(libpq_url(database_url()))
     yield
+    app.state.tokens.stop()
     reads.flush(timeout=5.0)  # the audit rows of the last reads, before the connections go
     get_engine().dispose()
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +19,7 @@ from app.auth.roles import Role
 from app.errors import InvalidInput
 
 TOKEN_PREFIX = "lgb_"
+log = logging.getLogger("lagesbild.auth")
 
 
 @dataclass(frozen=True)
@@ -55,30 +59,103 @@ def create_token(session: Session, *, role: str, name: str, organisation: str | 
 
 
 AUTH_CACHE_SECONDS = 10.0
-_recent: dict[str, tuple[float, Principal]] = {}
+REVOKED_CHANNEL = "lagesbild_tokens"  # NOTIFY'd by every revocation, in the revoking transaction
 
 
-def remembered(token: str) -> Principal | None:
-    """The token's principal if it was looked up in the last 10 s (no I/O: safe on the event loop)."""
-    cached = _recent.get(_digest(token))
-    if cached and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:
-        return cached[1]
-    return None
+class TokenCache:
+    """Principals of recently seen tokens, so a busy client does not pay a database round trip (and a
+    thread-pool hand-off) per request. Created by the app's lifespan and held on `app.state.tokens`.
+
+    A revocation empties it at once, in every server process: `revoke_token` NOTIFYs REVOKED_CHANNEL in
+    its transaction and each cache's listener (a thread with its own connection) clears on the
+    notification. While the listener is not connected nothing is cached, so a revoked token is never
+    served from memory (it worked for up to 10 s before)."""
+
+    def __init__(self, seconds: float = AUTH_CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self._items: dict[str, tuple[float, Principal]] = {}
+        self._listening = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def get(self, token: str) -> Principal | None:
+        """The token's principal if seen in the last `seconds` (no I/O: safe on the event loop)."""
+        if not self._listening.is_set():
+            return None
+        cached = self._items.get(_digest(token))
+        if cached and time.monotonic() - cached[0] < self.seconds:
+            return cached[1]
+        return None
+
+    def put(self, token: str, principal: Principal) -> None:
+        if self._listening.is_set():
+            if len(self._items) > 10_000:
+                self._items.clear()
+            self._items[_digest(token)] = (time.monotonic(), principal)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def start(self, url: str) -> None:
+        """Listen for revocations on `url` (a libpq URL) in a daemon thread; returns at once."""
+        self._thread = threading.Thread(target=self._listen, args=(url,), name="token-revocations", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listening.clear()
+        self.clear()
+
+    def _listen(self, url: str) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {REVOKED_CHANNEL}")
+                    self.clear()  # anything revoked while not listening
+                    self._listening.set()
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0):
+                            self.clear()
+            except Exception:  # the database went away: cache nothing until listening again
+                log.warning("token revocation listener lost its connection; tokens are not cached meanwhile")
+            self._listening.clear()
+            self.clear()
+            self._stop.wait(1.0)
 
 
-def authenticate(session: Session, token: str) -> Principal | None:
-    """The token's principal. Hits are remembered for 10 s (a revoked token stops working within that),
-    so a busy client does not pay a database round trip per request."""
-    principal = remembered(token)
-    if principal is not None:
+def authenticate(session: Session, token: str, cache: TokenCache | None = None) -> Principal | None:
+    """The token's principal, or None for an unknown or revoked token."""
+    if cache is not None and (principal := cache.get(token)) is not None:
         return principal
-    digest = _digest(token)
-    principal = _lookup(session, digest)
-    if principal is not None:
-        if len(_recent) > 10_000:
-            _recent.clear()
-        _recent[digest] = (time.monotonic(), principal)
+    principal = _lookup(session, _digest(token))
+    if principal is not None and cache is not None:
+        cache.put(token, principal)
     return principal
+
+
+def revoke_token(session: Session, token_id: int, *, actor: str | None = None) -> str:
+    """Revoke a token now: its requests are refused from the next one on, in every server process, and
+    the browser sessions it opened end. Returns the token's name; audited."""
+    from sqlalchemy import text
+
+    from app.errors import NotFound
+
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"token {token_id} does not exist", loc=("token_id",), sv=f"Nyckel {token_id} finns inte.")
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+    session.execute(text("DELETE FROM web_sessions WHERE token_id = :id"), {"id": token_id})
+    session.execute(text(f"NOTIFY {REVOKED_CHANNEL}"))
+    record(session, actor=actor, action="token_revoke", what=f"token {row.name}", detail={"id": token_id})
+    session.commit()
+    return row.name
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
 def _lookup(session: Session, digest: str) -> Principal | None:
