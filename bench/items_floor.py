@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 import psycopg
 
-from app.analysis.cache import DATA_VERSION_SQL
+from app.db import DATA_VERSION_SQL
 
 PAGE_SQL = f"""SELECT p.id, p.feature, v.version FROM ({DATA_VERSION_SQL}) v (version)
     LEFT JOIN LATERAL (SELECT i.id, i.feature FROM incidents i

@@ -12,9 +12,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
 MAX_ENTRIES = 64
 
 
@@ -85,12 +82,6 @@ class ResultCache:
             self._items.clear()
 
 
-# Bumped by every write to incidents (migration 0003); a query may select it beside its own rows.
-DATA_VERSION_SQL = "SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) FROM data_version_seq"
-
-
-def data_version(session: Session) -> int:
-    return int(session.execute(text(DATA_VERSION_SQL)).scalar_one())
 
 
 results = ResultCache()

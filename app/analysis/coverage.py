@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.analysis.cache import ResultCache, data_version
+from app.analysis.cache import ResultCache
+from app.db import data_version
 
 SPANS_CACHE = ResultCache(max_entries=4)
 # A source whose first incident falls this share of a period after the period's start still covers it

@@ -15,7 +15,8 @@ import psycopg
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
-from app.analysis.cache import ResultCache, data_version
+from app.analysis.cache import ResultCache
+from app.db import data_version
 from app.incidents.service import IncidentFilter
 from geo.crs import to_sweref
 

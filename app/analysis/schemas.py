@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
 
+from app.config import get_settings
 from app.errors import InvalidInput
 from app.times import IsoDateTime
 
@@ -39,6 +41,28 @@ class Scope(BaseModel):
         if end - start > timedelta(days=366 * 20):
             raise InvalidInput("the time range may span at most 20 years", loc=("query", "start"))
         return start, end
+
+
+def scope_from_text(start: str | None, end: str | None, category: list[str] | None, default_days: int) -> Scope:
+    """A scope from a page's or the command line's text: dates without a zone are local dates
+    (LAGESBILD_TIMEZONE); empty means the last `default_days`."""
+    def parse(value: str | None, name: str) -> datetime | None:
+        if not value:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(f"{name} must be a date such as 2025-06-01", loc=("query", name),
+                               sv="Ange datum som 2025-06-01.") from None
+        if moment.tzinfo is None:  # a date picked in the form is a local date
+            moment = moment.replace(tzinfo=ZoneInfo(get_settings().timezone))
+        return moment
+
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    scope = Scope(start=parse(start, "start") or now - timedelta(days=default_days), end=parse(end, "end") or now,
+                  category=[c for c in category or [] if c] or None)
+    scope.period(default_days)
+    return scope
 
 
 class ClusterParams(BaseModel):

@@ -13,7 +13,8 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from app.deps import PrincipalDep, SessionDep, SettingsDep, parse_bbox
+from app.bbox import parse_bbox
+from app.deps import PrincipalDep, SessionDep, SettingsDep
 from app.errors import InvalidInput
 from app.incidents.service import build_filter, check_visible, visible_to
 from app.ogc import service

@@ -10,6 +10,22 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
 from app.reference.models import Category, Organisation
+from app.reference.schemas import CategoryOut, OrganisationOut
+
+
+def categories(session: Session) -> list[CategoryOut]:
+    """Every category in display order."""
+    rows = session.scalars(select(Category).order_by(Category.sort_order, Category.code))
+    return [CategoryOut(code=c.code, label_sv=c.label_sv, label_en=c.label_en, group=c.group_code, color=c.color,
+                        near_repeat=c.near_repeat) for c in rows]
+
+
+def organisations(session: Session, *, reporting_only: bool = False) -> list[OrganisationOut]:
+    """Every organisation by code; `reporting_only`: the units that file a report each period."""
+    query = select(Organisation).order_by(Organisation.code)
+    if reporting_only:
+        query = query.where(Organisation.reports.is_(True))
+    return [OrganisationOut.model_validate(o) for o in session.scalars(query)]
 
 
 def normalise(text: str) -> str:

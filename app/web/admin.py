@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.roles import Role, allowed
@@ -16,7 +15,7 @@ from app.auth.sessions import csrf_matches
 from app.auth.users import create_user, list_users, set_disabled, set_password, set_role
 from app.deps import SessionDep
 from app.errors import DomainError
-from app.web.router import _csrf_refused, _language, _page, _principal, _refuse
+from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/admin/anvandare"
@@ -24,31 +23,30 @@ PAGE = "/admin/anvandare"
 
 def _context(session: SessionDep) -> dict[str, Any]:
     return {"users": list_users(session), "roles": [r.value for r in Role],
-            "organisations": session.execute(text("SELECT code, name FROM organisations WHERE kind <> 'source' "
-                                                  "ORDER BY name")).all()}
+            "organisations": organisation_choices(session, "units")}
 
 
 @router.get(PAGE, response_class=HTMLResponse)
 def users_page(request: Request, session: SessionDep) -> Response:
-    principal = _principal(request, session)
+    principal = page_user(request, session)
     if principal is None or not allowed(principal.role, "users:admin"):
-        return _refuse(request, PAGE)
-    return _page(request, "admin_users.html", principal, errors=[], done=request.query_params.get("klart"),
+        return refuse(request, PAGE)
+    return render_page(request, "admin_users.html", principal, errors=[], done=request.query_params.get("klart"),
                  **_context(session))
 
 
 @router.post(PAGE, response_class=HTMLResponse)
 async def users_action(request: Request, session: SessionDep) -> Response:
-    principal = await run_in_threadpool(_principal, request, session)
+    principal = await run_in_threadpool(page_user, request, session)
     if principal is None or not allowed(principal.role, "users:admin"):
-        return _refuse(request, PAGE)
+        return refuse(request, PAGE)
     form = dict((await request.form()).items())
     return await run_in_threadpool(_act, request, session, principal, form)
 
 
 def _act(request: Request, session: SessionDep, principal: Principal, form: dict[str, Any]) -> Response:
     if not csrf_matches(principal, str(form.get("csrf") or "")):
-        return _csrf_refused()
+        return csrf_refused()
     username = str(form.get("username") or "")
     organisation = str(form.get("organisation") or "") or None
     who = {"actor": principal.name, "via": "POST"}
@@ -74,7 +72,7 @@ def _act(request: Request, session: SessionDep, principal: Principal, form: dict
                 raise DomainError("Unknown action.", sv="Okänd åtgärd.")
     except DomainError as exc:
         session.rollback()
-        page = _page(request, "admin_users.html", principal, errors=[exc.text(_language(request))], done=None,
+        page = render_page(request, "admin_users.html", principal, errors=[exc.text(page_language(request))], done=None,
                      **_context(session))
         page.status_code = 422 if exc.status_code == 400 else exc.status_code
         return page

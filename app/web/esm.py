@@ -18,11 +18,11 @@ from app.auth.sessions import csrf_matches
 from app.config import get_settings
 from app.deps import SessionDep
 from app.errors import DomainError
-from app.reference.router import list_categories
+from app.reference.service import categories as list_categories
 from app.reports import service as reports
 from app.reports.schemas import UnitReportIn
+from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page, sheet
 from app.web.messages import validation_error
-from app.web.router import _csrf_refused, _language, _page, _principal, _refuse, _sheet
 
 router = APIRouter(include_in_schema=False)
 FORM_ROWS = 6
@@ -34,7 +34,7 @@ def _form_context(session: SessionDep, principal: Principal, day: date) -> dict[
     own = principal.organisation if principal.role is Role.reporter else None
     listed = reports.list_reports(session, principal, start=period["start"], end=period["end"])
     existing = next((r for r in listed if r["period_start"] == period["start"].isoformat()), None) if own else None
-    units = session.execute(text("SELECT code, name FROM organisations WHERE reports ORDER BY name")).all()
+    units = organisation_choices(session, "reporting")
     places = session.execute(text("SELECT id, name FROM places ORDER BY name")).all()
     own_name = next((name for code, name in units if code == own), own)
     return {"status": status, "period": period, "own": own, "own_name": own_name, "existing": existing, "units": units,
@@ -45,19 +45,19 @@ def _form_context(session: SessionDep, principal: Principal, day: date) -> dict[
 
 @router.get("/rapporter", response_class=HTMLResponse)
 def reports_page(request: Request, session: SessionDep, dag: str | None = None) -> Response:
-    principal = _principal(request, session)
+    principal = page_user(request, session)
     if principal is None:
-        return _refuse(request, "/rapporter")
+        return refuse(request, "/rapporter")
     day = _day(dag)
-    return _page(request, "unit_reports.html", principal, errors=[], saved=None,
+    return render_page(request, "unit_reports.html", principal, errors=[], saved=None,
                  **_form_context(session, principal, day))
 
 
 @router.post("/rapporter", response_class=HTMLResponse)
 async def file_report(request: Request, session: SessionDep) -> Response:
-    principal = await run_in_threadpool(_principal, request, session)
+    principal = await run_in_threadpool(page_user, request, session)
     if principal is None:
-        return _refuse(request, "/rapporter")
+        return refuse(request, "/rapporter")
     form = await request.form()
     return await run_in_threadpool(_file_report, request, session, principal, form)
 
@@ -65,7 +65,7 @@ async def file_report(request: Request, session: SessionDep) -> Response:
 def _file_report(request: Request, session: SessionDep, principal: Principal, form: Any) -> Response:
     """Form rows → the same validated body the API takes; errors are shown next to the form, in Swedish."""
     if not csrf_matches(principal, str(form.get("csrf") or "")):
-        return _csrf_refused()
+        return csrf_refused()
     if not allowed(principal.role, "reports:write"):
         return Response(f"Rollen {principal.role.value} får inte lämna enhetsrapporter.", status_code=403)
     tz = ZoneInfo(get_settings().timezone)
@@ -86,7 +86,7 @@ def _file_report(request: Request, session: SessionDep, principal: Principal, fo
             observations.append({"place_id": _place_id(obs_place), "text": note})
     errors: list[str] = []
     saved = None
-    language = _language(request)
+    language = page_language(request)
     try:
         body = UnitReportIn.model_validate({
             "organisation": str(form.get("organisation") or "") or None,
@@ -98,7 +98,7 @@ def _file_report(request: Request, session: SessionDep, principal: Principal, fo
     except DomainError as exc:
         errors = [_row_label(exc.loc, language) + exc.text(language)]
     context = _form_context(session, principal, _day(str(form.get("period_start") or "") or None))
-    page = _page(request, "unit_reports.html", principal, errors=errors, saved=saved, **context)
+    page = render_page(request, "unit_reports.html", principal, errors=errors, saved=saved, **context)
     if errors:
         page.status_code = 422
     return page
@@ -132,10 +132,10 @@ def promise_follow_up(request: Request, session: SessionDep, promise_id: int, ha
     from app.promises import service as promises
     from geo.charts import monthly_bars
 
-    principal = _principal(request, session)
+    principal = page_user(request, session)
     if principal is None or not allowed(principal.role, "promises:read"):
-        return _refuse(request, f"/medborgarloften/{promise_id}")
+        return refuse(request, f"/medborgarloften/{promise_id}")
     follow = promises.follow_up(session, promise_id, half)
     chart = monthly_bars(follow["months"]["labels"], follow["months"]["current"], follow["months"]["year_before"])
-    return _sheet(request, "promise_follow_up.html", format, f"medborgarlofte-{promise_id}-{follow['half']}",
+    return sheet(request, "promise_follow_up.html", format, f"medborgarlofte-{promise_id}-{follow['half']}",
                   f=follow, chart=chart, today=datetime.combine(date.today(), time(0)))

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -17,8 +16,8 @@ from app.auth.sessions import csrf_matches
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.imports.service import ImportOptions, ImportRejected, ImportReport, run_import
+from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page
 from app.web.messages import FIELDS_SV, row_reason
-from app.web.router import _csrf_refused, _language, _page, _principal, _refuse
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/importera"
@@ -26,7 +25,7 @@ SHOWN_ERRORS = 50
 
 
 def _context(session: SessionDep, principal: Principal) -> dict[str, Any]:
-    organisations = session.execute(text("SELECT code, name FROM organisations ORDER BY name")).all()
+    organisations = organisation_choices(session, "all")
     names: dict[str, str] = {code: name for code, name in organisations}
     own = principal.organisation if principal.role is Role.reporter else None
     return {"own": names.get(own, own) if own else None, "organisations": organisations}
@@ -34,28 +33,28 @@ def _context(session: SessionDep, principal: Principal) -> dict[str, Any]:
 
 @router.get(PAGE, response_class=HTMLResponse)
 def import_page(request: Request, session: SessionDep) -> Response:
-    principal = _principal(request, session)
+    principal = page_user(request, session)
     if principal is None or not allowed(principal.role, "imports:write"):
-        return _refuse(request, PAGE)
-    return _page(request, "import.html", principal, report=None, errors=[], checked=False,
+        return refuse(request, PAGE)
+    return render_page(request, "import.html", principal, report=None, errors=[], checked=False,
                  **_context(session, principal))
 
 
 @router.post(PAGE, response_class=HTMLResponse)
 async def import_upload(request: Request, session: SessionDep) -> Response:
-    principal = await run_in_threadpool(_principal, request, session)
+    principal = await run_in_threadpool(page_user, request, session)
     if principal is None or not allowed(principal.role, "imports:write"):
-        return _refuse(request, PAGE)
+        return refuse(request, PAGE)
     form = await request.form()
     upload = form.get("file")
     if not csrf_matches(principal, str(form.get("csrf") or "")):
-        return _csrf_refused()
+        return csrf_refused()
     return await run_in_threadpool(_import, request, session, principal, dict(form.items()), upload)
 
 
 def _import(request: Request, session: SessionDep, principal: Principal, form: dict[str, Any],
             upload: Any) -> Response:
-    language = _language(request)
+    language = page_language(request)
     english = language == "en"
     check_only = form.get("action") != "import"
     errors: list[str] = []
@@ -76,7 +75,7 @@ def _import(request: Request, session: SessionDep, principal: Principal, form: d
             errors.append(exc.text(language))
     rows = [{"row": e.row, "field": e.field if english else FIELDS_SV.get(e.field, e.field),
              "reason": row_reason(e.reason, language)} for e in (report.errors[:SHOWN_ERRORS] if report else [])]
-    page = _page(request, "import.html", principal, report=report, errors=errors, error_rows=rows,
+    page = render_page(request, "import.html", principal, report=report, errors=errors, error_rows=rows,
                  checked=check_only, filename=getattr(upload, "filename", None),
                  skip_invalid=form.get("skip_invalid") == "on", **_context(session, principal))
     if errors or (report is not None and report.rejected and not report.committed and not check_only):

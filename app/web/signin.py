@@ -14,7 +14,7 @@ from app.auth.sessions import CSRF_FIELD, SESSION_COOKIE, csrf_matches, end_sess
 from app.auth.users import LoginRefused, user_for_oidc, verify_login
 from app.config import get_settings
 from app.deps import SessionDep
-from app.web.router import _page, _principal
+from app.web.deps import page_user, render_page
 
 router = APIRouter(include_in_schema=False)
 OIDC_COOKIE = "lagesbild_oidc"
@@ -30,7 +30,7 @@ def _signed_in(session: SessionDep, target: str, *, user_id: int | None = None,
 
 
 def _refused(request: Request, next_path: str, message_key: str, status: int = 401, **extra: str) -> Response:
-    page = _page(request, "login.html", None, next=_safe_next(next_path), failed=message_key, failed_args=extra,
+    page = render_page(request, "login.html", None, next=_safe_next(next_path), failed=message_key, failed_args=extra,
                  oidc_label=get_settings().oidc_label if oidc.enabled(get_settings()) else None)
     page.status_code = status
     return page
@@ -39,7 +39,7 @@ def _refused(request: Request, next_path: str, message_key: str, status: int = 4
 @router.get("/logga-in", response_class=HTMLResponse)
 def login_page(request: Request, session: SessionDep, next: str = "/") -> HTMLResponse:
     settings = get_settings()
-    return _page(request, "login.html", _principal(request, session), next=_safe_next(next), failed=None,
+    return render_page(request, "login.html", page_user(request, session), next=_safe_next(next), failed=None,
                  oidc_label=settings.oidc_label if oidc.enabled(settings) else None)
 
 
@@ -68,7 +68,7 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form()
 
 @router.post("/logga-ut")
 def logout(request: Request, session: SessionDep, csrf: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
-    principal = _principal(request, session)
+    principal = page_user(request, session)
     cookie = request.cookies.get(SESSION_COOKIE)
     if principal is not None and cookie and not csrf_matches(principal, csrf):
         return Response("Utloggningen saknade sidans CSRF-nyckel; ladda om sidan.", status_code=403)

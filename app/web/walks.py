@@ -18,7 +18,7 @@ from app.config import get_settings
 from app.deps import SessionDep
 from app.errors import DomainError, InvalidInput
 from app.walks import service as walks
-from app.web.router import _csrf_refused, _language, _page, _principal, _refuse
+from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/trygghetsvandringar"
@@ -29,12 +29,11 @@ PRIORITY_EN = {"high": "High", "medium": "Medium", "low": "Low"}
 
 
 def _context(request: Request, session: SessionDep, principal: Principal) -> dict[str, Any]:
-    english = _language(request) == "en"
+    english = page_language(request) == "en"
     return {"walks": walks.walks(session), "kinds": KIND_EN if english else walks.KIND_SV,
             "priorities": PRIORITY_EN if english else walks.PRIORITY_SV,
             "statuses": STATUS_EN if english else STATUS_SV, "today": date.today().isoformat(),
-            "organisations": session.execute(text("SELECT code, name FROM organisations WHERE kind <> 'source' "
-                                                  "ORDER BY name")).all(),
+            "organisations": organisation_choices(session, "units"),
             "places": session.execute(text("SELECT id, name FROM places ORDER BY name")).all(),
             "can_write": allowed(principal.role, "walks:write"),
             "can_intervene": allowed(principal.role, "interventions:write"),
@@ -43,26 +42,26 @@ def _context(request: Request, session: SessionDep, principal: Principal) -> dic
 
 @router.get(PAGE, response_class=HTMLResponse)
 def walks_page(request: Request, session: SessionDep) -> Response:
-    principal = _principal(request, session)
+    principal = page_user(request, session)
     if principal is None or not allowed(principal.role, "walks:read"):
-        return _refuse(request, PAGE)
-    return _page(request, "walks.html", principal, errors=[], done=request.query_params.get("klart"), form={},
+        return refuse(request, PAGE)
+    return render_page(request, "walks.html", principal, errors=[], done=request.query_params.get("klart"), form={},
                  **_context(request, session, principal))
 
 
 @router.post(PAGE, response_class=HTMLResponse)
 async def walks_action(request: Request, session: SessionDep) -> Response:
     """One endpoint for the page's forms: new walk, new finding, convert a finding (field `action`)."""
-    principal = await run_in_threadpool(_principal, request, session)
+    principal = await run_in_threadpool(page_user, request, session)
     if principal is None:
-        return _refuse(request, PAGE)
+        return refuse(request, PAGE)
     form = dict((await request.form()).items())
     return await run_in_threadpool(_act, request, session, principal, form)
 
 
 def _act(request: Request, session: SessionDep, principal: Principal, form: dict[str, Any]) -> Response:
     if not csrf_matches(principal, str(form.get("csrf") or "")):
-        return _csrf_refused()
+        return csrf_refused()
     if not allowed(principal.role, "walks:write"):
         return Response(f"Rollen {principal.role.value} får inte registrera trygghetsvandringar.", status_code=403)
     action = form.get("action")
@@ -89,11 +88,11 @@ def _act(request: Request, session: SessionDep, principal: Principal, form: dict
             raise InvalidInput("Unknown action.", loc=("body", "action"), sv="Okänd åtgärd.")
     except (DomainError, ValueError) as exc:
         session.rollback()
-        language = _language(request)
+        language = page_language(request)
         message = exc.text(language) if isinstance(exc, DomainError) else (
             "Ett fält har ett ogiltigt värde; ladda om sidan." if language == "sv"
             else "A field has an invalid value; reload the page.")
-        page = _page(request, "walks.html", principal, errors=[message], done=None, form=form,
+        page = render_page(request, "walks.html", principal, errors=[message], done=None, form=form,
                      **_context(request, session, principal))
         page.status_code = exc.status_code if isinstance(exc, DomainError) else 422
         return page
