@@ -456,7 +456,8 @@ def import_file(
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good rows; write rejects to a file"),
     rejects: Path | None = typer.Option(None, "--rejects", help="Where rejects go (default FILE.rejects.csv)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate only; store nothing"),
-    timezone: str = typer.Option("Europe/Stockholm", "--timezone", help="Zone of times without an offset"),
+    timezone: str | None = typer.Option(None, "--timezone",
+                                        help="Zone of times without an offset; default LAGESBILD_TIMEZONE"),
 ) -> None:
     """Import incidents from a file: whole or not at all (unless --skip-invalid); re-import adds nothing."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn

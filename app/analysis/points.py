@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from app.analysis.cache import ResultCache
+from app.config import get_settings
 from app.db import data_version
 from app.incidents.service import IncidentFilter
 from geo.crs import to_sweref
@@ -51,13 +52,14 @@ POINTS_CACHE = ResultCache(max_entries=2)  # a million points take ~70 MB: keep 
 
 
 def load_points(session: Session, flt: IncidentFilter, *, include_imprecise: bool = False,
-                timezone: str = "Europe/Stockholm") -> Points:
+                timezone: str | None = None) -> Points:
     """All incidents matching the filter; positions known only to a place, area or the municipality are
     left out unless asked for (hotspot analyses never ask).
 
     Several layers of one map (clusters, Gi*, density) ask for the same selection: it is fetched once
     per data version.
     """
+    timezone = timezone or get_settings().timezone  # LAGESBILD_TIMEZONE: the hour × weekday profiles' clock
     where, params = flt.where()
     key = (where, tuple(sorted((k, str(v)) for k, v in params.items())), include_imprecise, timezone,
            data_version(session))

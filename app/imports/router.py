@@ -30,7 +30,8 @@ def upload(
     mapping: Annotated[str | None, Form(description='JSON object field → column, e.g. {"time": "Datum"}')] = None,
     skip_invalid: Annotated[bool, Form()] = False,
     dry_run: Annotated[bool, Form()] = False,
-    timezone: Annotated[str, Form()] = "Europe/Stockholm",
+    timezone: Annotated[str | None, Form(description="Zone of times without an offset; default "
+                                                      "LAGESBILD_TIMEZONE")] = None,
 ) -> dict[str, Any]:
     if format not in (None, "", *FORMATS):
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, not {format!r}", loc=("body", "format"))

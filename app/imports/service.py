@@ -60,7 +60,7 @@ class ImportOptions:
     mapping: dict[str, str] | None = None
     skip_invalid: bool = False
     dry_run: bool = False
-    timezone: str = "Europe/Stockholm"
+    timezone: str | None = None  # zone of times without an offset; default LAGESBILD_TIMEZONE
     imported_by: str | None = None
     rejects_path: Path | None = None
 
@@ -182,7 +182,7 @@ def run_import(
     fmt: Format = options.format or sniff_format(head, options.filename)
     source = options.source or ("polisen" if fmt == "police" else "kommunen")
     check_organisation(session, source, ("source",))
-    context = _load_context(session, fmt, options.timezone)
+    context = _load_context(session, fmt, options.timezone or get_settings().timezone)
     counted = io.BufferedReader(_CountingReader(stream, on_bytes), buffer_size=1 << 20)
     candidates = _open(counted, fmt, options.mapping)
     report = ImportReport(format=fmt, source=source, dry_run=options.dry_run)
