@@ -72,3 +72,26 @@ def test_analysis_responses_are_described() -> None:
         content = document["paths"][f"/api/v1/analysis/{name}"]["get"]["responses"]["200"]["content"]
         (schema,) = [c["schema"] for c in content.values()]
         assert schema["$ref"].startswith("#/components/schemas/"), name
+
+
+def test_documented_feature_shapes_match_what_is_served(client: Any, tokens: dict[str, str]) -> None:
+    """Incidents and places are served as PostgreSQL writes them (no re-serialisation); the models that
+    document them must still describe every field."""
+    from app.incidents.schemas import IncidentCollection, IncidentFeature
+    from app.places.schemas import PlaceCollection, PlaceFeature
+    from tests.conftest import auth
+
+    made = client.post("/api/v1/incidents", headers=auth(tokens["admin"]), json={
+        "lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z"}).json()
+    for model, body in ((IncidentFeature, made),
+                        (IncidentCollection, client.get("/api/v1/incidents", headers=auth(tokens["admin"])).json()),
+                        (PlaceFeature, client.get("/api/v1/places/1").json()),
+                        (PlaceCollection, client.get("/api/v1/places", headers=auth(tokens["admin"])).json())):
+        model.model_validate(body)
+        features = body["features"] if "features" in body else [body]
+        feature_model = model.model_fields["features"].annotation.__args__[0] if "features" in body else model
+        assert features
+        for feature in features:
+            assert set(feature) == set(feature_model.model_fields)
+            properties = feature_model.model_fields["properties"].annotation
+            assert set(feature["properties"]) <= set(properties.model_fields), properties

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from fastapi.responses import JSONResponse
 
 from app.analysis import service
 from app.analysis.results import (
@@ -30,17 +29,13 @@ from app.analysis.schemas import (
 )
 from app.auth.service import Principal
 from app.deps import SessionDep, require
-from app.geojson import GEOJSON
+from app.geojson import GEOJSON, GeoJSONReply
 
 router = APIRouter(prefix="/analysis", tags=["analysis"])
 
 Analyst = Annotated[Principal, Depends(require("analysis:read"))]
 ScopeQ = Annotated[Scope, Query()]
 JSON = "application/json"
-
-
-class GeoJSONReply(JSONResponse):
-    media_type = GEOJSON
 
 
 def _reply(result: Result, media_type: str = JSON) -> Response:

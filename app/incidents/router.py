@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.auth.service import Principal
 from app.deps import BBoxDep, SessionDep, SettingsDep, TimeRangeDep, require
-from app.geojson import GEOJSON, feature_collection, page_links
+from app.geojson import GeoJSONReply, feature_collection, page_links
 from app.incidents import service
-from app.incidents.schemas import IncidentCreate, IncidentUpdate
+from app.incidents.schemas import IncidentCollection, IncidentCreate, IncidentFeature, IncidentUpdate
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
@@ -20,7 +20,7 @@ Editor = Annotated[Principal, Depends(require("incidents:edit"))]
 
 
 @router.get("", summary="Incidents as a GeoJSON FeatureCollection, filtered and paged",
-            response_class=Response, responses={200: {"content": {GEOJSON: {}}}})
+            response_class=GeoJSONReply, response_model=None, responses={200: {"model": IncidentCollection}})
 def list_incidents(
     request: Request,
     session: SessionDep,
@@ -49,7 +49,8 @@ def list_incidents(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Report an incident (lon/lat or GeoJSON Feature)")
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Report an incident (lon/lat or GeoJSON Feature)",
+             response_model=None, responses={201: {"model": IncidentFeature}})
 def create_incident(
     body: IncidentCreate, session: SessionDep, principal: Creator, response: Response
 ) -> dict[str, Any]:
@@ -58,13 +59,15 @@ def create_incident(
     return service.get_feature(session, incident_id)
 
 
-@router.get("/{incident_id}", summary="One incident as a GeoJSON Feature")
+@router.get("/{incident_id}", summary="One incident as a GeoJSON Feature", response_model=None,
+            responses={200: {"model": IncidentFeature}})
 def get_incident(incident_id: int, session: SessionDep, principal: Reader) -> dict[str, Any]:
     service.check_visible(session, incident_id, principal)
     return service.get_feature(session, incident_id)
 
 
-@router.patch("/{incident_id}", summary="Change some fields of an incident")
+@router.patch("/{incident_id}", summary="Change some fields of an incident", response_model=None,
+              responses={200: {"model": IncidentFeature}})
 def update_incident(incident_id: int, body: IncidentUpdate, session: SessionDep, _: Editor) -> dict[str, Any]:
     service.update(session, incident_id, body)
     return service.get_feature(session, incident_id)

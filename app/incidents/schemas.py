@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -84,3 +85,31 @@ class IncidentUpdate(_Position):
     @classmethod
     def _feature(cls, data: Any) -> Any:
         return _flatten_feature(data)
+
+
+class IncidentProperties(BaseModel):
+    category: str
+    occurred_at: datetime
+    reported_at: datetime
+    source: str
+    external_id: str | None
+    location_precision: Precision
+    precision_m: int | None
+    description: str | None
+    place_id: int | None
+
+
+class IncidentFeature(BaseModel):
+    """One incident as stored (the feature text PostgreSQL keeps per row, migration 0012)."""
+
+    type: Literal["Feature"] = "Feature"
+    id: int
+    geometry: dict[str, Any] = Field(description="GeoJSON Point, WGS84")
+    properties: IncidentProperties
+
+
+class IncidentCollection(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[IncidentFeature]
+    numberReturned: int
+    links: list[dict[str, str]] = Field(description="self, and next while there are more (cursor `after`)")

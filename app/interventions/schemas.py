@@ -32,3 +32,61 @@ class InterventionIn(BaseModel):
 class InterventionStatusIn(BaseModel):
     status: Status
     notes: str | None = Field(default=None, max_length=4000)
+
+
+class InterventionProperties(BaseModel):
+    title: str
+    kind: Kind
+    organisation: str
+    place_id: int | None
+    buffer_m: int
+    start_date: date
+    end_date: date | None
+    status: Status
+    notes: str | None
+    control: dict[str, Any] | None
+
+
+class InterventionFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: int
+    geometry: dict[str, Any]
+    properties: InterventionProperties
+
+
+class InterventionCollection(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[InterventionFeature]
+
+
+class BeforeAfter(BaseModel):
+    before: int
+    after: int
+
+
+class FollowUpCounts(BaseModel):
+    target: BeforeAfter
+    buffer: BeforeAfter
+    control: BeforeAfter
+
+
+class FollowUp(BaseModel):
+    """Before/after counts in the target, the buffer ring and the control area, with the WDQ."""
+
+    intervention: int
+    periods: dict[str, tuple[str, str]]
+    control: str
+    counts: FollowUpCounts
+    success_measure: float | None
+    buffer_measure: float | None
+    wdq: float | None
+    wdq_interval: tuple[float, float] | None
+    target_p: float | None
+    buffer_p: float | None
+    interpretation: str
+    interpretation_sv: str
+    days: float
+    days_asked: float
+    note_sv: str | None
+    method: str
+    method_sv: str

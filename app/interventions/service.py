@@ -104,7 +104,7 @@ def _dates(body: dict[str, Any]) -> tuple[date, date | None]:
     return start, end
 
 
-def update_status(session: Session, intervention_id: int, status: str, notes: str | None) -> None:
+def set_status(session: Session, intervention_id: int, status: str, notes: str | None) -> None:
     if status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", loc=("body", "status"))
     done = session.execute(text("""UPDATE interventions SET status = :s, notes = COALESCE(:n, notes)
@@ -115,7 +115,7 @@ def update_status(session: Session, intervention_id: int, status: str, notes: st
     session.commit()
 
 
-def feature(session: Session, intervention_id: int) -> dict[str, Any]:
+def get(session: Session, intervention_id: int) -> dict[str, Any]:
     row = session.execute(text("""SELECT json_build_object('type', 'Feature', 'id', v.id,
         'geometry', ST_AsGeoJSON(v.target, 6)::json, 'properties', json_build_object(
             'title', v.title, 'kind', v.kind, 'organisation', v.organisation, 'place_id', v.place_id,
@@ -125,6 +125,13 @@ def feature(session: Session, intervention_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"intervention {intervention_id} does not exist", loc=("path", "intervention_id"))
     return dict(row[0])
+
+
+def get_all(session: Session, *, limit: int = 500) -> dict[str, Any]:
+    """Every intervention as a GeoJSON FeatureCollection, newest first."""
+    ids = session.scalars(text("SELECT id FROM interventions ORDER BY start_date DESC, id DESC LIMIT :n"),
+                          {"n": limit}).all()
+    return {"type": "FeatureCollection", "features": [get(session, i) for i in ids]}
 
 
 def follow_up(session: Session, intervention_id: int, *, days: int | None = None,

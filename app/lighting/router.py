@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from app.auth.roles import allowed
@@ -18,6 +17,7 @@ from app.errors import InvalidInput, NotFound
 from app.exports.service import excel_csv
 from app.imports.readers import parse_json
 from app.lighting import service
+from app.lighting.schemas import LightingReportFeature, ReportCreate, StatusChange, WorkItem
 
 router = APIRouter(prefix="/lighting", tags=["lighting"])
 open311 = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
@@ -25,23 +25,6 @@ open311 = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 Reader = Annotated[Principal, Depends(require("lighting:read"))]
 Writer = Annotated[Principal, Depends(require("lighting:write"))]
 Reporter = Annotated[Principal, Depends(require("lighting:report"))]
-
-
-class ReportCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    kind: Literal["fault", "dark_spot"]
-    lon: float
-    lat: float
-    description: str | None = Field(default=None, max_length=2000)
-    lamp_id: str | None = Field(default=None, max_length=100, description="The lamp's id, if known")
-
-
-class StatusChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: str
-    note: str | None = Field(default=None, max_length=2000)
 
 
 @router.post("/lamps/import", summary="Import street lamps (CSV or GeoJSON points); re-import updates")
@@ -56,7 +39,8 @@ def import_streets(session: SessionDep, _: Writer, file: Annotated[UploadFile, F
     return service.import_streets(session, parse_json(file.file.read()), source)
 
 
-@router.post("/reports", status_code=status.HTTP_201_CREATED, summary="Report a lamp fault or a dark place")
+@router.post("/reports", status_code=status.HTTP_201_CREATED, summary="Report a lamp fault or a dark place",
+             response_model=LightingReportFeature)
 def create_report(body: ReportCreate, session: SessionDep, principal: Reporter) -> dict[str, Any]:
     report_id = service.create_report(session, kind=body.kind, lon=body.lon, lat=body.lat,
                                       description=body.description, reported_by=principal.name,
@@ -65,18 +49,20 @@ def create_report(body: ReportCreate, session: SessionDep, principal: Reporter) 
     return service.report_feature(session, report_id)
 
 
-@router.get("/reports/{report_id}", summary="A report with its status history")
+@router.get("/reports/{report_id}", summary="A report with its status history", response_model=LightingReportFeature)
 def get_report(report_id: int, session: SessionDep, _: Reader) -> dict[str, Any]:
     return service.report_feature(session, report_id)
 
 
-@router.post("/reports/{report_id}/status", summary="Move a report one step: confirmed, scheduled, fixed, rejected")
+@router.post("/reports/{report_id}/status", summary="Move a report one step: confirmed, scheduled, fixed, rejected",
+             response_model=LightingReportFeature)
 def change_status(report_id: int, body: StatusChange, session: SessionDep, principal: Writer) -> dict[str, Any]:
     service.change_status(session, report_id, body.status, principal.name, body.note)
     return service.report_feature(session, report_id)
 
 
-@router.get("/worklist", summary="Street segments ranked by relighting priority, with each component")
+@router.get("/worklist", summary="Street segments ranked by relighting priority, with each component",
+            response_model=list[WorkItem])
 def work_list(session: SessionDep, _: Reader, days: int = 365, limit: int = 100) -> list[dict[str, Any]]:
     if not 1 <= days <= 3650 or not 1 <= limit <= 5000:
         raise InvalidInput("days must be 1–3650 and limit 1–5000", loc=("query", "days"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -89,3 +90,32 @@ class PlaceUpdate(_PlaceBody):
     description: str | None = Field(default=None, max_length=5000)
     geometry_note: str | None = Field(default=None, max_length=2000)
 
+
+
+class PlaceProperties(BaseModel):
+    id: int
+    slug: str
+    name: str
+    kind: str
+    locality: str
+    source: str
+    confidence: str
+    unsafe_share: float | None
+    survey_year: int | None
+    description: str | None
+    geometry_note: str | None
+    updated_at: datetime
+    incident_count: int | None = Field(default=None, description="In the list, for staff: incidents in the "
+                                                                  "place's zone in the time range")
+
+
+class PlaceFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: int
+    geometry: dict[str, Any] = Field(description="GeoJSON Point, Polygon or MultiPolygon, WGS84")
+    properties: PlaceProperties
+
+
+class PlaceCollection(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[PlaceFeature]

@@ -76,13 +76,13 @@ def save(session: Session, body: dict[str, Any], created_by: str, promise_id: in
 
 
 def get(session: Session, promise_id: int) -> dict[str, Any]:
-    found = promises(session, "c.id = :id", {"id": promise_id})
+    found = get_all(session, "c.id = :id", {"id": promise_id})
     if not found:
         raise NotFound(f"promise {promise_id} does not exist", loc=("path", "promise_id"))
     return found[0]
 
 
-def promises(session: Session, where: str = "TRUE", params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def get_all(session: Session, where: str = "TRUE", params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     rows = session.execute(text(f"""
         SELECT json_build_object('id', c.id, 'title', c.title, 'description', c.description,
             'period_start', c.period_start, 'period_end', c.period_end, 'categories', c.categories,
@@ -98,7 +98,7 @@ def promises(session: Session, where: str = "TRUE", params: dict[str, Any] | Non
 
 
 def current(session: Session, day: date) -> list[dict[str, Any]]:
-    return promises(session, "c.period_start <= :d AND c.period_end >= :d", {"d": day})
+    return get_all(session, "c.period_start <= :d AND c.period_end >= :d", {"d": day})
 
 
 def parse_half(value: str | None, today: date | None = None) -> tuple[int, int]:

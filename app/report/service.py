@@ -53,7 +53,7 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
     org_names: dict[str, str] = {c: n for c, n in session.execute(text("SELECT code, name FROM organisations"))}
     for (intervention_id,) in session.execute(text(
             "SELECT id FROM interventions WHERE status IN ('active', 'completed') ORDER BY start_date DESC LIMIT 20")):
-        feature = interventions.feature(session, intervention_id)
+        feature = interventions.get(session, intervention_id)
         try:
             follow = interventions.follow_up(session, intervention_id)
         except (InvalidInput, NotFound):  # not started yet: show the intervention without numbers

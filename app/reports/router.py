@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from app.auth.service import Principal
 from app.deps import SessionDep, require
 from app.reports import service
-from app.reports.schemas import UnitReportIn
+from app.reports.schemas import ReportingStatus, UnitReportIn, UnitReportOut
 from app.times import IsoDate
 
 router = APIRouter(prefix="/reports", tags=["unit reports"])
@@ -18,30 +18,33 @@ Writer = Annotated[Principal, Depends(require("reports:write"))]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED,
-             summary="File a unit report (replaces this unit's report for the same period)")
+             summary="File a unit report (replaces this unit's report for the same period)",
+             response_model=UnitReportOut)
 def file_report(body: UnitReportIn, session: SessionDep, principal: Writer) -> dict[str, Any]:
     return service.get(session, service.save(session, body, principal), principal)
 
 
-@router.get("", summary="Reports overlapping a date range; reporters see their own unit's only")
+@router.get("", summary="Reports overlapping a date range; reporters see their own unit's only",
+            response_model=list[UnitReportOut])
 def list_reports(session: SessionDep, principal: Reader,
                  start: Annotated[IsoDate | None, Query(description="First day")] = None,
                  end: Annotated[IsoDate | None, Query(description="Last day")] = None) -> list[dict[str, Any]]:
-    return service.list_reports(session, principal, start=start, end=end)
+    return service.get_all(session, principal, start=start, end=end)
 
 
-@router.get("/status", summary="Which units have and have not reported for the period holding `day`")
+@router.get("/status", summary="Which units have and have not reported for the period holding `day`",
+            response_model=ReportingStatus)
 def reporting_status(session: SessionDep, _: Reader,
                      day: Annotated[IsoDate | None, Query(description="Default: today")] = None) -> dict[str, Any]:
     return service.status(session, day)
 
 
-@router.get("/{report_id}", summary="One report with its events and observations")
+@router.get("/{report_id}", summary="One report with its events and observations", response_model=UnitReportOut)
 def get_report(report_id: int, session: SessionDep, principal: Reader) -> dict[str, Any]:
     return service.get(session, report_id, principal)
 
 
-@router.put("/{report_id}", summary="Replace a report's content")
+@router.put("/{report_id}", summary="Replace a report's content", response_model=UnitReportOut)
 def replace_report(report_id: int, body: UnitReportIn, session: SessionDep, principal: Writer) -> dict[str, Any]:
     return service.get(session, service.save(session, body, principal, report_id), principal)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -47,3 +47,56 @@ class UnitReportIn(BaseModel):
     summary: str | None = Field(default=None, max_length=4000)
     events: list[ReportEvent] = Field(default_factory=list, max_length=500)
     observations: list[ReportObservation] = Field(default_factory=list, max_length=100)
+
+
+class ObservationOut(BaseModel):
+    place_id: int | None
+    place: str | None
+    text: str
+
+
+class EventOut(BaseModel):
+    incident_id: int
+    occurred_at: datetime
+    category: str
+    place_id: int | None
+    description: str | None
+    location_precision: str
+    lon: float
+    lat: float
+
+
+class UnitReportOut(BaseModel):
+    id: int
+    organisation: str
+    organisation_name: str
+    period_start: date
+    period_end: date
+    summary: str | None
+    submitted_by: str
+    created_at: datetime
+    updated_at: datetime
+    observations: list[ObservationOut]
+    events: list[EventOut]
+
+
+class Period(BaseModel):
+    start: date
+    end: date
+
+
+class UnitStatus(BaseModel):
+    organisation: str
+    name: str
+    reported: bool
+    report_id: int | None
+    updated_at: datetime | None
+    submitted_by: str | None
+    events: int | None
+    observations: int | None
+
+
+class ReportingStatus(BaseModel):
+    period: Period
+    units: list[UnitStatus]
+    missing: list[str]

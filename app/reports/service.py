@@ -143,7 +143,7 @@ def get(session: Session, report_id: int, principal: Principal) -> dict[str, Any
     return _reports(session, "r.id = :id", {"id": report_id})[0]
 
 
-def list_reports(session: Session, principal: Principal, *, start: date | None = None,
+def get_all(session: Session, principal: Principal, *, start: date | None = None,
                  end: date | None = None) -> list[dict[str, Any]]:
     """Reports overlapping [start, end], newest first; reporters see their own unit's only."""
     where = ["(CAST(:s AS date) IS NULL OR r.period_end >= :s)", "(CAST(:e AS date) IS NULL OR r.period_start <= :e)"]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, File, Response, UploadFile, status
 from app.auth.service import Principal
 from app.deps import SessionDep, require
 from app.walks import service
-from app.walks.schemas import ConvertIn, FindingIn, FindingStatusIn, WalkIn
+from app.walks.schemas import ConvertIn, ConvertOut, FindingIn, FindingStatusIn, WalkIn, WalkOut
 
 router = APIRouter(prefix="/walks", tags=["safety walks"])
 Reader = Annotated[Principal, Depends(require("walks:read"))]
@@ -27,38 +27,40 @@ def _plain(body: WalkIn | FindingIn | ConvertIn) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude_unset=True)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Record a walk with its findings")
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Record a walk with its findings", response_model=WalkOut)
 def create_walk(session: SessionDep, principal: Writer,
                 body: Annotated[WalkIn, Body(examples=[WALK])]) -> dict[str, Any]:
-    return service.walk(session, service.create_walk(session, _plain(body), principal))
+    return service.get(session, service.create(session, _plain(body), principal))
 
 
-@router.get("", summary="Walks with their findings, newest first")
+@router.get("", summary="Walks with their findings, newest first", response_model=list[WalkOut])
 def list_walks(session: SessionDep, _: Reader) -> list[dict[str, Any]]:
-    return service.walks(session)
+    return service.get_all(session)
 
 
-@router.get("/{walk_id}", summary="One walk with its findings")
+@router.get("/{walk_id}", summary="One walk with its findings", response_model=WalkOut)
 def get_walk(walk_id: int, session: SessionDep, _: Reader) -> dict[str, Any]:
-    return service.walk(session, walk_id)
+    return service.get(session, walk_id)
 
 
-@router.post("/{walk_id}/findings", status_code=status.HTTP_201_CREATED, summary="Add a finding to a walk")
+@router.post("/{walk_id}/findings", status_code=status.HTTP_201_CREATED, summary="Add a finding to a walk",
+             response_model=WalkOut)
 def add_finding(walk_id: int, session: SessionDep, _: Writer,
                 body: Annotated[FindingIn, Body(examples=[FINDING])]) -> dict[str, Any]:
     service.add_finding(session, walk_id, _plain(body))
-    return service.walk(session, walk_id)
+    return service.get(session, walk_id)
 
 
-@router.post("/{walk_id}/findings/{finding_id}/status", summary="Set a finding's status (open, in_progress, done)")
+@router.post("/{walk_id}/findings/{finding_id}/status", summary="Set a finding's status (open, in_progress, done)",
+             response_model=WalkOut)
 def finding_status(walk_id: int, finding_id: int, session: SessionDep, _: Writer,
                    body: Annotated[FindingStatusIn, Body(examples=[{"status": "done"}])]) -> dict[str, Any]:
     service.set_status(session, walk_id, finding_id, body.status)
-    return service.walk(session, walk_id)
+    return service.get(session, walk_id)
 
 
 @router.post("/{walk_id}/findings/{finding_id}/convert",
-             summary="Turn a finding into an intervention or a lighting fault, in one step")
+             summary="Turn a finding into an intervention or a lighting fault, in one step", response_model=ConvertOut)
 def convert_finding(walk_id: int, finding_id: int, session: SessionDep, principal: Writer,
                     body: Annotated[ConvertIn, Body(examples=[{"to": "lighting_fault"},
                                                                    {"to": "intervention", "radius_m": 60}])]

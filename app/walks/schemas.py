@@ -51,3 +51,42 @@ class ConvertIn(_Body):
     organisation: str | None = Field(default=None, max_length=64)
     start_date: date | None = None
     end_date: date | None = None
+
+
+class FindingProperties(BaseModel):
+    kind: FindingKind
+    description: str
+    owner: str
+    priority: Priority
+    deadline: date | None
+    status: Literal["open", "in_progress", "done", "converted"]
+    has_photo: bool
+    intervention_id: int | None
+    lighting_report_id: int | None
+    overdue: bool | None = Field(description="Past its deadline and not done")
+
+
+class FindingFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: int
+    geometry: dict[str, Any]
+    properties: FindingProperties
+
+
+class WalkOut(BaseModel):
+    id: int
+    walked_on: date
+    area: str
+    place_id: int | None
+    participants: str | None
+    organisation: str
+    notes: str | None
+    route: dict[str, Any] | None
+    created_by: str
+    findings: list[FindingFeature]
+
+
+class ConvertOut(BaseModel):
+    finding: int
+    to: Literal["intervention", "lighting_fault"]
+    id: int = Field(description="The new intervention's or lighting report's id")

@@ -56,7 +56,7 @@ def _date(value: Any, field: str, loc: tuple[str | int, ...]) -> date | None:
                            sv=f"{FIELDS_SV.get(field, field)} ska vara ett datum, till exempel 2025-09-01.") from None
 
 
-def create_walk(session: Session, body: dict[str, Any], principal: Principal) -> int:
+def create(session: Session, body: dict[str, Any], principal: Principal) -> int:
     """A walk and (optionally) its findings, stored together."""
     walked_on = _date(body.get("walked_on"), "walked_on", ("body", "walked_on"))
     if walked_on is None:
@@ -218,14 +218,14 @@ def photo(session: Session, walk_id: int, finding_id: int) -> tuple[bytes, str]:
     return bytes(row.photo), str(row.photo_type)
 
 
-def walk(session: Session, walk_id: int) -> dict[str, Any]:
-    found = walks(session, "w.id = :id", {"id": walk_id})
+def get(session: Session, walk_id: int) -> dict[str, Any]:
+    found = get_all(session, "w.id = :id", {"id": walk_id})
     if not found:
         raise NotFound(f"safety walk {walk_id} does not exist", loc=("path", "walk_id"))
     return found[0]
 
 
-def walks(session: Session, where: str = "TRUE", params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def get_all(session: Session, where: str = "TRUE", params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     rows = session.execute(text(f"""
         SELECT json_build_object('id', w.id, 'walked_on', w.walked_on, 'area', w.area, 'place_id', w.place_id,
             'participants', w.participants, 'organisation', w.organisation, 'notes', w.notes,

@@ -32,7 +32,7 @@ def _form_context(session: SessionDep, principal: Principal, day: date) -> dict[
     status = reports.status(session, day)
     period = status["period"]
     own = principal.organisation if principal.role is Role.reporter else None
-    listed = reports.list_reports(session, principal, start=period["start"], end=period["end"])
+    listed = reports.get_all(session, principal, start=period["start"], end=period["end"])
     existing = next((r for r in listed if r["period_start"] == period["start"].isoformat()), None) if own else None
     units = organisation_choices(session, "reporting")
     places = session.execute(text("SELECT id, name FROM places ORDER BY name")).all()

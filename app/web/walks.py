@@ -30,7 +30,7 @@ PRIORITY_EN = {"high": "High", "medium": "Medium", "low": "Low"}
 
 def _context(request: Request, session: SessionDep, principal: Principal) -> dict[str, Any]:
     english = page_language(request) == "en"
-    return {"walks": walks.walks(session), "kinds": KIND_EN if english else walks.KIND_SV,
+    return {"walks": walks.get_all(session), "kinds": KIND_EN if english else walks.KIND_SV,
             "priorities": PRIORITY_EN if english else walks.PRIORITY_SV,
             "statuses": STATUS_EN if english else STATUS_SV, "today": date.today().isoformat(),
             "organisations": organisation_choices(session, "units"),
@@ -67,7 +67,7 @@ def _act(request: Request, session: SessionDep, principal: Principal, form: dict
     action = form.get("action")
     try:
         if action == "walk":
-            walk_id = walks.create_walk(session, {
+            walk_id = walks.create(session, {
                 "walked_on": form.get("walked_on"), "area": form.get("area"), "participants": form.get("participants"),
                 "organisation": form.get("organisation") or None,
                 "place_id": int(form["place_id"]) if form.get("place_id") else None}, principal)
