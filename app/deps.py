@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
@@ -112,3 +112,20 @@ def time_range_query(
 BBoxDep = Annotated[BBox | None, Depends(bbox_query)]
 MAX_INT = 2**31 - 1
 TimeRangeDep = Annotated[TimeRange, Depends(time_range_query)]
+
+
+def audit_read(what: str, *, only_if: tuple[str, str] | None = None) -> Any:
+    """Declare that a route returns incident detail or units' free text: each call leaves an audit row
+    (app/audit/middleware.py follows the declaration). Give it in the route decorator's `dependencies`,
+    which run before the signature's, so a refused read is recorded too. `only_if=(param, value)`: only
+    when that path parameter has that value (the incidents layer of the tile route, not its hotspots).
+
+    tests/test_audit.py walks every GET route: each either declares a read or is listed as free of
+    personal detail, so a new route cannot be forgotten."""
+
+    async def declared_read(request: Request) -> None:
+        if only_if is None or request.path_params.get(only_if[0]) == only_if[1]:
+            request.state.audit_read = what
+
+    declared_read.audit_what = what  # type: ignore[attr-defined]
+    return Depends(declared_read)

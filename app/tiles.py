@@ -12,9 +12,9 @@ from app.analysis import service as analysis
 from app.analysis.schemas import ClusterParams, Scope
 from app.auth.roles import allowed
 from app.auth.service import Principal
-from app.deps import SessionDep, TimeRangeDep, require
+from app.deps import SessionDep, TimeRangeDep, audit_read, require
 from app.errors import Forbidden, InvalidInput
-from app.incidents.service import build_filter, visible_to
+from app.incidents.service import build_filter
 
 router = APIRouter(prefix="/tiles", tags=["vector tiles"])
 MVT = "application/vnd.mapbox-vector-tile"
@@ -26,14 +26,15 @@ def _check_tile(z: int, x: int, y: int) -> None:
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be below 2^{z}", loc=("path", "x"))
 
 
-@router.get("/{layer}/{z}/{x}/{y}.mvt", summary="A vector tile (EPSG:3857, extent 4096)",
+@router.get("/{layer}/{z}/{x}/{y}.mvt", dependencies=[audit_read("incidents", only_if=("layer", "incidents"))],
+            summary="A vector tile (EPSG:3857, extent 4096)",
             response_class=Response, responses={200: {"content": {MVT: {}}}})
 def tile(layer: Literal["incidents", "hotspots"], session: SessionDep, principal: Reader, time: TimeRangeDep,
          z: Annotated[int, Path(ge=0, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
          category: Annotated[list[str] | None, Query()] = None) -> Response:
     _check_tile(z, x, y)
     if layer == "incidents":
-        flt = visible_to(build_filter(session, start=time.start, end=time.end, categories=category), principal)
+        flt = build_filter(session, start=time.start, end=time.end, categories=category, viewer=principal)
         where, params = flt.where()
         body = session.execute(text(f"""
             WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS b3857,

@@ -88,7 +88,7 @@ def test_documented_feature_shapes_match_what_is_served(client: Any, tokens: dic
                         (PlaceFeature, client.get("/api/v1/places/1").json()),
                         (PlaceCollection, client.get("/api/v1/places", headers=auth(tokens["admin"])).json())):
         model.model_validate(body)
-        features = body["features"] if "features" in body else [body]
+        features = body.get("features", [body])
         feature_model = model.model_fields["features"].annotation.__args__[0] if "features" in body else model
         assert features
         for feature in features:

@@ -77,3 +77,81 @@ def test_data_is_gzipped_for_clients_that_ask_and_pages_never(client: TestClient
     assert "content-encoding" not in plain.headers
     page = client.get("/logga-in", headers={"accept-encoding": "gzip"})  # a form with a CSRF token: BREACH
     assert page.status_code == 200 and "content-encoding" not in page.headers
+
+
+# GET routes that return no personal detail and no units' free text: reference data, aggregates and
+# analyses (counts over every unit, never one incident), the public view, and pages built from those.
+NO_DETAIL = {
+    "/", "/admin/anvandare", "/api/v1/categories", "/api/v1/organisations", "/api/v1/places",
+    "/api/v1/places/{place_id}", "/api/v1/public/cells", "/api/v1/public/groups", "/api/v1/patrol-plan",
+    "/api/v1/interventions", "/api/v1/interventions/{intervention_id}",
+    "/api/v1/interventions/{intervention_id}/follow-up",
+    "/api/v1/promises", "/api/v1/promises/{promise_id}", "/api/v1/promises/{promise_id}/follow-up",
+    "/api/v1/lighting/worklist", "/api/v1/lighting/worklist.csv", "/api/v1/exports/analysis/{layer}.{fmt}",
+    "/belysning/arbetslista", "/health", "/ready", "/importera", "/karta/{view}", "/karta/{view}/karta.html",
+    "/konto", "/logga-in", "/logga-in/oidc", "/logga-in/oidc/callback", "/medborgarloften/{promise_id}",
+    "/ogc", "/ogc/collections", "/ogc/collections/{collection_id}", "/ogc/conformance",
+    "/open311/v2/services.json", "/patrull/plan", "/rapportera",
+    *{f"/api/v1/analysis/{name}" for name in ("clusters", "compare", "density", "emerging", "evaluate", "gistar",
+                                               "near-repeat", "time-profile")},
+}
+
+
+def _get_routes() -> dict[str, object]:
+    from fastapi.routing import APIRoute
+
+    from app.main import create_app
+
+    def walk(routes: list[object], prefix: str = "") -> dict[str, object]:
+        found: dict[str, object] = {}
+        for route in routes:
+            if type(route).__name__ == "_IncludedRouter":
+                found.update(walk(route.original_router.routes, prefix + route.include_context.prefix))  # type: ignore[attr-defined]
+            elif isinstance(route, APIRoute) and "GET" in route.methods:
+                found[prefix + route.path] = route
+        return found
+
+    return walk(create_app().routes)
+
+
+def test_every_get_route_declares_whether_it_reads_personal_detail() -> None:
+    """The audit follows what each route declares (app.deps.audit_read), not a list of URL prefixes: a new
+    GET route must either declare its read or be added to NO_DETAIL here, on purpose."""
+    routes = _get_routes()
+    declared = {path for path, route in routes.items()
+                if any(hasattr(d.dependency, "audit_what") for d in route.dependencies)}  # type: ignore[attr-defined]
+    assert declared.isdisjoint(NO_DETAIL)
+    assert set(routes) - declared == NO_DETAIL
+    assert {"/api/v1/incidents", "/api/v1/incidents/{incident_id}", "/api/v1/reports", "/api/v1/reports/{report_id}",
+            "/api/v1/tiles/{layer}/{z}/{x}/{y}.mvt", "/ogc/collections/{collection_id}/items/{feature_id}",
+            "/karta/data/incidents", "/lagesbild", "/rapporter", "/trygghetsvandringar"} <= declared
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/incidents/{id}", "/api/v1/exports/incidents.csv", "/ogc/collections/incidents/items",
+    "/ogc/collections/incidents/items/{id}", "/api/v1/tiles/incidents/14/8880/4800.mvt", "/api/v1/reports",
+    "/api/v1/reports/status",
+])
+def test_each_read_of_incident_detail_leaves_a_row(client: TestClient, tokens: dict[str, str], session: Session,
+                                                   path: str) -> None:
+    made = client.post("/api/v1/incidents", headers=auth(tokens["admin"]), json={
+        "lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z"}).json()
+    path = path.replace("{id}", str(made["id"]))
+    assert reads.flush(timeout=5)
+    before = session.execute(text("SELECT count(*) FROM audit_log WHERE action = 'read'")).scalar()
+    assert client.get(path, headers=auth(tokens["analyst"])).status_code == 200
+    assert reads.flush(timeout=5)
+    row = session.execute(text("SELECT actor, path, detail->>'reads' FROM audit_log WHERE action = 'read' "
+                               "ORDER BY id DESC LIMIT 1")).one()
+    assert session.execute(text("SELECT count(*) FROM audit_log WHERE action = 'read'")).scalar() == before + 1
+    assert (row[0], row[1]) == ("test-analyst", path.split("?")[0]) and row[2] in ("incidents", "unit_reports")
+
+
+def test_hotspot_tiles_and_places_leave_no_read_row(client: TestClient, tokens: dict[str, str],
+                                                   session: Session) -> None:
+    assert reads.flush(timeout=5)
+    before = session.execute(text("SELECT count(*) FROM audit_log WHERE action = 'read'")).scalar()
+    client.get("/api/v1/tiles/hotspots/14/8880/4800.mvt", headers=auth(tokens["analyst"]))
+    client.get("/ogc/collections/places/items", headers=auth(tokens["analyst"]))
+    assert reads.flush(timeout=5)
+    assert session.execute(text("SELECT count(*) FROM audit_log WHERE action = 'read'")).scalar() == before

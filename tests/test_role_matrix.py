@@ -182,3 +182,35 @@ def test_role_matrix(client: TestClient, tokens: dict[str, str], endpoint: tuple
 def test_bad_token_is_401(client: TestClient) -> None:
     r = client.get("/api/v1/incidents", headers=auth("lgb_not-a-token"))
     assert r.status_code == 401
+
+
+@pytest.mark.parametrize("role", [None, *[r.value for r in Role]])
+def test_hotspot_tiles_need_the_analysis_right(client: TestClient, tokens: dict[str, str], role: str | None) -> None:
+    """The tile route serves two layers: incidents (each role sees what it may see) and hotspots, built from
+    every unit's incidents like /analysis/clusters, so only roles that may read analyses get them."""
+    headers = auth(tokens[role]) if role else {}
+    r = client.get("/api/v1/tiles/hotspots/14/8880/4800.mvt", headers=headers)
+    if role is None:
+        assert r.status_code == 401
+    elif Role(role) in PERMISSIONS["analysis:read"]:
+        assert r.status_code == 200, (role, r.text)
+    else:
+        assert r.status_code == 403, role
+
+
+def test_a_reporter_sees_only_its_own_units_incidents_everywhere(client: TestClient, tokens: dict[str, str]) -> None:
+    """Visibility is decided once, where the incident filter is built: list, item, export, OGC and tiles agree."""
+    for source in ("polisen", "kommunen"):
+        client.post("/api/v1/incidents", headers=auth(tokens["admin"]), json={
+            "lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": "2025-01-01T20:00:00Z", "source": source})
+    reporter = auth(tokens["reporter"])  # the reporter's unit is polisen (conftest)
+    listed = client.get("/api/v1/incidents", headers=reporter).json()["features"]
+    assert [f["properties"]["source"] for f in listed] == ["polisen"]
+    ogc = client.get("/ogc/collections/incidents/items", headers=reporter).json()["features"]
+    assert [f["properties"]["source"] for f in ogc] == ["polisen"]
+    exported = client.get("/api/v1/exports/incidents.geojson", headers=reporter).json()["features"]
+    assert len(exported) == 1
+    everyone = client.get("/api/v1/incidents", headers=auth(tokens["analyst"])).json()["features"]
+    other = next(f["id"] for f in everyone if f["properties"]["source"] == "kommunen")
+    assert client.get(f"/api/v1/incidents/{other}", headers=reporter).status_code == 404
+    assert client.get(f"/ogc/collections/incidents/items/{other}", headers=reporter).status_code == 404

@@ -40,6 +40,7 @@ from app.analysis.schemas import (
     NearRepeatParams,
     Scope,
 )
+from app.auth.service import Principal
 from app.bbox import parse_bbox
 from app.config import get_settings
 from app.db import data_version
@@ -68,10 +69,13 @@ def cached(session: Session, name: str, key: tuple[Any, ...], compute: Callable[
     return result
 
 
-def scope_filter(session: Session, scope: Scope, start: datetime, end: datetime) -> IncidentFilter:
+def scope_filter(session: Session, scope: Scope, start: datetime, end: datetime,
+                 viewer: Principal | None = None) -> IncidentFilter:
+    """The incidents of `scope`; with `viewer`, only those it may see in detail (analyses of every unit's
+    incidents need analysis:read, which reporters do not have)."""
     bbox = parse_bbox(scope.bbox, extent=get_settings().extent)
     return build_filter(session, bbox=bbox.as_tuple() if bbox else None, start=start, end=end,
-                        categories=scope.category, sources=scope.source, place_id=scope.place)
+                        categories=scope.category, sources=scope.source, place_id=scope.place, viewer=viewer)
 
 
 def _echo(scope: Scope, start: datetime, end: datetime, **params: Any) -> dict[str, Any]:

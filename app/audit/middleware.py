@@ -1,7 +1,8 @@
 """Audit trail: who did what, when and from where — every write and every read of incident detail.
 
-A pure ASGI middleware, so no endpoint can forget it: after the response it appends one row to the
-append-only `audit_log` (migration 0005) with the caller resolved by the auth dependency. Rows of
+A pure ASGI middleware: after the response it appends one row to the append-only `audit_log`
+(migration 0005) with the caller resolved by the auth dependency — for every write, and for every
+read whose route declared what it reads (`app.deps.audit_read`). Rows of
 writes and sign-ins are inserted at once; rows of reads are queued and inserted in batches
 (app/audit/batch.py says why and what that trades). `at` is when the request arrived either way.
 """
@@ -23,11 +24,6 @@ from app.limits import StatusRecorder
 
 log = logging.getLogger("lagesbild.audit")
 
-# Reads that return incident detail or units' free text (descriptions, observations, findings, lamp
-# reports): each leaves an audit row. /api/v1/reports returned descriptions and exact positions unlogged.
-DETAIL_READS = ("/api/v1/incidents", "/api/v1/exports/incidents", "/ogc/collections/incidents/items",
-                "/karta/data/incidents", "/api/v1/tiles/incidents", "/api/v1/audit", "/api/v1/reports",
-                "/api/v1/walks", "/api/v1/lighting/reports", "/rapporter", "/lagesbild", "/trygghetsvandringar")
 NOT_AUDITED = ("/health", "/ready", "/static/")
 ACTIONS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 # sign-in attempts (successful or not) and sign-outs are security events: record them under their own names
@@ -38,12 +34,14 @@ INSERT = text("""INSERT INTO audit_log (at, actor, role, token_id, action, metho
                  :user_agent, CAST(:detail AS jsonb))""")
 
 
-def audited(method: str, path: str) -> bool:
+def watched(method: str, path: str) -> bool:
+    """Whether the request may need a row: writes, sign-ins, and reads (a read gets one only when its route
+    declared it with `app.deps.audit_read`, which the route itself decides)."""
     if path.startswith(NOT_AUDITED):
         return False
     if path in SIGN_IN_PATHS:
         return method == "POST" or path.endswith("/callback")
-    return method in ACTIONS or (method in ("GET", "HEAD") and path.startswith(DETAIL_READS))
+    return method in ACTIONS or method in ("GET", "HEAD")
 
 
 def insert_rows(rows: list[Row]) -> None:
@@ -60,7 +58,7 @@ class AuditTrail:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not audited(scope["method"], scope["path"]):
+        if scope["type"] != "http" or not watched(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
         arrived = datetime.now(UTC)
@@ -68,15 +66,17 @@ class AuditTrail:
         try:
             await self.app(scope, receive, recorder)
         finally:
-            row = audit_row(scope, recorder.status, arrived)
-            if row["action"] == "read":
-                reads.put(row)
-            else:
-                await run_in_threadpool(_write, row)
+            state = scope.get("state") or {}
+            is_read = scope["method"] in ("GET", "HEAD") and scope["path"] not in SIGN_IN_PATHS
+            if not is_read:
+                await run_in_threadpool(_write, audit_row(scope, recorder.status, arrived))
+            elif state.get("audit_read"):
+                reads.put(audit_row(scope, recorder.status, arrived))
 
 
 def audit_row(scope: Scope, status: int, at: datetime) -> Row:
-    principal = (scope.get("state") or {}).get("principal")
+    state = scope.get("state") or {}
+    principal = state.get("principal")
     headers = dict(scope.get("headers") or [])
     client = scope.get("client")
     return {
@@ -89,7 +89,8 @@ def audit_row(scope: Scope, status: int, at: datetime) -> Row:
         "client": client[0] if client else None,
         "user_agent": headers.get(b"user-agent", b"").decode("latin-1")[:500] or None,
         "detail": orjson.dumps({"route": getattr(scope.get("route"), "path", None),
-                                **((scope.get("state") or {}).get("audit_detail") or {})}).decode(),
+                                **({"reads": state["audit_read"]} if state.get("audit_read") else {}),
+                                **(state.get("audit_detail") or {})}).decode(),
     }
 
 

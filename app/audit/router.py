@@ -9,14 +9,15 @@ from sqlalchemy import text
 
 from app.audit.middleware import reads
 from app.auth.service import Principal
-from app.deps import SessionDep, require, require_aware
+from app.deps import SessionDep, audit_read, require, require_aware
 from app.times import IsoDateTime
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 Admin = Annotated[Principal, Depends(require("audit:read"))]
 
 
-@router.get("", summary="Audit rows, newest first (by arrival): who, what, when, from where")
+@router.get("", dependencies=[audit_read("audit_log")],
+            summary="Audit rows, newest first (by arrival): who, what, when, from where")
 def audit_log(session: SessionDep, _: Admin, actor: str | None = None, action: str | None = None,
               since: IsoDateTime | None = None,
               limit: Annotated[int, Query(ge=1, le=10_000)] = 200) -> list[dict[str, Any]]:

@@ -10,10 +10,10 @@ from app.analysis import service as analysis
 from app.analysis.results import Result
 from app.analysis.schemas import ClusterParams, EmergingParams, GiStarParams, Scope
 from app.auth.service import Principal
-from app.deps import BBoxDep, SessionDep, TimeRangeDep, require
+from app.deps import BBoxDep, SessionDep, TimeRangeDep, audit_read, require
 from app.exports import service
 from app.geojson import GEOJSON
-from app.incidents.service import build_filter, visible_to
+from app.incidents.service import build_filter
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 Format = Literal["gpkg", "csv", "geojson"]
@@ -27,14 +27,15 @@ def _download(body: bytes, name: str, fmt: Format) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
-@router.get("/incidents.{fmt}", summary="Incidents matching the filter as GeoPackage, Excel CSV or GeoJSON")
+@router.get("/incidents.{fmt}", dependencies=[audit_read("incidents")],
+            summary="Incidents matching the filter as GeoPackage, Excel CSV or GeoJSON")
 def export_incidents(fmt: Format, session: SessionDep, principal: Reader, bbox: BBoxDep, time: TimeRangeDep,
                      category: Annotated[list[str] | None, Query()] = None,
                      source: Annotated[list[str] | None, Query()] = None,
                      place: int | None = None) -> Response:
     flt = build_filter(session, bbox=bbox.as_tuple() if bbox else None, start=time.start, end=time.end,
-                       categories=category, sources=source, place_id=place)
-    frame = service.incident_frame(session, visible_to(flt, principal))
+                       categories=category, sources=source, place_id=place, viewer=principal)
+    frame = service.incident_frame(session, flt)
     if fmt == "csv":
         return _download(service.excel_csv(frame, service.INCIDENT_COLUMNS_SV), "handelser", fmt)
     gdf = service.incidents_geodataframe(frame.drop(columns=["lat", "lon"]).assign(lat=frame["lat"], lon=frame["lon"]))

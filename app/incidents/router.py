@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.auth.service import Principal
-from app.deps import BBoxDep, SessionDep, SettingsDep, TimeRangeDep, require
+from app.deps import BBoxDep, SessionDep, SettingsDep, TimeRangeDep, audit_read, require
 from app.geojson import GeoJSONReply, feature_collection, page_links
 from app.incidents import service
 from app.incidents.schemas import IncidentCollection, IncidentCreate, IncidentFeature, IncidentUpdate
@@ -19,7 +19,8 @@ Creator = Annotated[Principal, Depends(require("incidents:create"))]
 Editor = Annotated[Principal, Depends(require("incidents:edit"))]
 
 
-@router.get("", summary="Incidents as a GeoJSON FeatureCollection, filtered and paged",
+@router.get("", dependencies=[audit_read("incidents")],
+            summary="Incidents as a GeoJSON FeatureCollection, filtered and paged",
             response_class=GeoJSONReply, response_model=None, responses={200: {"model": IncidentCollection}})
 def list_incidents(
     request: Request,
@@ -39,9 +40,9 @@ def list_incidents(
     limit = min(limit, settings.page_limit_max)
     flt = service.build_filter(
         session, bbox=bbox.as_tuple() if bbox else None,
-        start=time.start, end=time.end, categories=category, sources=source, place_id=place,
+        start=time.start, end=time.end, categories=category, sources=source, place_id=place, viewer=principal,
     )
-    page = service.list_page(session, service.visible_to(flt, principal), limit=limit, after=after)
+    page = service.list_page(session, flt, limit=limit, after=after)
     return feature_collection(
         page.features_json,
         numberReturned=page.returned,
@@ -59,11 +60,11 @@ def create_incident(
     return service.get_feature(session, incident_id)
 
 
-@router.get("/{incident_id}", summary="One incident as a GeoJSON Feature", response_model=None,
+@router.get("/{incident_id}", dependencies=[audit_read("incidents")],
+            summary="One incident as a GeoJSON Feature", response_model=None,
             responses={200: {"model": IncidentFeature}})
 def get_incident(incident_id: int, session: SessionDep, principal: Reader) -> dict[str, Any]:
-    service.check_visible(session, incident_id, principal)
-    return service.get_feature(session, incident_id)
+    return service.get_feature(session, incident_id, principal)
 
 
 @router.patch("/{incident_id}", summary="Change some fields of an incident", response_model=None,

@@ -114,15 +114,18 @@ def build_filter(
     categories: list[str] | None = None,
     sources: list[str] | None = None,
     place_id: int | None = None,
+    viewer: Principal | None = None,
 ) -> IncidentFilter:
-    """Validate filter values against the reference tables and return the filter."""
+    """Validate filter values against the reference tables and return the filter, scoped to what
+    `viewer` may see in detail (`visible_to`): every query of incident detail is built here."""
     cats = resolve_categories(session, _split(categories), ("query", "category")) if categories else []
     srcs = [check_organisation(session, s, ("query", "source")) for s in _split(sources)] if sources else []
     if place_id is not None and session.execute(
         text("SELECT 1 FROM places WHERE id = :id"), {"id": place_id}
     ).first() is None:
         raise NotFound(f"place {place_id} does not exist", loc=("query", "place"))
-    return IncidentFilter(bbox=bbox, start=start, end=end, categories=cats, sources=srcs, place_id=place_id)
+    flt = IncidentFilter(bbox=bbox, start=start, end=end, categories=cats, sources=srcs, place_id=place_id)
+    return visible_to(flt, viewer)
 
 
 NO_SOURCE = "-"  # matches no organisation code: an empty result, not "no filter"
@@ -164,7 +167,9 @@ def count(session: Session, flt: IncidentFilter) -> int:
     return int(session.execute(text(f"SELECT count(*) FROM incidents i WHERE {where}"), params).scalar_one())
 
 
-def get_feature(session: Session, incident_id: int) -> dict[str, Any]:
+def get_feature(session: Session, incident_id: int, viewer: Principal | None = None) -> dict[str, Any]:
+    """One incident as stored; an incident `viewer` may not see is not found (as if it did not exist)."""
+    check_visible(session, incident_id, viewer)
     row = session.execute(
         text(f"SELECT {STORED_FEATURE}::json FROM incidents i WHERE i.id = :id"), {"id": incident_id}
     ).first()

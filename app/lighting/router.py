@@ -12,7 +12,7 @@ from sqlalchemy import text
 from app.auth.roles import allowed
 from app.auth.service import Principal, authenticate, writing_unit
 from app.config import get_settings
-from app.deps import PrincipalDep, SessionDep, require
+from app.deps import PrincipalDep, SessionDep, audit_read, require
 from app.errors import InvalidInput, NotFound
 from app.exports.service import excel_csv
 from app.imports.readers import parse_json
@@ -49,7 +49,8 @@ def create_report(body: ReportCreate, session: SessionDep, principal: Reporter) 
     return service.report_feature(session, report_id)
 
 
-@router.get("/reports/{report_id}", summary="A report with its status history", response_model=LightingReportFeature)
+@router.get("/reports/{report_id}", dependencies=[audit_read("lighting_reports")],
+            summary="A report with its status history", response_model=LightingReportFeature)
 def get_report(report_id: int, session: SessionDep, _: Reader) -> dict[str, Any]:
     return service.report_feature(session, report_id)
 
@@ -160,7 +161,7 @@ def create_request(request: Request, session: SessionDep, service_code: Annotate
     return [{"service_request_id": str(report_id), "service_notice": "Tack! Felanmälan är mottagen."}]
 
 
-@open311.get("/requests.json", summary="Service requests, newest first")
+@open311.get("/requests.json", dependencies=[audit_read("lighting_reports")], summary="Service requests, newest first")
 def list_requests(session: SessionDep, principal: PrincipalDep, status: Literal["open", "closed"] | None = None,
                   service_code: str | None = None) -> list[dict[str, Any]]:
     rows = session.execute(text(_REQUEST_SQL + " ORDER BY r.id DESC LIMIT 1000")).all()
@@ -169,7 +170,8 @@ def list_requests(session: SessionDep, principal: PrincipalDep, status: Literal[
             and (service_code is None or r["service_code"] == service_code)]
 
 
-@open311.get("/requests/{request_id}.json", summary="One service request")
+@open311.get("/requests/{request_id}.json", dependencies=[audit_read("lighting_reports")],
+             summary="One service request")
 def get_request(request_id: int, session: SessionDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     row = session.execute(text(_REQUEST_SQL + " WHERE r.id = :id"), {"id": request_id}).first()
     if row is None:

@@ -14,14 +14,15 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from app.bbox import parse_bbox
-from app.deps import PrincipalDep, SessionDep, SettingsDep
+from app.deps import PrincipalDep, SessionDep, SettingsDep, audit_read
 from app.errors import InvalidInput
-from app.incidents.service import build_filter, check_visible, visible_to
+from app.incidents.service import build_filter
 from app.ogc import service
 from app.ogc.service import CONFORMANCE, CRS84, EPSG3006, EPSG4326, ItemsPage
 from app.paths import FRONTEND
 from geo.crs import to_sweref
 
+INCIDENT_READS = audit_read("incidents", only_if=("collection_id", "incidents"))
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -142,7 +143,8 @@ def _sweref_feature(feature: dict[str, Any]) -> dict[str, Any]:
     return {**feature, "geometry": {"type": geometry["type"], "coordinates": convert(geometry["coordinates"])}}
 
 
-@router.get("/collections/{collection_id}/items", summary="Features, filtered by bbox and datetime, paged")
+@router.get("/collections/{collection_id}/items", summary="Features, filtered by bbox and datetime, paged",
+            dependencies=[INCIDENT_READS])
 def items(
     request: Request, collection_id: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
     bbox: str | None = None,
@@ -161,9 +163,8 @@ def items(
     instant = start if start is not None and start == end else None
     if coll.id == "incidents":
         flt = build_filter(session, bbox=box, start=None if instant else start, categories=category,
-                           end=None if instant else (end if end is None else _inclusive(end)))
-        page = service.incident_items(session, visible_to(flt, principal), limit=limit, after=after, srid=srid,
-                                      instant=instant)
+                           end=None if instant else (end if end is None else _inclusive(end)), viewer=principal)
+        page = service.incident_items(session, flt, limit=limit, after=after, srid=srid, instant=instant)
     elif coll.id == "places":
         page = service.place_items(session, bbox=box, srid=srid, limit=limit, after=after)
     else:
@@ -223,14 +224,14 @@ def _collection_response(request: Request, page: ItemsPage, crs_uri: str) -> Res
     return Response(content=body, media_type=GEOJSON, headers={"Content-Crs": f"<{crs_uri}>"})
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
+@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature",
+            dependencies=[INCIDENT_READS])
 def item(request: Request, collection_id: str, feature_id: int, session: SessionDep, principal: PrincipalDep,
          crs: str | None = None, f: str | None = None) -> Response:
     coll = service.collection_for(collection_id, principal)
     srid = service.crs_srid(crs)
     if coll.id == "incidents":
-        check_visible(session, feature_id, principal)
-        feature = service.incident_item(session, feature_id, srid)
+        feature = service.incident_item(session, feature_id, srid, principal)
     else:
         page = (service.place_items(session, bbox=None, srid=srid, limit=1, after=feature_id - 1)
                 if coll.id == "places" else

@@ -23,7 +23,7 @@ from app.analysis.schemas import ClusterParams, Scope
 from app.auth.roles import allowed
 from app.auth.service import Principal
 from app.errors import InvalidInput, NotFound
-from app.incidents.service import STORED_FEATURE, IncidentFilter, feature_text_sql, fetch_page
+from app.incidents.service import STORED_FEATURE, IncidentFilter, check_visible, feature_text_sql, fetch_page
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG3006 = "http://www.opengis.net/def/crs/EPSG/0/3006"
@@ -146,7 +146,8 @@ def _feature_sql(srid: int) -> str:
     return STORED_FEATURE if srid == 4326 else feature_text_sql("ST_AsGeoJSON(ST_Transform(i.geom, 3006), 3)")
 
 
-def incident_item(session: Session, feature_id: int, srid: int) -> dict[str, Any]:
+def incident_item(session: Session, feature_id: int, srid: int, viewer: Principal | None) -> dict[str, Any]:
+    check_visible(session, feature_id, viewer)
     row = session.execute(text(f"SELECT ({_feature_sql(srid)})::json FROM incidents i WHERE i.id = :id"),
                           {"id": feature_id}).first()
     if row is None:

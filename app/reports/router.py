@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 
 from app.auth.service import Principal
-from app.deps import SessionDep, require
+from app.deps import SessionDep, audit_read, require
 from app.reports import service
 from app.reports.schemas import ReportingStatus, UnitReportIn, UnitReportOut
 from app.times import IsoDate
@@ -24,7 +24,8 @@ def file_report(body: UnitReportIn, session: SessionDep, principal: Writer) -> d
     return service.get(session, service.save(session, body, principal), principal)
 
 
-@router.get("", summary="Reports overlapping a date range; reporters see their own unit's only",
+@router.get("", dependencies=[audit_read("unit_reports")],
+            summary="Reports overlapping a date range; reporters see their own unit's only",
             response_model=list[UnitReportOut])
 def list_reports(session: SessionDep, principal: Reader,
                  start: Annotated[IsoDate | None, Query(description="First day")] = None,
@@ -32,14 +33,16 @@ def list_reports(session: SessionDep, principal: Reader,
     return service.get_all(session, principal, start=start, end=end)
 
 
-@router.get("/status", summary="Which units have and have not reported for the period holding `day`",
+@router.get("/status", dependencies=[audit_read("unit_reports")],
+            summary="Which units have and have not reported for the period holding `day`",
             response_model=ReportingStatus)
 def reporting_status(session: SessionDep, _: Reader,
                      day: Annotated[IsoDate | None, Query(description="Default: today")] = None) -> dict[str, Any]:
     return service.status(session, day)
 
 
-@router.get("/{report_id}", summary="One report with its events and observations", response_model=UnitReportOut)
+@router.get("/{report_id}", dependencies=[audit_read("unit_reports")],
+            summary="One report with its events and observations", response_model=UnitReportOut)
 def get_report(report_id: int, session: SessionDep, principal: Reader) -> dict[str, Any]:
     return service.get(session, report_id, principal)
 

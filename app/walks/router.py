@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, File, Response, UploadFile, status
 
 from app.auth.service import Principal
-from app.deps import SessionDep, require
+from app.deps import SessionDep, audit_read, require
 from app.walks import service
 from app.walks.schemas import ConvertIn, ConvertOut, FindingIn, FindingStatusIn, WalkIn, WalkOut
 
@@ -33,12 +33,14 @@ def create_walk(session: SessionDep, principal: Writer,
     return service.get(session, service.create(session, _plain(body), principal))
 
 
-@router.get("", summary="Walks with their findings, newest first", response_model=list[WalkOut])
+@router.get("", dependencies=[audit_read("safety_walks")],
+            summary="Walks with their findings, newest first", response_model=list[WalkOut])
 def list_walks(session: SessionDep, _: Reader) -> list[dict[str, Any]]:
     return service.get_all(session)
 
 
-@router.get("/{walk_id}", summary="One walk with its findings", response_model=WalkOut)
+@router.get("/{walk_id}", dependencies=[audit_read("safety_walks")],
+            summary="One walk with its findings", response_model=WalkOut)
 def get_walk(walk_id: int, session: SessionDep, _: Reader) -> dict[str, Any]:
     return service.get(session, walk_id)
 
@@ -76,7 +78,8 @@ def put_photo(walk_id: int, finding_id: int, session: SessionDep, _: Writer,
     service.store_photo(session, walk_id, finding_id, data)
 
 
-@router.get("/{walk_id}/findings/{finding_id}/photo", summary="The finding's photo",
+@router.get("/{walk_id}/findings/{finding_id}/photo", dependencies=[audit_read("safety_walks")],
+            summary="The finding's photo",
             response_class=Response, responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
 def get_photo(walk_id: int, finding_id: int, session: SessionDep, _: Reader) -> Response:
     data, media_type = service.photo(session, walk_id, finding_id)

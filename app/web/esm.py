@@ -16,7 +16,7 @@ from app.auth.roles import Role, allowed
 from app.auth.service import Principal
 from app.auth.sessions import csrf_matches
 from app.config import get_settings
-from app.deps import SessionDep
+from app.deps import SessionDep, audit_read
 from app.errors import DomainError
 from app.reference.service import categories as list_categories
 from app.reports import service as reports
@@ -43,7 +43,7 @@ def _form_context(session: SessionDep, principal: Principal, day: date) -> dict[
             "reports": listed}
 
 
-@router.get("/rapporter", response_class=HTMLResponse)
+@router.get("/rapporter", dependencies=[audit_read("unit_reports")], response_class=HTMLResponse)
 def reports_page(request: Request, session: SessionDep, dag: str | None = None) -> Response:
     principal = page_user(request, session)
     if principal is None:

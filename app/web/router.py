@@ -16,8 +16,7 @@ from app.analysis.schemas import ClusterParams, scope_from_text
 from app.auth.roles import allowed
 from app.bbox import parse_bbox
 from app.config import get_settings
-from app.deps import SessionDep
-from app.incidents.service import visible_to
+from app.deps import SessionDep, audit_read
 from app.limits import content_security_policy
 from app.maps.service import VIEW_LAYERS, aggregated_incidents, map_data
 from app.reference.service import categories as list_categories
@@ -78,7 +77,7 @@ def map_document(request: Request, session: SessionDep, view: str, start: str | 
         "Content-Security-Policy": content_security_policy(settings.tile_url or None, nonce)})
 
 
-@router.get("/karta/data/incidents")
+@router.get("/karta/data/incidents", dependencies=[audit_read("incidents")])
 def map_incidents(request: Request, session: SessionDep, zoom: Annotated[int, Query(ge=0, le=22)] = 13,
                   bbox: str | None = None, start: str | None = None, end: str | None = None,
                   category: Annotated[list[str] | None, Query()] = None) -> Response:
@@ -89,7 +88,7 @@ def map_incidents(request: Request, session: SessionDep, zoom: Annotated[int, Qu
     scope = scope_from_text(start, end, category, 365)
     box = parse_bbox(bbox, extent=None)
     scope = scope.model_copy(update={"bbox": bbox if box else None})
-    flt = visible_to(analysis.scope_filter(session, scope, scope.start, scope.end), principal)  # type: ignore[arg-type]
+    flt = analysis.scope_filter(session, scope, scope.start, scope.end, principal)  # type: ignore[arg-type]
     return Response(aggregated_incidents(session, flt, zoom=zoom), media_type="application/json")
 
 
@@ -121,7 +120,7 @@ def lighting_sheet(request: Request, session: SessionDep, format: str | None = N
     return sheet(request, "worklist.html", format, "belysning-arbetslista", rows=rows, maps=maps)
 
 
-@router.get("/lagesbild", response_class=HTMLResponse)
+@router.get("/lagesbild", dependencies=[audit_read("lagesbild")], response_class=HTMLResponse)
 def lagesbild_page(request: Request, session: SessionDep, format: str | None = None, start: str | None = None,
                    end: str | None = None) -> Response:
     """The lägesbild for a period (default the last 14 days), printable and as PDF."""

@@ -15,7 +15,7 @@ from app.auth.roles import allowed
 from app.auth.service import Principal
 from app.auth.sessions import csrf_matches
 from app.config import get_settings
-from app.deps import SessionDep
+from app.deps import SessionDep, audit_read
 from app.errors import DomainError, InvalidInput
 from app.walks import service as walks
 from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page
@@ -40,7 +40,7 @@ def _context(request: Request, session: SessionDep, principal: Principal) -> dic
             "tile_url": get_settings().tile_url}
 
 
-@router.get(PAGE, response_class=HTMLResponse)
+@router.get(PAGE, response_class=HTMLResponse, dependencies=[audit_read("safety_walks")])
 def walks_page(request: Request, session: SessionDep) -> Response:
     principal = page_user(request, session)
     if principal is None or not allowed(principal.role, "walks:read"):
