@@ -527,8 +527,8 @@ def map_file(
 ) -> None:
     """Write a standalone map file: data and scripts embedded, opens without the server or internet."""
     from app.analysis.schemas import scope_from_text
+    from app.maps.render import build_map, render_html
     from app.maps.service import VIEW_LAYERS, map_data
-    from geo.maps import build_map, render_html
 
     if view not in VIEW_LAYERS or lang not in ("sv", "en"):
         console.print(f"[red]--view must be one of {', '.join(VIEW_LAYERS)} and --lang sv or en[/red]")

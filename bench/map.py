@@ -75,7 +75,7 @@ def circle_marker_page(url: str, path: Path) -> tuple[float, int]:
     html = fmap.get_root().render()
     seconds = time.perf_counter() - start
     # the same self-hosted Leaflet as ours, so both pages load offline
-    from geo.maps import ASSETS
+    from app.maps.render import ASSETS
 
     cdn = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/"
     html = html.replace(cdn + "leaflet.js", (ASSETS / "leaflet.js").as_uri())

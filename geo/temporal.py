@@ -111,11 +111,6 @@ def mann_kendall_many(series: NDArray[np.float64], alpha: float = 0.05) -> tuple
 EMERGING_CLASSES = (
     "new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating", "historical",
 )
-_EMERGING_WORDS_SV = {"new": "Ny", "consecutive": "Sammanhängande", "intensifying": "Tilltagande",
-                      "persistent": "Ihållande", "diminishing": "Avtagande", "sporadic": "Sporadisk",
-                      "oscillating": "Växlande", "historical": "Tidigare"}
-EMERGING_SV = {f"{k}_{kind}": f"{v} {noun}" for k, v in _EMERGING_WORDS_SV.items()
-               for kind, noun in (("hot", "hot spot"), ("cold", "kall fläck"))}
 
 
 def classify_emerging(classes_by_slice: NDArray[np.int8], trend: NDArray[np.int8]) -> NDArray[np.object_]:

@@ -95,3 +95,26 @@ def test_documented_feature_shapes_match_what_is_served(client: Any, tokens: dic
             assert set(feature) == set(feature_model.model_fields)
             properties = feature_model.model_fields["properties"].annotation
             assert set(feature["properties"]) <= set(properties.model_fields), properties
+
+
+def test_every_stored_code_has_a_word_in_both_languages() -> None:
+    """The one catalogue (app/i18n.py) names every code the database allows, in Swedish and English."""
+    from typing import get_args
+
+    from app.auth.roles import Role
+    from app.i18n import LABELS
+    from app.interventions.models import INTERVENTION_KINDS, INTERVENTION_STATUSES
+    from app.lighting.service import TRANSITIONS
+    from app.walks.models import FINDING_KINDS, FINDING_PRIORITIES, FINDING_STATUSES
+    from app.walks.schemas import FindingKind
+    from geo.temporal import EMERGING_CLASSES
+
+    expected = {"role": {r.value for r in Role}, "intervention_kind": set(INTERVENTION_KINDS),
+                "intervention_status": set(INTERVENTION_STATUSES), "finding_kind": set(FINDING_KINDS),
+                "priority": set(FINDING_PRIORITIES), "finding_status": set(FINDING_STATUSES),
+                "lighting_status": set(TRANSITIONS), "lighting_kind": {"fault", "dark_spot"},
+                "emerging": {f"{c}_{k}" for c in EMERGING_CLASSES for k in ("hot", "cold")}}
+    assert set(get_args(FindingKind)) == set(FINDING_KINDS)
+    for group, codes in expected.items():
+        assert set(LABELS[group]) == codes, group
+        assert all(sv and en for sv, en in LABELS[group].values()), group

@@ -164,7 +164,7 @@ def test_signed_in_without_the_right_gets_a_clear_page_not_the_sign_in_form(clie
     cookie = {"Cookie": sign_in(client, people["reporter"])["Cookie"]}
     r = client.get("/lagesbild", headers=cookie, follow_redirects=False)
     client.cookies.clear()
-    assert r.status_code == 403 and "Din roll (reporter) har inte tillgång" in r.text
+    assert r.status_code == 403 and "Din roll (rapportör) har inte tillgång" in r.text  # the word, not the code
     start = client.get("/", headers=cookie).text
     client.cookies.clear()
     assert 'href="/lagesbild"' not in start and 'href="/karta/analys"' not in start  # not offered either

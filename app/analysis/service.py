@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.analysis import cache, coverage, runner
 from app.analysis.points import PRECISE_SQL, Points, load_points
 from app.analysis.results import (
@@ -501,7 +502,7 @@ def _emerging(session: Session, scope: Scope, params: EmergingParams, start: dat
     rings = grid.cell_polygons_wgs84(index).round(6)
     features = [
         {"type": "Feature", "id": int(i), "geometry": {"type": "Polygon", "coordinates": [rings[k].tolist()]},
-         "properties": {"pattern": str(label), "label": temporal.EMERGING_SV.get(str(label), str(label)),
+         "properties": {"pattern": str(label), "label": i18n.label("emerging", str(label)),
                         "count": int(total), "trend": int(t), "classes": classes.tolist()}}
         for k, (i, label, total, t, classes) in enumerate(zip(
             index.tolist(), result.patterns[keep], result.totals[keep], result.trend[keep], result.classes[keep],

@@ -14,15 +14,16 @@ from sqlalchemy.orm import Session
 from app.bodies import optional_id, whole_number
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound
+from app.i18n import labels
+from app.interventions.models import INTERVENTION_KINDS, INTERVENTION_STATUSES
 from app.reference.service import check_organisation, resolve_categories
 from geo.evaluation import weighted_displacement_quotient
 from geo.geometry import GeometryProblem, parse_geometry
 
-KINDS = ("patrol", "lighting", "vegetation", "cleaning", "cameras", "youth_workers", "other")
-STATUSES = ("planned", "active", "completed", "cancelled")
-KIND_SV = {"patrol": "patrullering", "lighting": "belysning", "vegetation": "vegetation", "cleaning": "städning",
-           "cameras": "kameror", "youth_workers": "fältarbetare", "other": "övrigt"}
-STATUS_SV = {"planned": "planerad", "active": "pågår", "completed": "avslutad", "cancelled": "inställd"}
+KINDS = INTERVENTION_KINDS
+STATUSES = INTERVENTION_STATUSES
+KIND_SV = labels("intervention_kind")
+STATUS_SV = labels("intervention_status")
 INTERPRETATION_SV = {
     "diffusion_greater_than_direct_effect": "Spridning av nyttan, större än effekten i målområdet",
     "diffusion_of_benefits": "Spridning av nyttan till omgivningen",

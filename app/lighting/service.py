@@ -14,6 +14,7 @@ from sqlalchemy import func, text
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidInput, NotFound
+from app.i18n import labels
 from app.imports.readers import parse_json
 from app.imports.values import ValueProblem, parse_number
 from app.lighting.models import Lamp, LightingReport, LightingReportEvent
@@ -29,9 +30,8 @@ TRANSITIONS = {
     "fixed": (),
     "rejected": (),
 }
-STATUS_SV = {"reported": "anmäld", "confirmed": "bekräftad", "scheduled": "planerad", "fixed": "åtgärdad",
-             "rejected": "avvisad"}
-KIND_SV = {"fault": "Lampfel", "dark_spot": "Mörk plats"}
+STATUS_SV = labels("lighting_status")
+KIND_SV = labels("lighting_kind")
 SEGMENT_M = 100.0
 MAX_STREET_FEATURES = 200_000
 MAX_STREET_VERTICES = 50_000

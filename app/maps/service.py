@@ -15,9 +15,9 @@ from app.analysis.results import Hotspots
 from app.analysis.schemas import ClusterParams, DensityParams, GiStarParams, Scope
 from app.config import get_settings
 from app.incidents.service import IncidentFilter
+from app.maps.render import MapData, html
 from app.places import service as places
 from app.reference.service import categories
-from geo.maps import MapData, html
 
 View = Literal["oversikt", "analys", "patrull", "belysning", "publik"]
 VIEW_LAYERS: dict[str, tuple[str, ...]] = {

@@ -15,13 +15,13 @@ from app.analysis.schemas import ClusterParams, EmergingParams, Scope
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound
 from app.interventions import service as interventions
+from app.maps.charts import category_bars, hour_weekday_heatmap
+from app.maps.minimap import minimap
 from app.places.zones import PLACE_ZONE_SQL
 from app.promises import service as promises
 from app.reports import service as reports
 from app.walks import service as walks
 from geo import temporal
-from geo.charts import category_bars, hour_weekday_heatmap
-from geo.minimap import minimap
 
 
 def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:

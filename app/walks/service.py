@@ -15,17 +15,18 @@ from app.auth.service import Principal, writing_unit
 from app.bodies import optional_id, whole_number
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.i18n import labels
 from app.interventions import service as interventions
 from app.lighting import service as lighting
 from app.reference.service import check_organisation
+from app.walks.models import FINDING_KINDS, FINDING_PRIORITIES
 from geo.crs import lonlat_problem
 from geo.geometry import GeometryProblem, parse_geometry
 
-FINDING_KINDS = ("dark_place", "vegetation", "damage", "other")
-PRIORITIES = ("high", "medium", "low")
-FINDING_STATUSES = ("open", "in_progress", "done")
-KIND_SV = {"dark_place": "Mörk plats", "vegetation": "Vegetation", "damage": "Skadegörelse/skada", "other": "Övrigt"}
-PRIORITY_SV = {"high": "Hög", "medium": "Medel", "low": "Låg"}
+PRIORITIES = FINDING_PRIORITIES
+SETTABLE_STATUSES = ("open", "in_progress", "done")  # "converted" is set by converting, not by hand
+KIND_SV = labels("finding_kind")
+PRIORITY_SV = labels("priority")
 # what each kind of finding usually becomes
 INTERVENTION_KIND = {"dark_place": "lighting", "vegetation": "vegetation", "damage": "cleaning", "other": "other"}
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -187,8 +188,8 @@ def convert(session: Session, walk_id: int, finding_id: int, body: dict[str, Any
 
 
 def set_status(session: Session, walk_id: int, finding_id: int, status: str) -> None:
-    if status not in FINDING_STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(FINDING_STATUSES)}", loc=("body", "status"))
+    if status not in SETTABLE_STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(SETTABLE_STATUSES)}", loc=("body", "status"))
     _finding_row(session, walk_id, finding_id)
     session.execute(text("UPDATE walk_findings SET status = :s WHERE id = :id AND status <> 'converted'"),
                     {"s": status, "id": finding_id})

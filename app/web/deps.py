@@ -18,9 +18,9 @@ from app.auth.service import Principal
 from app.auth.sessions import SESSION_COOKIE, session_principal
 from app.config import get_settings
 from app.deps import SessionDep
+from app.i18n import Language, label, translator
 from app.paths import FRONTEND
 from app.reference import service as reference
-from app.web.i18n import Language, translator
 
 templates = Jinja2Templates(directory=str(FRONTEND / "templates"))
 LANG_COOKIE = "lagesbild_lang"
@@ -44,6 +44,7 @@ def render_page(request: Request, template: str, principal: Principal | None, **
     response = templates.TemplateResponse(request, template, {
         "t": translator(language), "lang": language, "principal": principal, "path": request.url.path,
         "other_lang": "en" if language == "sv" else "sv",
+        "label": lambda group, code: label(group, code, language),
         "can": lambda permission: principal is not None and allowed(principal.role, permission), **context})
     if "lang" in request.query_params:
         response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="strict")

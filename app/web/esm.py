@@ -129,8 +129,8 @@ def _day(value: str | None) -> date:
 def promise_follow_up(request: Request, session: SessionDep, promise_id: int, half: str | None = None,
                       format: str | None = None) -> Response:
     """The twice-yearly follow-up of a citizen promise, printable and as PDF."""
+    from app.maps.charts import monthly_bars
     from app.promises import service as promises
-    from geo.charts import monthly_bars
 
     principal = page_user(request, session)
     if principal is None or not allowed(principal.role, "promises:read"):

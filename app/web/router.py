@@ -17,11 +17,12 @@ from app.auth.roles import allowed
 from app.bbox import parse_bbox
 from app.config import get_settings
 from app.deps import SessionDep, audit_read
+from app.i18n import labels
 from app.limits import content_security_policy
+from app.maps.render import build_map, render_html
 from app.maps.service import VIEW_LAYERS, aggregated_incidents, map_data
 from app.reference.service import categories as list_categories
 from app.web.deps import page_language, page_user, refuse, render_page, sheet, staff
-from geo.maps import build_map, render_html
 
 router = APIRouter(include_in_schema=False)
 MAP_VIEWS = ("analys", "patrull", "belysning")
@@ -96,8 +97,8 @@ def map_incidents(request: Request, session: SessionDep, zoom: Annotated[int, Qu
 def patrol_sheet(request: Request, session: SessionDep, format: str | None = None, days: int = 14,
                  shifts: str | None = None) -> Response:
     """The printable patrol sheet (Swedish), with a small map per hotspot."""
+    from app.maps.minimap import minimap
     from app.patrol.service import patrol_plan
-    from geo.minimap import minimap
 
     if staff(request, session, "analysis:read") is None:
         return refuse(request, "/patrull/plan")
@@ -111,7 +112,7 @@ def patrol_sheet(request: Request, session: SessionDep, format: str | None = Non
 def lighting_sheet(request: Request, session: SessionDep, format: str | None = None) -> Response:
     """The relighting work list for technical services, printable."""
     from app.lighting.service import work_list
-    from geo.minimap import minimap
+    from app.maps.minimap import minimap
 
     if staff(request, session, "lighting:read") is None:
         return refuse(request, "/belysning/arbetslista")
@@ -134,10 +135,10 @@ def lagesbild_page(request: Request, session: SessionDep, format: str | None = N
         with contextlib.suppress(ValueError):  # scope_from_text names the problem
             end = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
     scope = scope_from_text(start, end, None, 14)
-    from geo.temporal import EMERGING_SV
 
     return sheet(request, "lagesbild.html", format, "lagesbild", r=lagesbild(session, scope),
-                  tz=ZoneInfo(get_settings().timezone), one_tick=timedelta(microseconds=1), emerging_sv=EMERGING_SV)
+                 tz=ZoneInfo(get_settings().timezone), one_tick=timedelta(microseconds=1),
+                 emerging_sv=labels("emerging"))
 
 
 def _places_json(session: SessionDep) -> str:

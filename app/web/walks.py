@@ -17,22 +17,19 @@ from app.auth.sessions import csrf_matches
 from app.config import get_settings
 from app.deps import SessionDep, audit_read
 from app.errors import DomainError, InvalidInput
+from app.i18n import labels
 from app.walks import service as walks
 from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/trygghetsvandringar"
-STATUS_SV = {"open": "öppen", "in_progress": "pågår", "done": "klar", "converted": "omvandlad"}
-STATUS_EN = {"open": "open", "in_progress": "in progress", "done": "done", "converted": "converted"}
-KIND_EN = {"dark_place": "Dark place", "vegetation": "Vegetation", "damage": "Damage", "other": "Other"}
-PRIORITY_EN = {"high": "High", "medium": "Medium", "low": "Low"}
 
 
 def _context(request: Request, session: SessionDep, principal: Principal) -> dict[str, Any]:
-    english = page_language(request) == "en"
-    return {"walks": walks.get_all(session), "kinds": KIND_EN if english else walks.KIND_SV,
-            "priorities": PRIORITY_EN if english else walks.PRIORITY_SV,
-            "statuses": STATUS_EN if english else STATUS_SV, "today": date.today().isoformat(),
+    language = page_language(request)
+    return {"walks": walks.get_all(session), "kinds": labels("finding_kind", language),
+            "priorities": labels("priority", language),
+            "statuses": labels("finding_status", language), "today": date.today().isoformat(),
             "organisations": organisation_choices(session, "units"),
             "places": session.execute(text("SELECT id, name FROM places ORDER BY name")).all(),
             "can_write": allowed(principal.role, "walks:write"),

@@ -160,8 +160,8 @@ def test_signed_out_start_page_is_public_and_english_is_available(context: Brows
 def test_standalone_map_file_works_offline(context: BrowserContext, tmp_path: Path, demo: None,
                                            session: Session) -> None:
     from app.analysis.schemas import scope_from_text as page_scope
+    from app.maps.render import build_map, render_html
     from app.maps.service import VIEW_LAYERS, map_data
-    from geo.maps import build_map, render_html
 
     data = map_data(session, "analys", page_scope(None, None, None, 365), incidents_url=None, embed_cells=True)
     html = render_html(build_map(data, layers=VIEW_LAYERS["analys"]), inline_assets=True)

@@ -13,11 +13,11 @@ million incidents. Popups show category, time and place — never free text or p
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
@@ -25,52 +25,31 @@ from folium.map import Layer
 from jinja2 import Template
 from markupsafe import Markup
 
-Language = Literal["sv", "en"]
+from app.i18n import Language, text
+from app.paths import DATA, FRONTEND
+
 LAYERS = ("incidents", "density", "hotspots", "gistar", "places", "patrol", "lighting", "public")
 
-TEXT: dict[str, dict[str, str]] = {
-    "incidents": {"sv": "Händelser", "en": "Incidents"},
-    "density": {"sv": "Täthet (värmekarta)", "en": "Density (heat map)"},
-    "hotspots": {"sv": "Hotspots (kluster)", "en": "Hotspots (clusters)"},
-    "gistar": {"sv": "Gi*: heta och kalla celler", "en": "Gi*: hot and cold cells"},
-    "places": {"sv": "Otrygga platser", "en": "Perceived-unsafe places"},
-    "patrol": {"sv": "Patrull: prioriterade platser och tider", "en": "Patrol: priority places and hours"},
-    "lighting": {"sv": "Belysning: mörka platser och fel", "en": "Lighting: dark places and faults"},
-    "legend": {"sv": "Teckenförklaring", "en": "Legend"},
-    "public": {"sv": "Händelser per ruta (med skyddsbrus, avrundat till 5)",
-               "en": "Incidents per cell (with protective noise, rounded to 5)"},
-    "events": {"sv": "händelser", "en": "incidents"},
-    "unsafe": {"sv": "Andel otrygga (enkät)", "en": "Share feeling unsafe (survey)"},
-    "no_survey": {"sv": "ingen enkät", "en": "no survey"},
-    "hot": {"sv": "Het", "en": "Hot"},
-    "cold": {"sv": "Kall", "en": "Cold"},
-    "count": {"sv": "Antal", "en": "Count"},
-    "share": {"sv": "Andel av alla", "en": "Share of all"},
-    "hours": {"sv": "Aktiva timmar", "en": "Active hours"},
-    "trend": {"sv": "Trend mot föregående period", "en": "Trend vs previous period"},
-    "up": {"sv": "säkerställd ökning", "en": "significant increase"},
-    "down": {"sv": "säkerställd minskning", "en": "significant decrease"},
-    "unchanged": {"sv": "ingen säkerställd förändring", "en": "no significant change"},
-    "no_data": {"sv": "data saknas för föregående period", "en": "no data for the previous period"},
-    "study_area": {"sv": "Analysområde för Gi*: rutor om 250 m där någon händelse finns under perioden",
-                   "en": "Gi* study area: 250 m squares holding any incident of the period"},
-    "source": {"sv": "Källa", "en": "Source"},
-    "confidence": {"sv": "Säkerhet", "en": "Confidence"},
-    "area": {"sv": "Analysområde", "en": "Analysis area"},
-    "zoom_in": {"sv": "Zooma in för enskilda händelser", "en": "Zoom in for single incidents"},
-}
 GI_COLOURS = {3: "#d62f27", 2: "#ed7551", 1: "#fab984", -1: "#c0ccbe", -2: "#849eba", -3: "#4575b5"}
 GI_LABELS = {3: "99 %", 2: "95 %", 1: "90 %"}
 MAP_GI_CLASSES = (3,)  # the map pages ask for min_confidence=99 (app/maps/service.py)
 UNSAFE_STEPS = ((0.0, "#ffffb2"), (0.2, "#fecc5c"), (0.3, "#fd8d3c"), (0.4, "#f03b20"), (0.5, "#bd0026"))
-LOCALITIES = (("Mjölby", 58.3250, 15.1300), ("Mantorp", 58.3480, 15.2870), ("Skänninge", 58.3955, 15.0868),
-              ("Väderstad", 58.3110, 14.9320))
-CENTRE = (58.3245, 15.1290)
-ASSETS = Path(__file__).resolve().parent.parent / "frontend" / "static" / "vendor" / "leaflet-1.9.3"
+# The municipality's localities (names shown on the map without tiles) and where the map opens:
+# data/localities.json, beside the places; another municipality edits that file, not this code.
+_LOCAL = json.loads((DATA / "localities.json").read_text(encoding="utf-8"))
+LOCALITIES = tuple((loc["name"], loc["lat"], loc["lon"]) for loc in _LOCAL["localities"])
+CENTRE = (_LOCAL["centre"]["lat"], _LOCAL["centre"]["lon"])
+ASSETS = FRONTEND / "static" / "vendor" / "leaflet-1.9.3"
+MAP_TEMPLATES = FRONTEND / "templates" / "map"  # the layers' scripts and the legend's markup
+
+
+def _load_template(name: str) -> Template:
+    return Template((MAP_TEMPLATES / name).read_text(encoding="utf-8"))
 
 
 def t(key: str, language: Language) -> str:
-    return TEXT[key][language]
+    """A map text from the one catalogue (app/i18n.py)."""
+    return text(f"map_{key}", language)
 
 
 @dataclass
@@ -110,77 +89,7 @@ class AggregatedIncidents(Layer):
     cells embedded at a few resolutions. Drawn on a canvas renderer: thousands of circles stay fast.
     """
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.layerGroup();
-        (function () {
-            var layer = {{ this.get_name() }}, map = {{ this._parent.get_name() }};
-            var colours = {{ this.colours|tojson }}, labels = {{ this.labels|tojson }};
-            // Own pane below the polygons (overlayPane is 400): hotspots and places stay on top.
-            if (!map.getPane('lgbIncidents')) { map.createPane('lgbIncidents').style.zIndex = 350; }
-            var renderer = L.canvas({padding: 0.3, pane: 'lgbIncidents'});
-            var embedded = {{ this.embedded|tojson }}, url = {{ this.url|tojson }};
-            var tilesUrl = {{ this.tiles_url|tojson }}, tiles = null;
-            var word = {{ this.word|tojson }}, hint = {{ this.hint|tojson }};
-            function circleFor(lat, lon, n, cat) {
-                return L.circleMarker([lat, lon], {renderer: renderer, pane: 'lgbIncidents',
-                    radius: Math.min(3 + 1.5 * Math.sqrt(n), 18), color: '#333', weight: 0.5,
-                    fillColor: colours[cat] || '#666', fillOpacity: 0.65});
-            }
-            function popupFor(p) {
-                return '<b>' + lgbEsc(labels[p.category] || p.category) + '</b><br>' + lgbEsc(p.occurred_at);
-            }
-            function draw(data) {
-                layer.clearLayers();
-                document.documentElement.dataset.incidentsMode = data.kind;
-                if (data.kind === 'tiles' && tilesUrl && L.vectorGrid) {
-                    tiles = L.vectorGrid.protobuf(tilesUrl, {rendererFactory: L.canvas.tile, interactive: true,
-                        pane: 'lgbIncidents', fetchOptions: {credentials: 'same-origin'},
-                        vectorTileLayerStyles: {incidents: function (p) {
-                            return {radius: 4, weight: 0.5, color: '#333', fill: true, fillOpacity: 0.7,
-                                    fillColor: colours[p.category] || '#666'}; }}});
-                    tiles.on('click', function (e) {
-                        L.popup().setLatLng(e.latlng).setContent(popupFor(e.layer.properties)).openOn(map); });
-                    tiles.addTo(layer);
-                    data = {kind: 'tiles', items: [1]};
-                } else if (data.kind === 'points') {
-                    data.items.forEach(function (p) {
-                        circleFor(p[1], p[0], 1, p[2]).bindPopup('<b>' + lgbEsc(labels[p[2]] || p[2]) + '</b><br>'
-                            + lgbEsc(p[3]) + (p[4] ? '<br>' + lgbEsc(p[4]) : '')).addTo(layer);
-                    });
-                } else {
-                    data.items.forEach(function (c) {
-                        circleFor(c[1], c[0], c[2], c[3]).bindTooltip(lgbEsc(c[2]) + ' ' + lgbEsc(word) + ' · '
-                            + lgbEsc(labels[c[3]] || c[3]) + '<br><i>' + lgbEsc(hint) + '</i>').addTo(layer);
-                    });
-                }
-                layer.fire('lagesbild:loaded', {count: data.items.length});
-                document.documentElement.dataset.incidentsLoaded = String(data.items.length);
-            }
-            function cellFor(zoom) { return Math.max(10, Math.round(40000 / Math.pow(2, zoom - 6)) ); }
-            function load() {
-                if (!map.hasLayer(layer)) { return; }
-                var zoom = map.getZoom();
-                if (embedded) {
-                    var sizes = Object.keys(embedded).map(Number).sort(function (a, b) { return a - b; });
-                    var wanted = cellFor(zoom), pick = sizes[sizes.length - 1];
-                    sizes.forEach(function (s) { if (s >= wanted && s < pick) { pick = s; } });
-                    draw({kind: 'cells', items: embedded[String(pick)]});
-                    return;
-                }
-                var b = map.getBounds();
-                var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
-                    return v.toFixed(5); }).join(',');
-                var sep = url.indexOf('?') >= 0 ? '&' : '?';
-                fetch(url + sep + 'bbox=' + bbox + '&zoom=' + zoom, {credentials: 'same-origin'})
-                    .then(function (r) { return r.ok ? r.json() : {kind: 'cells', items: []}; })
-                    .then(draw).catch(function () { draw({kind: 'cells', items: []}); });
-            }
-            map.on('moveend', load);
-            layer.on('add', load);
-        })();
-        {% endmacro %}
-    """)
+    _template = _load_template("incidents_layer.js.j2")
 
     def __init__(self, name: str, *, url: str | None, embedded: dict[str, list[list[Any]]] | None,
                  categories: list[dict[str, Any]], language: Language, show: bool = True,
@@ -203,58 +112,7 @@ class RemoteAnalysisLayer(Layer):
     cold cache at a million incidents delays those layers, not the page.
     """
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.featureGroup();
-        (function () {
-            var group = {{ this.get_name() }}, kind = {{ this.kind|tojson }}, text = {{ this.text|tojson }};
-            var colours = {{ this.gi_colours|tojson }}, loaded = false;
-            function hotspotTip(p) {
-                var spans = (p.active_hour_ranges || []).map(function (s) {
-                    return ('0' + s[0]).slice(-2) + '–' + ('0' + s[1]).slice(-2); }).join(', ');
-                var cats = (p.categories || []).slice(0, 3).map(function (c) {
-                    return lgbEsc(c.label) + ' (' + lgbEsc(c.count) + ')'; }).join(', ');
-                var trend = p.trend || {};
-                return '<b>#' + lgbEsc(p.rank) + '</b> · ' + lgbEsc(p.count) + ' ' + lgbEsc(text.events) + ' ('
-                    + lgbEsc((p.share * 100).toFixed(1)) + ' %)<br>' + cats + '<br>' + lgbEsc(text.hours) + ': '
-                    + lgbEsc(spans || '–') + '<br>' + lgbEsc(text.trend) + ': '
-                    + lgbEsc(text[trend.direction] || trend.direction)
-                    + (trend.previous_count == null ? ''
-                       : ' (' + lgbEsc(trend.previous_count) + ' → ' + lgbEsc(trend.current_count) + ')');
-            }
-            function build(data) {
-                if (kind === 'density') {
-                    if (data.image) { L.imageOverlay(data.image, data.bounds, {opacity: 0.8}).addTo(group); }
-                } else if (kind === 'hotspots') {
-                    L.geoJSON(data, {style: {color: '#b10026', weight: 2, fillColor: '#e31a1c', fillOpacity: 0.25},
-                        onEachFeature: function (f, l) { l.bindTooltip(hotspotTip(f.properties)); }}).addTo(group);
-                } else if (kind === 'gistar') {
-                    if (data.study_area && data.study_area.geometry) {
-                        L.geoJSON(data.study_area.geometry, {interactive: true, style: {color: '#455a64', weight: 1.5,
-                            dashArray: '5 5', fill: false}}).bindTooltip(lgbEsc(text.study_area)).addTo(group);
-                    }
-                    L.geoJSON(data, {style: function (f) {
-                        var c = colours[String(f.properties['class'])] || '#999';
-                        return {color: c, fillColor: c, weight: 0.4, fillOpacity: 0.6}; },
-                        onEachFeature: function (f, l) {
-                            l.bindTooltip('Gi* ' + lgbEsc(f.properties.label) + '<br>' + lgbEsc(text.count) + ': '
-                                + lgbEsc(f.properties.count) + '<br>z = ' + lgbEsc(f.properties.z)); }}).addTo(group);
-                }
-                var root = document.documentElement;
-                root.dataset.analysisLoaded = String(Number(root.dataset.analysisLoaded || 0) + 1);
-            }
-            function load() {
-                if (loaded) { return; }
-                loaded = true;
-                fetch({{ this.url|tojson }}, {credentials: 'same-origin'})
-                    .then(function (r) { return r.ok ? r.json() : null; })
-                    .then(function (data) { if (data) { build(data); } else { loaded = false; } })
-                    .catch(function () { loaded = false; });
-            }
-            group.on('add', load);
-        })();
-        {% endmacro %}
-    """)
+    _template = _load_template("analysis_layer.js.j2")
 
     def __init__(self, name: str, *, kind: str, url: str, language: Language, show: bool) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
@@ -270,28 +128,7 @@ class RemoteAnalysisLayer(Layer):
 class Legend(MacroElement):
     """A fixed, keyboard-reachable legend box in the map's corner."""
 
-    _template = Template("""
-        {% macro html(this, kwargs) %}
-        <section class="lgb-legend" tabindex="0" aria-label="{{ this.title }}">
-          <h2>{{ this.title }}</h2>{{ this.body }}
-        </section>
-        <style>
-          .lgb-legend { position: absolute; z-index: 1000; bottom: 24px; left: 10px; max-width: 260px;
-            max-height: 45%; overflow: auto; background: rgba(255,255,255,0.95); color: #1a1a1a;
-            padding: 8px 10px; border-radius: 6px; box-shadow: 0 1px 4px rgba(0,0,0,0.35);
-            font: 13px/1.35 system-ui, sans-serif; }
-          .lgb-legend h2 { font-size: 14px; margin: 0 0 4px; }
-          .lgb-legend h3 { font-size: 12px; margin: 6px 0 2px; text-transform: uppercase; letter-spacing: .03em; }
-          .lgb-legend ul { list-style: none; margin: 0; padding: 0; }
-          .lgb-legend li { display: flex; align-items: center; gap: 6px; }
-          .lgb-legend .sw { width: 12px; height: 12px; border: 1px solid #444; display: inline-block; flex: none; }
-          .lgb-legend .dot { border-radius: 50%; }
-          .leaflet-container { background: #eef1f4; }
-          .lgb-locality { font: 600 13px system-ui, sans-serif; color: #37474f; text-shadow: 0 0 3px #fff;
-            white-space: nowrap; }
-        </style>
-        {% endmacro %}
-    """)
+    _template = _load_template("legend.html.j2")
 
     def __init__(self, title: str, body: str) -> None:
         super().__init__()
@@ -392,8 +229,7 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
 
 
 # The one way our map scripts put data into tooltip and popup HTML: lgbEsc(text).
-ESCAPE_JS = """<script>function lgbEsc(s) { return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
-    return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]; }); }</script>"""
+ESCAPE_JS = (MAP_TEMPLATES / "escape.html").read_text(encoding="utf-8")
 
 # the public view withholds noisy counts under 15 (app/public/service.py)
 PUBLIC_STEPS = ((15, "#fee6ce"), (25, "#fdae6b"), (50, "#f16913"), (100, "#d94801"), (200, "#8c2d04"))

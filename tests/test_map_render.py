@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.maps import LAYERS, MapData, build_map, render_html
+from app.maps.render import LAYERS, MapData, build_map, render_html
 
 EMPTY = {"type": "FeatureCollection", "features": []}
 CATEGORIES = [{"code": "vald", "label_sv": "Våld", "label_en": "Violence", "color": "#d7191c"}]

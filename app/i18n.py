@@ -1,4 +1,13 @@
-"""Interface texts, Swedish first, English as an option."""
+"""The one catalogue of what users read, Swedish first, English as an option.
+
+- TEXTS: interface texts of pages, maps and printed sheets (`text(key, language)`, `translator`).
+- LABELS: the words for stored codes (a finding's kind, an intervention's status, a role …), so no page
+  shows "in_progress" or "(analyst)": `label(group, code, language)`, `labels(group, language)`.
+
+Errors carry their two texts where they are raised (`DomainError(msg, sv=...)`: the API answers in
+English, pages in the reader's language); pydantic's validation errors are worded in
+app/web/messages.py from their type. Code, API and logs stay English.
+"""
 
 from __future__ import annotations
 
@@ -213,9 +222,83 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sent": ("Tack! Händelsen är registrerad.", "Thank you! The incident is recorded."),
     "need_login": ("Du behöver logga in för att rapportera.", "You need to sign in to report."),
     "demo_note": ("Demodata: syntetiska händelser, inte verkliga.", "Demo data: synthetic incidents, not real."),
+    # maps (app/maps/render.py)
+    "map_incidents": ('Händelser', 'Incidents'),
+    "map_density": ('Täthet (värmekarta)', 'Density (heat map)'),
+    "map_hotspots": ('Hotspots (kluster)', 'Hotspots (clusters)'),
+    "map_gistar": ('Gi*: heta och kalla celler', 'Gi*: hot and cold cells'),
+    "map_places": ('Otrygga platser', 'Perceived-unsafe places'),
+    "map_patrol": ('Patrull: prioriterade platser och tider', 'Patrol: priority places and hours'),
+    "map_lighting": ('Belysning: mörka platser och fel', 'Lighting: dark places and faults'),
+    "map_legend": ('Teckenförklaring', 'Legend'),
+    "map_public": ('Händelser per ruta (med skyddsbrus, avrundat till 5)',
+                   'Incidents per cell (with protective noise, rounded to 5)'),
+    "map_events": ('händelser', 'incidents'),
+    "map_unsafe": ('Andel otrygga (enkät)', 'Share feeling unsafe (survey)'),
+    "map_no_survey": ('ingen enkät', 'no survey'),
+    "map_hot": ('Het', 'Hot'),
+    "map_cold": ('Kall', 'Cold'),
+    "map_count": ('Antal', 'Count'),
+    "map_share": ('Andel av alla', 'Share of all'),
+    "map_hours": ('Aktiva timmar', 'Active hours'),
+    "map_trend": ('Trend mot föregående period', 'Trend vs previous period'),
+    "map_up": ('säkerställd ökning', 'significant increase'),
+    "map_down": ('säkerställd minskning', 'significant decrease'),
+    "map_unchanged": ('ingen säkerställd förändring', 'no significant change'),
+    "map_no_data": ('data saknas för föregående period', 'no data for the previous period'),
+    "map_study_area": ('Analysområde för Gi*: rutor om 250 m där någon händelse finns under perioden',
+                       'Gi* study area: 250 m squares holding any incident of the period'),
+    "map_source": ('Källa', 'Source'),
+    "map_confidence": ('Säkerhet', 'Confidence'),
+    "map_area": ('Analysområde', 'Analysis area'),
+    "map_zoom_in": ('Zooma in för enskilda händelser', 'Zoom in for single incidents'),
 }
 
 
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "role": {"admin": ("administratör", "administrator"), "analyst": ("analytiker", "analyst"),
+             "planner": ("planerare", "planner"), "technician": ("tekniker", "technician"),
+             "reporter": ("rapportör", "reporter")},
+    "finding_kind": {"dark_place": ("Mörk plats", "Dark place"), "vegetation": ("Vegetation", "Vegetation"),
+                     "damage": ("Skadegörelse/skada", "Damage"), "other": ("Övrigt", "Other")},
+    "priority": {"high": ("Hög", "High"), "medium": ("Medel", "Medium"), "low": ("Låg", "Low")},
+    "finding_status": {"open": ("öppen", "open"), "in_progress": ("pågår", "in progress"), "done": ("klar", "done"),
+                       "converted": ("omvandlad", "converted")},
+    "intervention_kind": {"patrol": ("patrullering", "patrol"), "lighting": ("belysning", "lighting"),
+                          "vegetation": ("vegetation", "vegetation"), "cleaning": ("städning", "cleaning"),
+                          "cameras": ("kameror", "cameras"), "youth_workers": ("fältarbetare", "youth workers"),
+                          "other": ("övrigt", "other")},
+    "intervention_status": {"planned": ("planerad", "planned"), "active": ("pågår", "active"),
+                            "completed": ("avslutad", "completed"), "cancelled": ("inställd", "cancelled")},
+    "lighting_kind": {"fault": ("Lampfel", "Lamp fault"), "dark_spot": ("Mörk plats", "Dark spot")},
+    "lighting_status": {"reported": ("anmäld", "reported"), "confirmed": ("bekräftad", "confirmed"),
+                        "scheduled": ("planerad", "scheduled"), "fixed": ("åtgärdad", "fixed"),
+                        "rejected": ("avvisad", "rejected")},
+    "emerging": {f"{word}_{kind}": (f"{sv} {noun_sv}", f"{en} {noun_en}")
+                 for word, sv, en in (
+                     ("new", "Ny", "New"), ("consecutive", "Sammanhängande", "Consecutive"),
+                     ("intensifying", "Tilltagande", "Intensifying"), ("persistent", "Ihållande", "Persistent"),
+                     ("diminishing", "Avtagande", "Diminishing"), ("sporadic", "Sporadisk", "Sporadic"),
+                     ("oscillating", "Växlande", "Oscillating"), ("historical", "Tidigare", "Historical"))
+                 for kind, noun_sv, noun_en in (("hot", "hot spot", "hot spot"), ("cold", "kall fläck", "cold spot"))},
+}
+
+
+def text(key: str, language: Language = "sv") -> str:
+    """An interface text; an unknown key is shown as itself (visible in review, never a crash)."""
+    pair = TEXTS.get(key)
+    return key if pair is None else pair[0 if language == "sv" else 1]
+
+
 def translator(language: Language) -> Callable[[str], str]:
-    index = 0 if language == "sv" else 1
-    return lambda key: TEXTS[key][index] if key in TEXTS else key
+    return lambda key: text(key, language)
+
+
+def label(group: str, code: str, language: Language = "sv") -> str:
+    """The word for a stored code; an unknown code is shown as itself."""
+    pair = LABELS[group].get(code)
+    return code if pair is None else pair[0 if language == "sv" else 1]
+
+
+def labels(group: str, language: Language = "sv") -> dict[str, str]:
+    return {code: pair[0 if language == "sv" else 1] for code, pair in LABELS[group].items()}
