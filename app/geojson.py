@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
 import orjson
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 GEOJSON = "application/geo+json"
+P = TypeVar("P", bound=BaseModel)
+
+
+class Feature(BaseModel, Generic[P]):
+    """A GeoJSON Feature (RFC 7946) with typed properties, as the API's schemas describe them."""
+
+    type: Literal["Feature"] = "Feature"
+    id: int
+    geometry: dict[str, Any] = Field(description="GeoJSON geometry, WGS84")
+    properties: P
+
+
+class FeatureCollection(BaseModel, Generic[P]):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[Feature[P]]
 
 
 class GeoJSONReply(JSONResponse):

@@ -13,6 +13,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from geo.clustering import CsrThreshold
+
 Geometry = dict[str, Any]  # a GeoJSON geometry (WGS84)
 Direction = Literal["up", "down", "unchanged", "no_data"]
 
@@ -87,21 +89,12 @@ class HotspotFeature(_Part):
     properties: HotspotProperties
 
 
-class CsrThreshold(_Part):
-    area_km2: float
-    intensity_per_km2: float
-    expected_in_eps: float
-    tests: int
-    alpha: float
-    min_samples: int
-
-
 class Hotspots(Result):
     """DBSCAN/HDBSCAN hotspot areas, largest first, each with its trend against the previous period."""
 
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[HotspotFeature]
-    csr_threshold: CsrThreshold | None
+    csr_threshold: CsrThreshold | None = Field(description="How the default min_samples was derived")
     incidents: int
     clustered: int
     method_sv: str

@@ -142,7 +142,7 @@ def _clusters(session: Session, scope: Scope, params: ClusterParams, start: date
             "hour_weekday": temporal.hour_weekday_matrix(members.weekday, members.hour).tolist(),
             "trend": _trend(region, points, previous, days, previous_days),
         }))
-    threshold = result.threshold.__dict__ if result.threshold else None
+    threshold = result.threshold
     return Hotspots.model_validate({
         "features": features,
         "parameters": _echo(scope, start, end, method=params.method, eps=params.eps,

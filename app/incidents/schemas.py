@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.config import get_settings
+from app.geojson import Feature, FeatureCollection
 from app.incidents.models import LOCATION_PRECISIONS
 from app.times import IsoDateTime
 from geo.crs import lonlat_problem
@@ -99,17 +100,9 @@ class IncidentProperties(BaseModel):
     place_id: int | None
 
 
-class IncidentFeature(BaseModel):
-    """One incident as stored (the feature text PostgreSQL keeps per row, migration 0012)."""
-
-    type: Literal["Feature"] = "Feature"
-    id: int
-    geometry: dict[str, Any] = Field(description="GeoJSON Point, WGS84")
-    properties: IncidentProperties
+IncidentFeature = Feature[IncidentProperties]  # as stored: the feature text of migration 0012
 
 
-class IncidentCollection(BaseModel):
-    type: Literal["FeatureCollection"] = "FeatureCollection"
-    features: list[IncidentFeature]
+class IncidentCollection(FeatureCollection[IncidentProperties]):
     numberReturned: int
     links: list[dict[str, str]] = Field(description="self, and next while there are more (cursor `after`)")

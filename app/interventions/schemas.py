@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.geojson import Feature, FeatureCollection
+
 Kind = Literal["patrol", "lighting", "vegetation", "cleaning", "cameras", "youth_workers", "other"]
 Status = Literal["planned", "active", "completed", "cancelled"]
 
@@ -47,16 +49,8 @@ class InterventionProperties(BaseModel):
     control: dict[str, Any] | None
 
 
-class InterventionFeature(BaseModel):
-    type: Literal["Feature"] = "Feature"
-    id: int
-    geometry: dict[str, Any]
-    properties: InterventionProperties
-
-
-class InterventionCollection(BaseModel):
-    type: Literal["FeatureCollection"] = "FeatureCollection"
-    features: list[InterventionFeature]
+InterventionFeature = Feature[InterventionProperties]
+InterventionCollection = FeatureCollection[InterventionProperties]
 
 
 class BeforeAfter(BaseModel):

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.geojson import Feature
+
 
 class ReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -44,11 +46,7 @@ class LightingReportProperties(BaseModel):
     history: list[StatusStep] | None
 
 
-class LightingReportFeature(BaseModel):
-    type: Literal["Feature"] = "Feature"
-    id: int
-    geometry: dict[str, Any]
-    properties: LightingReportProperties
+LightingReportFeature = Feature[LightingReportProperties]
 
 
 class PriorityComponents(BaseModel):

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.config import get_settings
+from app.geojson import Feature, FeatureCollection
 from geo.geometry import GeometryProblem, parse_geometry
 
 PlaceKind = Literal["travel_centre", "park", "shopping", "schoolyard", "station", "square", "landmark", "area", "other"]
@@ -109,13 +110,5 @@ class PlaceProperties(BaseModel):
                                                                   "place's zone in the time range")
 
 
-class PlaceFeature(BaseModel):
-    type: Literal["Feature"] = "Feature"
-    id: int
-    geometry: dict[str, Any] = Field(description="GeoJSON Point, Polygon or MultiPolygon, WGS84")
-    properties: PlaceProperties
-
-
-class PlaceCollection(BaseModel):
-    type: Literal["FeatureCollection"] = "FeatureCollection"
-    features: list[PlaceFeature]
+PlaceFeature = Feature[PlaceProperties]
+PlaceCollection = FeatureCollection[PlaceProperties]

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.geojson import Feature
+
 FindingKind = Literal["dark_place", "vegetation", "damage", "other"]
 Priority = Literal["high", "medium", "low"]
 
@@ -66,11 +68,7 @@ class FindingProperties(BaseModel):
     overdue: bool | None = Field(description="Past its deadline and not done")
 
 
-class FindingFeature(BaseModel):
-    type: Literal["Feature"] = "Feature"
-    id: int
-    geometry: dict[str, Any]
-    properties: FindingProperties
+FindingFeature = Feature[FindingProperties]
 
 
 class WalkOut(BaseModel):
