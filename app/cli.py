@@ -22,7 +22,9 @@ token_app = typer.Typer(help="API tokens.")
 user_app = typer.Typer(help="People who sign in on the web pages (argon2 passwords, optional OIDC).")
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+basemap_app = typer.Typer(help="The street base for printed maps and maps without internet.")
 app.add_typer(user_app, name="user")
+app.add_typer(basemap_app, name="basemap")
 console = Console(stderr=True)
 
 
@@ -241,6 +243,23 @@ def token_revoke(token_id: int = typer.Argument(..., help="The token's id (see `
     console.print(f"token {token_id} ({name}) revoked")
 
 
+@basemap_app.command("import")
+def basemap_import(
+    file: Path = typer.Argument(..., help="OpenStreetMap extract (.osm.pbf, .osm) or a GeoPackage, GeoJSON, "
+                                          "Shapefile …"),
+    source: str | None = typer.Option(None, help="Where it comes from, shown on maps (default: the file name)"),
+) -> None:
+    """Replace the street base with the streets, buildings, water and green areas of FILE (inside the extent)."""
+    from app.basemap.service import import_file
+
+    _ensure_schema()
+    with _session() as session, _refused_in_red():
+        report = import_file(session, file, source=source)
+    words = {"street": "gator", "building": "byggnader", "water": "vatten", "green": "grönytor"}
+    done = ", ".join(f"{n} {words[k]}" for k, n in sorted(report.counts.items())) or "inget"
+    console.print(f"gatukartan: {done}; {report.skipped} andra objekt hoppades över")
+
+
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -375,8 +394,11 @@ def demo_data(
         report = run_import(session, io.BytesIO(to_csv(rows)),
                             ImportOptions(filename="demo.csv", format="csv", source="demo", imported_by="demo-data"))
         lighting = _demo_lighting(session)
+        from app.demo import load_meeting
+
+        meeting = load_meeting(session, last_day)
     console.print(f"demo data: {report.inserted} synthetic incidents ({days} days to {last_day}), source 'demo'; "
-                  f"illustrative survey scores on places that had none; {lighting}")
+                  f"illustrative survey scores on places that had none; {lighting}; {meeting}")
 
 
 def _demo_lighting(session: Session) -> str:

@@ -14,6 +14,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -266,3 +267,85 @@ def demo_lamps(spacing_m: float = 35.0) -> list[dict[str, object]]:
             lamps.append({"external_id": f"DEMO-{number:02d}-{k:03d}", "street": name, "lon": float(lon[0]),
                           "lat": float(lat[0])})
     return lamps
+
+
+# -- the meeting: a street base, unit reports, a walk, decisions and a promise, so the first lägesbild is whole --
+
+DEMO_BASEMAP_SOURCE = "demo: ungefärlig gatukarta över Mjölby, inte exakt"
+DEMO_EXTRA_STREETS = (  # approximate, for the demo's printed maps only
+    ("Stora torget (demo)", [(58.3232, 15.1285), (58.3240, 15.1300)]),
+    ("Drottninggatan (demo)", [(58.3215, 15.1270), (58.3235, 15.1290), (58.3250, 15.1305)]),
+    ("Vasagatan (demo)", [(58.3228, 15.1240), (58.3231, 15.1280), (58.3234, 15.1325)]),
+)
+DEMO_WATER = [(58.3262, 15.1180), (58.3270, 15.1250), (58.3276, 15.1330), (58.3270, 15.1332), (58.3264, 15.1252),
+              (58.3256, 15.1182)]  # Svartån through the town, roughly
+
+
+def demo_basemap_rows() -> list[tuple[str, str | None, bytes]]:
+    import shapely
+
+    rows: list[tuple[str, str | None, bytes]] = []
+    for name, points in (*DEMO_STREETS, *DEMO_EXTRA_STREETS):
+        line = shapely.LineString([(lon, lat) for lat, lon in points])
+        rows.append(("street", name, shapely.to_wkb(line)))
+    rows.append(("water", "Svartån (demo)", shapely.to_wkb(shapely.Polygon([(lon, lat) for lat, lon in DEMO_WATER]))))
+    return rows
+
+
+def load_meeting(session: Any, last_day: date) -> str:
+    """Unit reports for the current period, a safety walk, two decisions of the last meetings (one under way,
+    one done) and a citizen promise; earlier demo rows of these kinds are replaced."""
+    from sqlalchemy import text
+
+    from app.auth.roles import Role
+    from app.auth.service import Principal
+    from app.basemap import service as basemap
+    from app.interventions import service as interventions
+    from app.promises import service as promises
+    from app.reports import service as reports
+    from app.reports.schemas import ReportObservation, UnitReportIn
+    from app.walks import service as walks
+
+    basemap.replace(session, demo_basemap_rows(), DEMO_BASEMAP_SOURCE)
+    demo = Principal(token_id=None, name="demo-data", role=Role.admin, organisation=None)
+    for table, column in (("interventions", "created_by"), ("safety_walks", "created_by"),
+                          ("citizen_promises", "created_by"), ("unit_reports", "submitted_by")):
+        session.execute(text(f"DELETE FROM {table} WHERE {column} = 'demo-data'"))
+    session.commit()
+    place = dict(session.execute(text("SELECT slug, id FROM places")).all())
+    resecentrum = place.get("resecentrum-mjolby") or next(iter(place.values()))
+    park = place.get("gastisparken") or resecentrum
+    for unit, note in (("polisen", "Ungdomsgrupper vid Resecentrum fredag och lördag kväll, 21–23"),
+                       ("socialtjansten", "Fältarna möter samma grupp i Gästisparken efter 22")):
+        if session.execute(text("SELECT 1 FROM organisations WHERE code = :c"), {"c": unit}).first():
+            reports.save(session, UnitReportIn(organisation=unit, summary="[demo] Lugnt i övrigt",
+                                               observations=[ReportObservation(place_id=resecentrum, text=note)]),
+                         demo)
+    walk_day = last_day - timedelta(days=20)
+    walks.create(session, {"walked_on": walk_day.isoformat(), "area": "Centrum – Resecentrum till Gästisparken",
+                           "place_id": park, "participants": "[demo] Kommunen, polisen, Bostadsbolaget, 9 boende",
+                           "organisation": "kommunen", "findings": [
+                               {"kind": "dark_place", "lon": 15.1268, "lat": 58.3250, "priority": "high",
+                                "description": "[demo] Mörk gångväg genom parken", "owner": "service_teknik",
+                                "deadline": (last_day - timedelta(days=3)).isoformat()},
+                               {"kind": "vegetation", "lon": 15.1275, "lat": 58.3252, "priority": "medium",
+                                "description": "[demo] Buskar skymmer sikten mot lekplatsen", "owner": "service_teknik",
+                                "deadline": (last_day + timedelta(days=21)).isoformat()}]}, demo)
+    earlier_meeting = last_day - timedelta(days=28)
+    done = interventions.create(session, {
+        "title": "[demo] Trimma buskarna vid gångvägen i Gästisparken", "kind": "vegetation",
+        "organisation": "service_teknik", "place_id": park, "start_date": earlier_meeting.isoformat(),
+        "end_date": (earlier_meeting + timedelta(days=10)).isoformat(), "responsible": "Parkchef (demo)",
+        "due_date": (earlier_meeting + timedelta(days=14)).isoformat(), "decided_on": earlier_meeting.isoformat()},
+        "demo-data")
+    interventions.set_status(session, done, "completed", None)
+    active = interventions.create(session, {
+        "title": "[demo] Förstärkt kvällspatrull vid Resecentrum fre–lör 21–23", "kind": "patrol",
+        "organisation": "polisen", "place_id": resecentrum, "start_date": (last_day - timedelta(days=13)).isoformat(),
+        "responsible": "Kommunpolis (demo)", "due_date": (last_day + timedelta(days=30)).isoformat(),
+        "decided_on": (last_day - timedelta(days=14)).isoformat()}, "demo-data")
+    promises.save(session, {"title": "[demo] Tryggare kvällar vid Resecentrum", "period_start": date(
+        last_day.year, 1, 1).isoformat(), "period_end": date(last_day.year, 12, 31).isoformat(),
+        "description": "Polisen och kommunen lovar fler vuxna i rörelse kvällstid vid Resecentrum.",
+        "categories": [], "place_ids": [resecentrum], "intervention_ids": [active, done]}, "demo-data")
+    return "a street base, unit reports, a safety walk, two decisions and a citizen promise"

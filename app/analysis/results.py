@@ -72,7 +72,8 @@ class Trend(_Part):
 
 
 class HotspotProperties(_Part):
-    rank: int
+    rank: int = Field(description="1 = the most incidents; the same number on every map and list of a page")
+    name: str = Field(description="The place it covers, else the nearest named street, else locality and direction")
     count: int
     share: float
     area_ha: float

@@ -12,7 +12,10 @@ from app.config import get_settings
 from app.errors import InvalidInput
 from app.times import IsoDateTime
 
-MAX_OFFSET = timedelta(hours=15, minutes=59)  # PostgreSQL's limit for a time zone offset
+MAX_OFFSET = timedelta(hours=15, minutes=59)
+# The period behind every hotspot a page shows by default (start page, maps, patrol sheet, lägesbild):
+# half a year, so the same hotspot has the same number and count on each of them.
+HOTSPOT_DAYS = 182  # PostgreSQL's limit for a time zone offset
 
 
 class Scope(BaseModel):

@@ -47,6 +47,7 @@ from app.config import get_settings
 from app.db import data_version
 from app.errors import InvalidInput
 from app.incidents.service import IncidentFilter, build_filter
+from app.places import naming
 from app.reference.models import Category
 from geo import clustering, density, evaluation, hotspots, nearrepeat, temporal
 from geo.crs import to_wgs84
@@ -125,13 +126,17 @@ def _clusters(session: Session, scope: Scope, params: ClusterParams, start: date
     days = (end - start).total_seconds() / DAY
     previous_days = coverage.covered_days(session, start - (end - start), start, scope.source)
     features = []
-    for rank, (cluster, region) in enumerate(zip(result.clusters, regions, strict=True), start=1):
+    outlines = [_to_wgs84(cluster.hull) for cluster in result.clusters]
+    names = naming.name_areas(session, outlines)
+    for rank, (cluster, region, outline, name) in enumerate(zip(result.clusters, regions, outlines, names,
+                                                                 strict=True), start=1):
         members = points.subset(_mask(points.size, cluster.members))
         cats, counts = np.unique(members.category.astype(str), return_counts=True)
         order = np.argsort(-counts, kind="stable")
         hours = clustering.active_hours(members.hour)
-        features.append(_feature(_to_wgs84(cluster.hull), {
+        features.append(_feature(outline, {
             "rank": rank,
+            "name": name,
             "count": members.size,
             "share": round(members.size / max(points.size, 1), 4),
             "area_ha": round(cluster.hull.area / 1e4, 2),

@@ -39,5 +39,8 @@ class Intervention(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), server_default=text("'planned'"))
     notes: Mapped[str | None] = mapped_column(Text)
+    responsible: Mapped[str | None] = mapped_column(String(200), doc="The person who answers for it")
+    due_date: Mapped[date | None] = mapped_column(Date, doc="When it should be done")
+    decided_on: Mapped[date | None] = mapped_column(Date, doc="The ESM meeting that decided it")
     created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -29,6 +29,9 @@ class InterventionIn(BaseModel):
     end_date: date | None = None
     buffer_m: int = Field(200, ge=25, le=2000, description="Width of the displacement ring in metres")
     notes: str | None = Field(default=None, max_length=4000)
+    responsible: str | None = Field(default=None, max_length=200, description="The person who answers for it")
+    due_date: date | None = Field(default=None, description="When it should be done")
+    decided_on: date | None = Field(default=None, description="The ESM meeting that decided it")
 
 
 class InterventionStatusIn(BaseModel):
@@ -47,6 +50,9 @@ class InterventionProperties(BaseModel):
     status: Status
     notes: str | None
     control: dict[str, Any] | None
+    responsible: str | None
+    due_date: date | None
+    decided_on: date | None
 
 
 InterventionFeature = Feature[InterventionProperties]

@@ -64,7 +64,9 @@ def create(session: Session, body: dict[str, Any], created_by: str, *, commit: b
     place_id = optional_id(body, "place_id")
     params: dict[str, Any] = {"title": title, "kind": kind, "org": organisation, "start": start, "end": end,
                               "buffer": buffer_m, "notes": body.get("notes"), "by": created_by,
-                              "place": place_id, "control": None}
+                              "place": place_id, "control": None, "responsible": _short(body.get("responsible")),
+                              "due": _optional_date(body.get("due_date"), "due_date"),
+                              "decided": _optional_date(body.get("decided_on"), "decided_on")}
     if body.get("target") is not None:
         params["target"] = _polygon(body["target"], "target")
         target_sql = _MULTI.format(name="target")
@@ -84,13 +86,39 @@ def create(session: Session, body: dict[str, Any], created_by: str, *, commit: b
         control_sql = _MULTI.format(name="control")
     new_id = session.execute(text(f"""
         INSERT INTO interventions (title, kind, organisation, place_id, target, control, buffer_m, start_date,
-                                   end_date, status, notes, created_by)
+                                   end_date, status, notes, created_by, responsible, due_date, decided_on)
         VALUES (:title, :kind, :org, :place, {target_sql}, {control_sql}, :buffer, :start, :end,
-                CASE WHEN :start <= CURRENT_DATE THEN 'active' ELSE 'planned' END, :notes, :by)
+                CASE WHEN :start <= CURRENT_DATE THEN 'active' ELSE 'planned' END, :notes, :by, :responsible,
+                :due, :decided)
         RETURNING id"""), params).scalar_one()
     if commit:
         session.commit()
     return int(new_id)
+
+
+def _short(value: Any) -> str | None:
+    text_value = str(value).strip() if value is not None else ""
+    return text_value[:200] or None
+
+
+def _optional_date(value: Any, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"{field} must be a date such as 2025-09-01", loc=("body", field),
+                           sv="Ange datum som 2025-09-01.") from None
+
+
+def decisions(session: Session, *, decided_up_to: date, since: date) -> list[dict[str, Any]]:
+    """Interventions decided at an ESM meeting on or before `decided_up_to` that are still open or ended
+    on or after `since`: what each lägesbild reports back on, oldest decision first."""
+    ids = session.scalars(text("""SELECT id FROM interventions
+        WHERE decided_on IS NOT NULL AND decided_on <= :upto
+          AND (status IN ('planned', 'active') OR COALESCE(end_date, due_date, decided_on) >= :since)
+        ORDER BY decided_on, id LIMIT 50"""), {"upto": decided_up_to, "since": since}).all()
+    return [get(session, i) for i in ids]
 
 
 def _dates(body: dict[str, Any]) -> tuple[date, date | None]:
@@ -121,7 +149,8 @@ def get(session: Session, intervention_id: int) -> dict[str, Any]:
         'geometry', ST_AsGeoJSON(v.target, 6)::json, 'properties', json_build_object(
             'title', v.title, 'kind', v.kind, 'organisation', v.organisation, 'place_id', v.place_id,
             'buffer_m', v.buffer_m, 'start_date', v.start_date, 'end_date', v.end_date, 'status', v.status,
-            'notes', v.notes, 'control', ST_AsGeoJSON(v.control, 6)::json))
+            'notes', v.notes, 'control', ST_AsGeoJSON(v.control, 6)::json, 'responsible', v.responsible,
+            'due_date', v.due_date, 'decided_on', v.decided_on))
         FROM interventions v WHERE v.id = :id"""), {"id": intervention_id}).first()
     if row is None:
         raise NotFound(f"intervention {intervention_id} does not exist", loc=("path", "intervention_id"))

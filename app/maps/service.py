@@ -15,6 +15,7 @@ from app.analysis.results import Hotspots
 from app.analysis.schemas import ClusterParams, DensityParams, GiStarParams, Scope
 from app.config import get_settings
 from app.incidents.service import IncidentFilter
+from app.maps.minimap import Minimap, minimap, window
 from app.maps.render import MapData, html
 from app.places import service as places
 from app.reference.service import categories
@@ -173,3 +174,16 @@ def _priority_colour(share: float) -> str:
     """Yellow (low) to dark red (highest priority)."""
     steps = ("#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
     return steps[min(int(share * len(steps)), len(steps) - 1)]
+
+
+def sheet_minimap(session: Session, geometry: dict[str, Any], *, size_px: int = 220, margin_m: float = 120.0,
+                  colour: str = "#b10026", numbers: list[tuple[int, dict[str, Any]]] | None = None) -> Minimap:
+    """A printed sheet's small map: the geometry over the street base and the named places around it."""
+    from app.basemap.service import features_near
+
+    bounds = window(geometry, margin_m)
+    rows = session.execute(text("""SELECT name, ST_AsGeoJSON(geom, 6)::json FROM places
+        WHERE geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326) ORDER BY id"""),
+                           dict(zip("wsen", bounds, strict=True))).all()
+    return minimap(geometry, [g for _, g in rows], place_names=[n for n, _ in rows], size_px=size_px,
+                   margin_m=margin_m, colour=colour, basemap=features_near(session, bounds), numbers=numbers)

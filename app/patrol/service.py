@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.analysis import coverage
 from app.analysis import service as analysis
-from app.analysis.schemas import ClusterParams, NearRepeatParams, Scope
+from app.analysis.schemas import HOTSPOT_DAYS, ClusterParams, NearRepeatParams, Scope
 from app.config import get_settings
 from app.errors import InvalidInput
 from geo.crs import to_sweref, to_wgs84
@@ -29,7 +29,7 @@ def shifts_from(text_value: str | None) -> tuple[Shift, ...]:
 
 
 def patrol_plan(session: Session, *, start: date | None = None, days: int = 14, shifts: str | None = None,
-                history_days: int = 180, category: list[str] | None = None, top: int = 15) -> dict[str, Any]:
+                history_days: int = HOTSPOT_DAYS, category: list[str] | None = None, top: int = 15) -> dict[str, Any]:
     if not 1 <= days <= 60:
         raise InvalidInput("days must be between 1 and 60", loc=("query", "days"))
     if not 28 <= history_days <= 730:
@@ -63,13 +63,14 @@ def patrol_plan(session: Session, *, start: date | None = None, days: int = 14, 
             dosage = koper_dosage(per_day)
             low, high = poisson_interval(int(matrix[:, list(shift.hours)].sum()), value)
             why = (f"{props.count} händelser senaste {covered:.0f} dagarna med data "
-                   f"({props.share * 100:.1f} % av alla)")
+                   f"({props.share * 100:.1f} % av alla)".replace(".", ","))
             if top_cat:
                 share_of_cat = top_cat.count / max(category_totals.get(top_cat.code, 1), 1)
                 why += f"; {top_cat.label.lower()}: {top_cat.count} ({share_of_cat * 100:.0f} % av kategorin)"
             why += f"; {props.trend.text_sv}"
             rows.append({
-                "hotspot": props.rank, "shift": shift.name, "hours": f"{shift.start_hour:02d}–{shift.end_hour:02d}",
+                "hotspot": props.rank, "name": props.name, "shift": shift.name,
+                "hours": f"{shift.start_hour:02d}–{shift.end_hour:02d}",
                 "expected": round(value, 2), "expected_interval": [round(low, 2), round(high, 2)],
                 "expected_per_day": round(per_day, 3),
                 "categories": [c.model_dump() for c in props.categories[:3]], "trend": props.trend.model_dump(),
@@ -91,6 +92,27 @@ def patrol_plan(session: Session, *, start: date | None = None, days: int = 14, 
         "plan": rows[:top],
         "alerts": near_repeat_alerts(session, history_end),
     }
+
+
+MIN_EXPECTED_ON_SHEET = 0.5  # a shift expecting fewer incidents over the whole plan is left off the sheet
+
+
+def by_hotspot(plan: dict[str, Any], min_expected: float = MIN_EXPECTED_ON_SHEET) -> tuple[list[dict[str, Any]], int]:
+    """The plan's rows as the printed sheet shows them: one entry per hotspot (its number is the
+    hotspot's rank, the same as on the maps) with its shifts inside, busiest first; shifts expecting
+    fewer than `min_expected` incidents over the plan are left off and counted."""
+    grouped: dict[int, dict[str, Any]] = {}
+    left_off = 0
+    for row in plan["plan"]:
+        if row["expected"] < min_expected:
+            left_off += 1
+            continue
+        entry = grouped.setdefault(row["hotspot"], {**{k: row[k] for k in (
+            "hotspot", "name", "categories", "trend", "active_hour_ranges", "why", "geometry")}, "shifts": []})
+        entry["shifts"].append({k: row[k] for k in ("shift", "hours", "expected", "expected_interval",
+                                                    "expected_per_day", "dosage")})
+    entries = sorted(grouped.values(), key=lambda e: -max(s["expected"] for s in e["shifts"]))
+    return entries, left_off
 
 
 def near_repeat_alerts(session: Session, now: datetime) -> dict[str, Any]:

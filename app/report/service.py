@@ -6,22 +6,31 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.analysis import service as analysis
-from app.analysis.schemas import ClusterParams, EmergingParams, Scope
+from app.analysis.schemas import HOTSPOT_DAYS, ClusterParams, EmergingParams, Scope
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound
 from app.interventions import service as interventions
 from app.maps.charts import category_bars, hour_weekday_heatmap
-from app.maps.minimap import minimap
+from app.maps.service import sheet_minimap
 from app.places.zones import PLACE_ZONE_SQL
 from app.promises import service as promises
 from app.reports import service as reports
 from app.walks import service as walks
 from geo import temporal
+
+TOP_HOTSPOTS = 8
+
+
+def hotspots_of(session: Session, scope: Scope) -> list[Any]:
+    """The lägesbild's hotspots (numbered as on its map): the half-year up to the period's end."""
+    _, end = scope.period(14)
+    hotspot_scope = scope.model_copy(update={"start": end - timedelta(days=HOTSPOT_DAYS), "end": end,
+                                             "include_imprecise": False})
+    return analysis.clusters(session, hotspot_scope, ClusterParams()).features[:TOP_HOTSPOTS]
 
 
 def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
@@ -33,8 +42,9 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
     compare = analysis.compare(session, period)
     profile = analysis.time_profile(session, period)
     scope = scope.model_copy(update={"include_imprecise": False})
-    hotspots = analysis.clusters(session, scope.model_copy(
-        update={"start": end - (end - start) * 13, "end": end}), ClusterParams())  # ~6 months for 14 days
+    hotspot_scope_start = end - timedelta(days=HOTSPOT_DAYS)  # the same half-year as the other pages
+    hotspots = analysis.clusters(session, scope.model_copy(update={"start": hotspot_scope_start, "end": end}),
+                                 ClusterParams())
     emerging = analysis.emerging(session, scope.model_copy(update={"start": None, "end": end}),
                                  EmergingParams(slice_days=14, slices=12))
     places = session.execute(text(f"""
@@ -49,28 +59,25 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         SELECT r.kind, r.status, COALESCE(r.description, ''), COALESCE(s.street, '') FROM lighting_reports r
         LEFT JOIN street_segments s ON s.id = r.segment_id WHERE r.status NOT IN ('fixed', 'rejected')
         ORDER BY r.created_at DESC LIMIT 30""")).all()
-    intervention_rows = []
     org_names: dict[str, str] = {c: n for c, n in session.execute(text("SELECT code, name FROM organisations"))}
-    for (intervention_id,) in session.execute(text(
-            "SELECT id FROM interventions WHERE status IN ('active', 'completed') ORDER BY start_date DESC LIMIT 20")):
-        feature = interventions.get(session, intervention_id)
-        try:
-            follow = interventions.follow_up(session, intervention_id)
-        except (InvalidInput, NotFound):  # not started yet: show the intervention without numbers
-            follow = None
-        props = feature["properties"]
-        intervention_rows.append({"properties": props, "follow_up": follow,
-                                  "kind_sv": interventions.KIND_SV.get(props["kind"], props["kind"]),
-                                  "status_sv": interventions.STATUS_SV.get(props["status"], props["status"]),
-                                  "organisation_name": org_names.get(props["organisation"], props["organisation"])})
     cats = compare.categories
     local_end = end.astimezone(ZoneInfo(get_settings().timezone)).date()
     local_start = start.astimezone(ZoneInfo(get_settings().timezone)).date()
-    places_geoms = [f["geometry"] for f in orjson.loads(_places(session))]
-    hotspot_map = None
-    if hotspots.features:
-        merged = {"type": "GeometryCollection", "geometries": [f.geometry for f in hotspots.features[:8]]}
-        hotspot_map = minimap(merged, places_geoms, size_px=420, margin_m=250)
+    decided = interventions.decisions(session, decided_up_to=local_end - timedelta(days=1),
+                                      since=local_start - (local_end - local_start))
+    other_ids = session.scalars(text(
+        "SELECT id FROM interventions WHERE status IN ('active', 'completed') AND decided_on IS NULL "
+        "ORDER BY start_date DESC LIMIT 20")).all()
+    decision_rows = [_intervention_row(session, f, org_names, local_end) for f in decided]
+    intervention_rows = [_intervention_row(session, interventions.get(session, i), org_names, local_end)
+                         for i in other_ids]
+    hotspot_map = hotspot_zoom = None
+    if hotspots.features:  # numbered as the list beside it
+        top = hotspots.features[:TOP_HOTSPOTS]
+        near = _near_the_first(top)
+        spread = 1 < len(near) < len(top)  # over the municipality: the town large, the whole small beside it
+        hotspot_map = _numbered_map(session, near if spread else top, size_px=460)
+        hotspot_zoom = _numbered_map(session, top, size_px=300) if spread else None
     new_or_growing = {k: v for k, v in emerging.patterns.items()
                       if k.split("_")[0] in ("new", "consecutive", "intensifying")}
     return {
@@ -79,10 +86,12 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
                                         [c.vs_previous.count or 0 for c in cats],
                                         [c.vs_last_year.count or 0 for c in cats]) if cats else None,
         "profile_chart": hour_weekday_heatmap(profile.matrix) if profile.incidents else None,
-        "hotspots": [f.properties for f in hotspots.features[:8]], "hotspot_map": hotspot_map,
+        "hotspots": [f.properties for f in hotspots.features[:TOP_HOTSPOTS]], "hotspot_map": hotspot_map,
+        "hotspot_overview": hotspot_zoom,
+        "hotspot_period": {"start": hotspot_scope_start, "end": end},
         "emerging": new_or_growing, "places": [{"name": n, "current": c, "previous": p} for n, c, p in places],
         "lighting": [{"kind": k, "status": s, "description": d, "street": st} for k, s, d, st in open_lighting],
-        "interventions": intervention_rows,
+        "interventions": intervention_rows, "decisions": decision_rows, "meeting_day": local_end - timedelta(days=1),
         "areas": _areas(session, start, end),
         "reporting": reports.status(session, local_end - timedelta(days=1)),
         "observations": _observations(session, local_start, local_end),
@@ -90,6 +99,47 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         "promises": _promises(session, start, end, local_end),
         "created": datetime.now(),
     }
+
+
+TOWN_RADIUS_M = 2500
+
+
+def _numbered_map(session: Session, features: list[Any], size_px: int) -> Any:
+    merged = {"type": "GeometryCollection", "geometries": [f.geometry for f in features]}
+    return sheet_minimap(session, merged, size_px=size_px, margin_m=200,
+                         numbers=[(f.properties.rank, f.geometry) for f in features])
+
+
+def _near_the_first(features: list[Any]) -> list[Any]:
+    """The hotspots within TOWN_RADIUS_M of the largest one: its town, drawn large enough to read."""
+    import shapely
+    from shapely.geometry import shape
+
+    from geo.crs import to_sweref
+
+    def centre(feature: Any) -> tuple[float, float]:
+        point = shape(feature.geometry).representative_point()
+        x, y = to_sweref([point.x], [point.y])
+        return float(x[0]), float(y[0])
+
+    x0, y0 = centre(features[0])
+    return [f for f in features if shapely.Point(centre(f)).distance(shapely.Point(x0, y0)) <= TOWN_RADIUS_M]
+
+
+def _intervention_row(session: Session, feature: dict[str, Any], org_names: dict[str, str],
+                      day: date) -> dict[str, Any]:
+    """An intervention with its words, whether it is late, and its follow-up once it has started."""
+    props = feature["properties"]
+    try:
+        follow = interventions.follow_up(session, feature["id"])
+    except (InvalidInput, NotFound):  # not started yet: shown without numbers
+        follow = None
+    due = date.fromisoformat(props["due_date"]) if props.get("due_date") else None
+    return {"id": feature["id"], "properties": props, "follow_up": follow,
+            "kind_sv": interventions.KIND_SV.get(props["kind"], props["kind"]),
+            "status_sv": interventions.STATUS_SV.get(props["status"], props["status"]),
+            "late": due is not None and due < day and props["status"] in ("planned", "active"),
+            "organisation_name": org_names.get(props["organisation"], props["organisation"])}
 
 
 # Localities (tätorter) as areas: 1.5 km around the places of each locality, the rest is countryside.

@@ -6,23 +6,26 @@ import contextlib
 import secrets
 from datetime import date, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-import orjson
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import text
 
 from app.analysis import service as analysis
-from app.analysis.schemas import ClusterParams, scope_from_text
+from app.analysis.schemas import HOTSPOT_DAYS, ClusterParams, Scope, scope_from_text
 from app.auth.roles import allowed
+from app.auth.sessions import csrf_matches
 from app.bbox import parse_bbox
 from app.config import get_settings
 from app.deps import SessionDep, audit_read
-from app.i18n import labels
+from app.errors import InvalidInput
+from app.i18n import LABELS, labels
 from app.limits import content_security_policy
 from app.maps.render import build_map, render_html
-from app.maps.service import VIEW_LAYERS, aggregated_incidents, map_data
+from app.maps.service import VIEW_LAYERS, aggregated_incidents, map_data, sheet_minimap
 from app.reference.service import categories as list_categories
-from app.web.deps import page_language, page_user, refuse, render_page, sheet, staff
+from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page, sheet, staff
 
 router = APIRouter(include_in_schema=False)
 MAP_VIEWS = ("analys", "patrull", "belysning")
@@ -34,9 +37,23 @@ def start_page(request: Request, session: SessionDep) -> HTMLResponse:
     context: dict[str, Any] = {"view": "oversikt" if principal else "publik"}
     if principal and allowed(principal.role, "analysis:read"):
         context["compare"] = analysis.compare(session, scope_from_text(None, None, None, 14))
-        hotspots = analysis.clusters(session, scope_from_text(None, None, None, 90), ClusterParams())
+        hotspot_scope = scope_from_text(None, None, None, HOTSPOT_DAYS)
+        hotspots = analysis.clusters(session, hotspot_scope, ClusterParams())
         context["hotspots"] = [f.properties for f in hotspots.features[:5]]
+        context["hotspot_period"] = _period_text(hotspot_scope)
+    if principal:
+        context["map_period"] = _period_text(scope_from_text(None, None, None, HOTSPOT_DAYS))
     return render_page(request, "index.html", principal, **context)
+
+
+def _period_text(scope: Scope) -> str:
+    """'2026-06-01 – 2026-11-30' in local dates, the end inclusive."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(get_settings().timezone)
+    assert scope.start is not None and scope.end is not None
+    last = (scope.end - timedelta(microseconds=1)).astimezone(tz)
+    return f"{scope.start.astimezone(tz):%Y-%m-%d} – {last:%Y-%m-%d}"
 
 
 @router.get("/karta/{view}", response_class=HTMLResponse)
@@ -48,7 +65,7 @@ def map_page(request: Request, session: SessionDep, view: str,
     principal = page_user(request, session)
     if principal is None or not allowed(principal.role, "analysis:read"):
         return refuse(request, f"/karta/{view}")
-    scope = scope_from_text(start, end, category, 365)
+    scope = scope_from_text(start, end, category, HOTSPOT_DAYS)
     query = request.url.query
     return render_page(request, "map.html", principal, view=view, categories=list_categories(session),
                  selected=scope.category or [], start=scope.start.date().isoformat() if scope.start else "",
@@ -65,7 +82,7 @@ def map_document(request: Request, session: SessionDep, view: str, start: str | 
     principal = page_user(request, session)
     if view != "publik" and (principal is None or not allowed(principal.role, "analysis:read")):
         view = "publik"
-    scope = scope_from_text(start, end, category, 365)
+    scope = scope_from_text(start, end, category, HOTSPOT_DAYS)
     settings = get_settings()
     query = "&".join([f"start={scope.start.isoformat()}", f"end={scope.end.isoformat()}"]  # type: ignore[union-attr]
                      + [f"category={c}" for c in scope.category or []]).replace("+", "%2B")
@@ -97,27 +114,27 @@ def map_incidents(request: Request, session: SessionDep, zoom: Annotated[int, Qu
 def patrol_sheet(request: Request, session: SessionDep, format: str | None = None, days: int = 14,
                  shifts: str | None = None) -> Response:
     """The printable patrol sheet (Swedish), with a small map per hotspot."""
-    from app.maps.minimap import minimap
-    from app.patrol.service import patrol_plan
+    from app.patrol.service import MIN_EXPECTED_ON_SHEET, by_hotspot, patrol_plan
 
     if staff(request, session, "analysis:read") is None:
         return refuse(request, "/patrull/plan")
     plan = patrol_plan(session, days=days, shifts=shifts)
-    places = [f["geometry"] for f in orjson.loads(_places_json(session))]
-    maps = {row["hotspot"]: minimap(row["geometry"], places) for row in plan["plan"]}
-    return sheet(request, "patrol_sheet.html", format, "patrullplan", plan=plan, maps=maps)
+    entries, left_off = by_hotspot(plan)
+    maps = {e["hotspot"]: sheet_minimap(session, e["geometry"], size_px=200) for e in entries}
+    return sheet(request, "patrol_sheet.html", format, "patrullplan", plan=plan, entries=entries, maps=maps,
+                 left_off=left_off, min_expected=MIN_EXPECTED_ON_SHEET)
 
 
 @router.get("/belysning/arbetslista", response_class=HTMLResponse)
 def lighting_sheet(request: Request, session: SessionDep, format: str | None = None) -> Response:
     """The relighting work list for technical services, printable."""
     from app.lighting.service import work_list
-    from app.maps.minimap import minimap
 
     if staff(request, session, "lighting:read") is None:
         return refuse(request, "/belysning/arbetslista")
     rows = work_list(session, limit=50)
-    maps = {row["segment_id"]: minimap(row["geometry"], margin_m=80, colour="#e65100") for row in rows}
+    maps = {row["segment_id"]: sheet_minimap(session, row["geometry"], margin_m=80, colour="#e65100")
+            for row in rows}
     return sheet(request, "worklist.html", format, "belysning-arbetslista", rows=rows, maps=maps)
 
 
@@ -129,16 +146,73 @@ def lagesbild_page(request: Request, session: SessionDep, format: str | None = N
 
     from app.report.service import lagesbild
 
-    if staff(request, session, "analysis:read") is None:
+    principal = staff(request, session, "analysis:read")
+    if principal is None:
         return refuse(request, "/lagesbild")
+    scope = _lagesbild_scope(start, end)
+    can_decide = allowed(principal.role, "interventions:write")
+    return sheet(request, "lagesbild.html", format, "lagesbild", r=lagesbild(session, scope),
+                 tz=ZoneInfo(get_settings().timezone), one_tick=timedelta(microseconds=1),
+                 labels_sv={group: labels(group) for group in LABELS}, principal=principal,
+                 can_decide=can_decide and format != "pdf",
+                 organisations=organisation_choices(session, "units") if can_decide else [],
+                 places=session.execute(text("SELECT id, name FROM places ORDER BY name")).all() if can_decide else [])
+
+
+def _lagesbild_scope(start: str | None, end: str | None) -> Scope:
     if end and len(end) == 10:  # a date from the form's "to" field includes that day
         with contextlib.suppress(ValueError):  # scope_from_text names the problem
             end = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
-    scope = scope_from_text(start, end, None, 14)
+    return scope_from_text(start, end, None, 14)
 
-    return sheet(request, "lagesbild.html", format, "lagesbild", r=lagesbild(session, scope),
-                 tz=ZoneInfo(get_settings().timezone), one_tick=timedelta(microseconds=1),
-                 emerging_sv=labels("emerging"))
+
+@router.post("/lagesbild/beslut", response_class=HTMLResponse)
+async def record_decision(request: Request, session: SessionDep) -> Response:
+    """The meeting records a decision on the lägesbild page: an intervention on a numbered hotspot or a
+    place, with its unit, the person who answers for it, its start and its deadline. The next
+    lägesbild reports its status and, once started, its follow-up."""
+    from app.interventions import service as interventions
+    from app.report.service import hotspots_of
+
+    form = await request.form()
+    principal = staff(request, session, "interventions:write")
+    if principal is None:
+        return refuse(request, "/lagesbild")
+    if not csrf_matches(principal, str(form.get("csrf") or "")):
+        return csrf_refused()
+    start, end = str(form.get("period_start") or "") or None, str(form.get("period_end") or "") or None
+    back = f"/lagesbild?start={start or ''}&end={end or ''}#beslut"
+    try:
+        scope = _lagesbild_scope(start, end)
+        target = str(form.get("target") or "")
+        body: dict[str, Any] = {key: str(form.get(key) or "").strip() or None for key in (
+            "title", "kind", "organisation", "responsible", "start_date", "due_date")}
+        if target.startswith("hotspot:"):
+            rank = int(target.split(":", 1)[1])
+            found = [f for f in hotspots_of(session, scope) if f.properties.rank == rank]
+            if not found:
+                raise InvalidInput("no such hotspot", loc=("body", "target"),
+                                   sv=f"Hotspot {rank} finns inte längre; ladda om lägesbilden.")
+            body["target"] = found[0].geometry
+            body["notes"] = f"Beslutat för hotspot {rank}, {found[0].properties.name}"
+        elif target.startswith("place:"):
+            body["place_id"] = int(target.split(":", 1)[1])
+        else:
+            raise InvalidInput("choose where", loc=("body", "target"), sv="Välj en hotspot eller en plats.")
+        if not body["title"]:
+            raise InvalidInput("title is required", loc=("body", "title"), sv="Skriv vad som ska göras.")
+        assert scope.end is not None
+        tz = ZoneInfo(get_settings().timezone)
+        body["decided_on"] = (scope.end - timedelta(microseconds=1)).astimezone(tz).date().isoformat()
+        body["start_date"] = body["start_date"] or date.today().isoformat()
+        interventions.create(session, body, principal.name)
+    except (InvalidInput, ValueError) as exc:
+        session.rollback()
+        message = exc.text("sv") if isinstance(exc, InvalidInput) else "Ogiltigt värde i formuläret."
+        page = render_page(request, "form_error.html", principal, message=message, back=back)
+        page.status_code = 422
+        return page
+    return RedirectResponse(back, status_code=303)
 
 
 def _places_json(session: SessionDep) -> str:

@@ -1,0 +1,147 @@
+"""The street base: streets, buildings, water and green areas from an OpenStreetMap extract (.osm.pbf,
+.osm) or any vector file GDAL reads (GeoPackage, GeoJSON, Shapefile), kept in PostGIS so that printed
+maps and the live maps without tiles show streets with their names.
+
+An import replaces the previous street base in one transaction; features outside the configured extent
+are left out, and a file with more than MAX_FEATURES features inside it is refused (bounded cost).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.errors import InvalidInput
+
+MAX_FEATURES = 500_000
+NAME_COLUMNS = ("name", "namn", "gatunamn", "NAME", "Name")
+WATER = {"water", "wetland", "riverbank", "reservoir", "basin"}
+GREEN = {"park", "grass", "forest", "wood", "meadow", "recreation_ground", "garden", "playground", "village_green"}
+
+
+@dataclass
+class BasemapReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0  # features of no kind the maps draw (power lines, boundaries …)
+
+
+def import_file(session: Session, path: Path, *, source: str | None = None) -> BasemapReport:
+    """Read `path`, classify each feature as street, building, water or green, and replace the street base."""
+    if not path.exists():
+        raise InvalidInput(f"{path} does not exist", loc=("file",), sv=f"Filen {path} finns inte.")
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:  # GDAL cannot open it: say so in one line
+        raise InvalidInput(f"GDAL cannot read {path.name}: {str(exc).splitlines()[0]}", loc=("file",),
+                           sv=f"Filen {path.name} kan inte läsas som en kartfil.") from None
+    extent = get_settings().extent
+    osm = path.name.lower().endswith((".osm", ".osm.pbf", ".pbf"))
+    rows: list[tuple[str, str | None, bytes]] = []
+    report = BasemapReport()
+    for layer in layers:
+        if osm and layer not in ("lines", "multipolygons"):
+            continue  # points and relations: not drawn
+        frame = _read(path, layer, extent)
+        kinds = _kinds(frame, layer if osm else None)
+        names = _names(frame)
+        report.skipped += int((kinds == "").sum())
+        keep = kinds != ""
+        for kind, name, geom in zip(kinds[keep], names[keep], frame.geometry.to_numpy()[keep], strict=True):
+            rows.append((str(kind), name, shapely.to_wkb(shapely.force_2d(geom))))
+        if len(rows) > MAX_FEATURES:
+            raise InvalidInput(f"more than {MAX_FEATURES} features inside the extent; cut the file to the "
+                               "municipality first (ogr2ogr -spat)", loc=("file",),
+                               sv=f"Fler än {MAX_FEATURES} objekt inom kommunen; klipp filen först.")
+    replace(session, rows, source or path.name)
+    for kind, _, _ in rows:
+        report.counts[kind] = report.counts.get(kind, 0) + 1
+    return report
+
+
+def replace(session: Session, rows: list[tuple[str, str | None, bytes]], source: str) -> None:
+    """The street base becomes `rows` ((kind, name, WKB in WGS84)), in one transaction."""
+    session.execute(text("DELETE FROM basemap_features"))
+    if rows:
+        session.execute(text("""INSERT INTO basemap_features (kind, name, geom, source)
+            VALUES (:k, :n, ST_SetSRID(ST_GeomFromWKB(:g), 4326), :s)"""),
+                        [{"k": k, "n": n, "g": g, "s": source} for k, n, g in rows])
+    session.execute(text("SELECT nextval('data_version_seq')"))  # hotspot names may change with the streets
+    session.commit()
+
+
+def _read(path: Path, layer: str, extent: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    info = pyogrio.read_info(path, layer=layer)
+    crs = info.get("crs") or "EPSG:4326"
+    bbox: Any = None
+    if crs in ("EPSG:4326", "OGC:CRS84"):
+        bbox = extent
+    frame = pyogrio.read_dataframe(path, layer=layer, bbox=bbox)
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+        frame = frame[frame.intersects(shapely.box(*extent))]
+    return frame
+
+
+def _column(frame: gpd.GeoDataFrame, name: str) -> np.ndarray:
+    if name in frame.columns:
+        return frame[name].astype(object).where(frame[name].notna(), None).to_numpy()
+    return np.full(len(frame), None, dtype=object)
+
+
+def _names(frame: gpd.GeoDataFrame) -> np.ndarray:
+    for column in NAME_COLUMNS:
+        if column in frame.columns:
+            values = _column(frame, column)
+            return np.array([None if v is None or not str(v).strip() else str(v).strip()[:200] for v in values],
+                            dtype=object)
+    return np.full(len(frame), None, dtype=object)
+
+
+def _kinds(frame: gpd.GeoDataFrame, osm_layer: str | None) -> np.ndarray:
+    """street, building, water, green or "" (not drawn), from OSM tags or a file's own `kind` column;
+    without either, lines are streets and areas buildings."""
+    kinds = np.full(len(frame), "", dtype=object)
+    lines = frame.geometry.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
+    areas = frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if "kind" in frame.columns and osm_layer is None:
+        given = _column(frame, "kind")
+        return np.array([k if k in ("street", "building", "water", "green") else "" for k in given], dtype=object)
+    highway, building = _column(frame, "highway"), _column(frame, "building")
+    natural, landuse, leisure, waterway = (_column(frame, c) for c in ("natural", "landuse", "leisure", "waterway"))
+    tagged = any(c in frame.columns for c in ("highway", "building", "natural", "landuse", "leisure", "waterway"))
+    for i in range(len(frame)):
+        if highway[i] is not None and lines[i]:
+            kinds[i] = "street"
+        elif building[i] is not None and areas[i]:
+            kinds[i] = "building"
+        elif natural[i] in WATER or landuse[i] in WATER or waterway[i] is not None:
+            kinds[i] = "water"
+        elif leisure[i] in GREEN or landuse[i] in GREEN or natural[i] in GREEN:
+            kinds[i] = "green"
+        elif not tagged and osm_layer is None:
+            kinds[i] = "street" if lines[i] else "building" if areas[i] else ""
+    return kinds
+
+
+def features_near(session: Session, bounds: tuple[float, float, float, float]) -> list[tuple[str, str | None, Any]]:
+    """(kind, name, shapely geometry in WGS84) of the street base within `bounds` (lon/lat); where no
+    street base was imported, the lighting work's street segments stand in as streets."""
+    west, south, east, north = bounds
+    rows = session.execute(text("""
+        SELECT kind, name, ST_AsBinary(ST_Intersection(geom, ST_MakeEnvelope(:w, :s, :e, :n, 4326)))
+        FROM basemap_features WHERE geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)
+        UNION ALL
+        SELECT 'street', street, ST_AsBinary(geom) FROM street_segments
+        WHERE geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326) AND NOT EXISTS (SELECT 1 FROM basemap_features)
+        LIMIT 20000"""), {"w": west, "s": south, "e": east, "n": north}).all()
+    return [(kind, name, shapely.from_wkb(bytes(wkb))) for kind, name, wkb in rows]
