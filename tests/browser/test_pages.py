@@ -230,7 +230,7 @@ def test_lagesbild_and_unit_report_form_in_the_browser(context: BrowserContext, 
     page.goto(f"{live_server}/lagesbild")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Lägesbild")
     for heading in ("Antal händelser", "Per område", "Enheternas rapporter", "Trygghetsvandringar",
-                    "Medborgarlöften", "Insatser och uppföljning"):
+                    "Medborgarlöften", "Beslut och uppföljning"):
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
     images = page.locator("main img")
     assert images.count() >= 3  # category chart, hotspot map, hour × weekday chart

@@ -1,0 +1,103 @@
+"""The meeting's printed pages in real Chromium at a desk and on a phone: every hotspot named and
+numbered alike on map and list, Swedish words instead of codes, and a PDF whose first page holds the
+period, the change summary and the numbered, named map."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page
+from sqlalchemy.orm import Session
+
+from app.demo import generate, load_meeting, to_csv
+from app.imports.service import ImportOptions, run_import
+from tests.browser.conftest import ARTIFACTS
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+# Codes that must never reach a Swedish reader: snake_case identifiers, English statuses, role codes.
+CODES = re.compile(r"\b[a-z]+_[a-z_]+\b|\b(reported|confirmed|scheduled|in_progress|dark_spot|analyst|planner|"
+                   r"technician|hot spot, \d+|None|null|NaN)\b")
+
+
+@pytest.fixture
+def meeting(session: Session) -> None:
+    rows = generate(date.today(), days=400, seed=5)
+    run_import(session, io.BytesIO(to_csv(rows)), ImportOptions(filename="demo.csv", format="csv", source="demo"))
+    load_meeting(session, date.today())
+
+
+def _sign_in(context: BrowserContext, live_server: str, username: str) -> Page:
+    page = context.new_page()
+    page.goto(f"{live_server}/logga-in")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").first.click()
+    page.wait_for_url(f"{live_server}/")
+    return page
+
+
+def _visible_text(page: Page) -> str:
+    return page.locator("main").inner_text()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (390, 844)])
+def test_lagesbild_patrol_sheet_and_work_list_name_and_number_alike(context: BrowserContext, live_server: str,
+                                                                    people: dict[str, str], meeting: None,
+                                                                    size: tuple[int, int]) -> None:
+    page = _sign_in(context, live_server, people["analyst"])
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{live_server}/lagesbild")
+    items = page.locator("ol.hotspots li")
+    assert items.count() >= 3
+    named = {int(li.get_attribute("value") or 0): li.locator(".hotspot-name").inner_text()
+             for li in items.all()}
+    assert all(name.strip() for name in named.values()) and sorted(named) == list(range(1, len(named) + 1))
+    assert "Resecentrum" in named.values()
+    alt = page.locator(".where img").first.get_attribute("alt") or ""
+    assert "numrerade som listan" in alt and "gator:" in alt  # the map names its streets
+    assert not CODES.search(_visible_text(page)), CODES.search(_visible_text(page))
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    page.screenshot(path=str(ARTIFACTS / f"lagesbild-{size[0]}.png"))
+
+    page.goto(f"{live_server}/patrull/plan")
+    rows = page.locator("tr[data-hotspot]")
+    assert rows.count() >= 1
+    for row in rows.all():  # the same number and name as the lägesbild's list
+        number = int(row.get_attribute("data-hotspot") or 0)
+        assert row.locator(".hotspot-name").inner_text() == named[number]
+    assert not CODES.search(_visible_text(page)), CODES.search(_visible_text(page))
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    page.screenshot(path=str(ARTIFACTS / f"patrullplan-{size[0]}.png"))
+
+    page.goto(f"{live_server}/belysning/arbetslista")
+    assert not CODES.search(_visible_text(page)), CODES.search(_visible_text(page))
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+
+
+def test_the_printed_lagesbild_opens_with_period_summary_and_the_numbered_named_map(
+        context: BrowserContext, live_server: str, people: dict[str, str], meeting: None, tmp_path: Path) -> None:
+    page = _sign_in(context, live_server, people["analyst"])
+    page.goto(f"{live_server}/lagesbild")
+    first = page.locator("ol.hotspots li .hotspot-name").first.inner_text()
+    cookies = {c["name"]: c["value"] for c in context.cookies()}
+    pdf = httpx.get(f"{live_server}/lagesbild?format=pdf", cookies=cookies, timeout=120)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    path = tmp_path / "lagesbild.pdf"
+    path.write_bytes(pdf.content)
+    page_one = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(path), "-"], capture_output=True,
+                              text=True, check=True).stdout
+    assert re.search(r"Lägesbild \d{4}-\d\d-\d\d – \d{4}-\d\d-\d\d", page_one)
+    assert "Sammanfattning" in page_one and "Var: hotspots" in page_one and first in page_one
+    assert "Visa" not in page_one and "Spara beslutet" not in page_one  # no form controls on paper
+    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-png", "-r", "60", str(path),
+                    str(ARTIFACTS / "lagesbild-pdf")], check=True)
+    pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    print("lägesbild PDF pages:", re.search(r"Pages:\s+(\d+)", pages).group(1))  # type: ignore[union-attr]

@@ -1,0 +1,134 @@
+"""The lägesbild as a meeting document: a street base from real map files, named hotspots, decisions
+that come back in the next lägesbild."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.basemap.service import import_file
+from app.maps.service import sheet_minimap
+from tests.conftest import auth, sign_in
+
+OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="test">
+  <node id="1" lat="58.3230" lon="15.1280"/><node id="2" lat="58.3236" lon="15.1310"/>
+  <node id="3" lat="58.3242" lon="15.1340"/>
+  <node id="10" lat="58.3233" lon="15.1290"/><node id="11" lat="58.3233" lon="15.1294"/>
+  <node id="12" lat="58.3235" lon="15.1294"/><node id="13" lat="58.3235" lon="15.1290"/>
+  <node id="20" lat="58.3260" lon="15.1250"/><node id="21" lat="58.3262" lon="15.1290"/>
+  <node id="22" lat="58.3266" lon="15.1290"/><node id="23" lat="58.3264" lon="15.1250"/>
+  <node id="30" lat="58.3200" lon="15.1200"/><node id="31" lat="58.3202" lon="15.1220"/>
+  <way id="100"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/>
+    <tag k="name" v="Testgatan"/></way>
+  <way id="101"><nd ref="10"/><nd ref="11"/><nd ref="12"/><nd ref="13"/><nd ref="10"/>
+    <tag k="building" v="yes"/></way>
+  <way id="102"><nd ref="20"/><nd ref="21"/><nd ref="22"/><nd ref="23"/><nd ref="20"/>
+    <tag k="natural" v="water"/><tag k="name" v="Testån"/></way>
+  <way id="103"><nd ref="30"/><nd ref="31"/><tag k="power" v="line"/></way>
+</osm>
+"""
+
+
+def test_basemap_import_reads_osm_and_geopackage_and_minimaps_name_the_streets(tmp_path: Path,
+                                                                              session: Session) -> None:
+    osm = tmp_path / "mjolby.osm"
+    osm.write_text(OSM, encoding="utf-8")
+    report = import_file(session, osm)
+    assert report.counts == {"street": 1, "building": 1, "water": 1} and report.skipped >= 1
+    street = {"type": "LineString", "coordinates": [[15.1280, 58.3230], [15.1340, 58.3242]]}
+    drawn = sheet_minimap(session, street, margin_m=150)
+    assert drawn.streets == ["Testgatan"] and drawn.png.startswith("data:image/png;base64,")
+
+    # A GeoPackage in SWEREF 99 TM with the Swedish column name "namn": reprojected, classified as streets.
+    lines = gpd.GeoDataFrame({"namn": ["Storgatan", "Kyrkogatan"]}, geometry=[
+        shapely.LineString([(15.1250, 58.3220), (15.1320, 58.3228)]),
+        shapely.LineString([(15.1290, 58.3210), (15.1300, 58.3245)])], crs=4326).to_crs(3006)
+    gpkg = tmp_path / "gator.gpkg"
+    lines.to_file(gpkg, layer="gator", driver="GPKG")
+    assert import_file(session, gpkg, source="kommunens gatunät").counts == {"street": 2}
+    assert session.execute(text("SELECT count(*) FROM basemap_features")).scalar() == 2  # replaced, not added
+    drawn = sheet_minimap(session, street, margin_m=300)
+    assert set(drawn.streets) == {"Storgatan", "Kyrkogatan"}
+    assert "gator: " in drawn.alt
+
+
+def test_a_file_gdal_cannot_read_is_refused_in_swedish(tmp_path: Path, session: Session) -> None:
+    bad = tmp_path / "inte-en-karta.gpkg"
+    bad.write_bytes(b"not a geopackage")
+    try:
+        import_file(session, bad)
+    except Exception as exc:
+        assert "kan inte läsas" in exc.text("sv")  # type: ignore[attr-defined]
+    else:
+        raise AssertionError("an unreadable file was accepted")
+
+
+def _cluster(client: TestClient, token: str, lon: float, lat: float, n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    today = date.today()
+    for k in range(n):
+        day = today - timedelta(days=int(rng.integers(1, 150)))
+        client.post("/api/v1/incidents", headers=auth(token), json={
+            "lon": lon + rng.normal(0, 0.0004), "lat": lat + rng.normal(0, 0.0002), "category": "narkotika",
+            "occurred_at": f"{day.isoformat()}T21:{k % 60:02d}:00+01:00"})
+
+
+def test_hotspots_carry_the_name_of_the_place_they_cover(client: TestClient, tokens: dict[str, str],
+                                                          session: Session) -> None:
+    lon, lat = session.execute(text("SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
+                                    "FROM places WHERE slug = 'resecentrum-mjolby'")).one()
+    _cluster(client, tokens["admin"], lon, lat, 60, seed=1)
+    rng = np.random.default_rng(2)  # a thin scatter over the town, so the study area is not one square
+    for k in range(60):
+        client.post("/api/v1/incidents", headers=auth(tokens["admin"]), json={
+            "lon": 15.10 + rng.uniform(0, 0.06), "lat": 58.31 + rng.uniform(0, 0.03), "category": "klotter",
+            "occurred_at": f"{(date.today() - timedelta(days=k + 1)).isoformat()}T12:00:00+01:00"})
+    found = client.get("/api/v1/analysis/clusters", headers=auth(tokens["analyst"])).json()["features"]
+    assert found and found[0]["properties"]["name"] == "Resecentrum"
+    assert found[0]["properties"]["rank"] == 1
+
+
+def test_a_decision_recorded_at_one_meeting_comes_back_in_the_next_lagesbild(client: TestClient,
+                                                                             people: dict[str, str],
+                                                                             session: Session) -> None:
+    headers = sign_in(client, people["analyst"])
+    period_end = date.today() - timedelta(days=15)
+    period_start = period_end - timedelta(days=13)
+    page = client.get(f"/lagesbild?start={period_start}&end={period_end}", headers=headers).text
+    client.cookies.clear()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf, "the lägesbild offers no decision form to an analyst"
+    place_id = session.execute(text("SELECT id FROM places WHERE slug = 'gastisparken'")).scalar_one()
+    form = {"csrf": csrf.group(1), "period_start": str(period_start), "period_end": str(period_end),
+            "title": "Kvällsvandring med fältassistenter", "kind": "youth_workers", "target": f"place:{place_id}",
+            "organisation": "socialtjansten", "responsible": "Anna Andersson",
+            "start_date": str(period_end + timedelta(days=1)), "due_date": str(period_end + timedelta(days=10))}
+    saved = client.post("/lagesbild/beslut", data=form, headers={"Cookie": headers["Cookie"]}, follow_redirects=False)
+    client.cookies.clear()
+    assert saved.status_code == 303, saved.text
+    decided = session.execute(text("SELECT decided_on, responsible, status FROM interventions")).one()
+    assert decided == (period_end, "Anna Andersson", "active")
+
+    later = client.get(f"/lagesbild?start={period_end + timedelta(days=1)}&end={period_end + timedelta(days=14)}",
+                       headers=headers).text
+    client.cookies.clear()
+    row = re.search(r'<tr data-decision="\d+">(.*?)</tr>', later, flags=re.S)
+    assert row, "the next lägesbild does not report the decision back"
+    assert "Kvällsvandring med fältassistenter" in row.group(1) and "Anna Andersson" in row.group(1)
+    assert "pågår" in row.group(1) and "(försenad)" in row.group(1)  # its deadline has passed, not done
+    assert "målområdet" in row.group(1)  # started: the follow-up is shown
+
+    bad = client.post("/lagesbild/beslut", data={**form, "title": "", "target": "hotspot:99"},
+                      headers={"Cookie": headers["Cookie"]}, follow_redirects=False)
+    client.cookies.clear()
+    assert bad.status_code == 422 and "Hotspot 99 finns inte" in bad.text
+    assert session.execute(text("SELECT count(*) FROM interventions")).scalar() == 1  # nothing half-written
