@@ -52,14 +52,14 @@ def tile(layer: Literal["incidents", "hotspots"], session: SessionDep, principal
             raise Forbidden("hotspot tiles need the right to read analyses", loc=("path", "layer"),
                             sv="Hotspot-lagret kräver behörighet att läsa analyser.")
         collection = analysis.clusters(session, Scope(start=time.start, end=time.end), ClusterParams())
-        features = [{"rank": f.properties.rank, "count": f.properties.count, "geometry": f.geometry}
-                    for f in collection.features]
+        features = [{"rank": f.properties.rank, "name": f.properties.name, "count": f.properties.count,
+                     "geometry": f.geometry} for f in collection.features]
         body = session.execute(text("""
-            WITH h AS (SELECT (f->>'rank')::int AS rank, (f->>'count')::int AS count,
+            WITH h AS (SELECT (f->>'rank')::int AS rank, f->>'name' AS name, (f->>'count')::int AS count,
                               ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(f->>'geometry'), 4326), 3857) AS geom
                        FROM json_array_elements(CAST(:features AS json)) f),
                  tile AS (SELECT ST_AsMVTGeom(h.geom, ST_TileEnvelope(:z, :x, :y), 4096, 64, true) AS geom,
-                                 h.rank, h.count
+                                 h.rank, h.name, h.count
                           FROM h WHERE h.geom && ST_TileEnvelope(:z, :x, :y))
             SELECT ST_AsMVT(tile.*, 'hotspots') FROM tile"""),
             {"features": orjson.dumps(features).decode(), "z": z, "x": x, "y": y}).scalar_one()

@@ -127,6 +127,14 @@ def test_a_decision_recorded_at_one_meeting_comes_back_in_the_next_lagesbild(cli
     assert "pågår" in row.group(1) and "(försenad)" in row.group(1)  # its deadline has passed, not done
     assert "målområdet" in row.group(1)  # started: the follow-up is shown
 
+    decision_id = re.search(r'<tr data-decision="(\d+)">', later).group(1)  # type: ignore[union-attr]
+    closed = client.post(f"/lagesbild/beslut/{decision_id}/status", data={
+        "csrf": csrf.group(1), "status": "completed", "period_start": form["period_start"],
+        "period_end": form["period_end"]}, headers={"Cookie": headers["Cookie"]}, follow_redirects=False)
+    client.cookies.clear()
+    assert closed.status_code == 303
+    assert session.execute(text("SELECT status FROM interventions")).scalar_one() == "completed"
+
     bad = client.post("/lagesbild/beslut", data={**form, "title": "", "target": "hotspot:99"},
                       headers={"Cookie": headers["Cookie"]}, follow_redirects=False)
     client.cookies.clear()

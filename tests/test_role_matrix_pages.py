@@ -48,6 +48,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/belysning/arbetslista"): ("/belysning/arbetslista", "lighting:read"),
     ("GET", "/lagesbild"): ("/lagesbild", "analysis:read"),
     ("POST", "/lagesbild/beslut"): ("/lagesbild/beslut", "interventions:write"),
+    ("POST", "/lagesbild/beslut/{intervention_id}/status"): ("/lagesbild/beslut/{d}/status", "interventions:write"),
     ("GET", "/rapportera"): ("/rapportera", SIGNED_IN),
     ("GET", "/rapporter"): ("/rapporter", "reports:read"),
     ("POST", "/rapporter"): ("/rapporter", "reports:write"),
@@ -106,6 +107,11 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
         made = client.post("/api/v1/lighting/reports", headers=admin, json={"kind": "fault", "lon": 15.13,
                                                                             "lat": 58.323}).json()
         path = path.replace("{r}", str(made["id"]))
+    if "{d}" in path:
+        made = client.post("/api/v1/interventions", headers=admin, json={
+            "title": "Beslut", "kind": "patrol", "organisation": "polisen", "place_id": 1,
+            "start_date": "2025-01-01", "decided_on": "2024-12-20"}).json()
+        path = path.replace("{d}", str(made["id"]))
     if "{p}" in path:
         made = client.post("/api/v1/promises", headers=admin, json={
             "title": "Löfte", "period_start": "2025-01-01", "period_end": "2025-12-31", "place_ids": [1]}).json()
@@ -131,6 +137,8 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
     elif path == "/importera" and method == "POST":  # a check: validates, stores nothing
         data = {"csrf": headers.get("X-CSRF-Token", ""), "action": "check"}
         files = {"file": ("matris.csv", b"tidpunkt;kategori;lat;lon\n2025-01-02 12:00;vald;58,32;15,13\n")}
+    elif path.endswith("/status") and path.startswith("/lagesbild/beslut/"):
+        data = {"csrf": headers.get("X-CSRF-Token", ""), "status": "completed"}
     elif path == "/lagesbild/beslut" and method == "POST":
         data = {"csrf": headers.get("X-CSRF-Token", ""), "title": f"Beslut {role}", "kind": "patrol",
                 "target": "place:1", "organisation": "polisen"}

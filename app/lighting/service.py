@@ -282,3 +282,26 @@ def work_list(session: Session, *, days: int = 365, buffer_m: float = 30.0, limi
                        "open_faults": int(score.open_faults[i]), "dark_spots": int(score.dark_spots[i]),
                        "unsafety": round(float(score.unsafety[i]), 2)},
     } for rank, i in enumerate(order.tolist(), start=1)]
+
+
+def by_street(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The work list as technical services work it: one entry per street (its best-ranked segment
+    first), with the street's segments and its open lamp faults by lamp id, the oldest first."""
+    streets: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = streets.setdefault(row["street"], {"street": row["street"], "rank": row["rank"],
+                                                   "priority": row["priority"], "segments": []})
+        entry["segments"].append(row)
+    ids = [row["segment_id"] for row in rows]
+    faults = session.execute(text("""
+        SELECT s.street, l.external_id, r.kind, r.status, r.created_at::date AS reported,
+               CURRENT_DATE - r.created_at::date AS age
+        FROM lighting_reports r JOIN street_segments s ON s.id = r.segment_id LEFT JOIN lamps l ON l.id = r.lamp_id
+        WHERE r.segment_id = ANY(:ids) AND r.status NOT IN ('fixed', 'rejected')
+        ORDER BY r.created_at, r.id"""), {"ids": ids}).mappings().all()
+    for fault in faults:
+        owner = streets.get(fault["street"])
+        if owner is not None:
+            owner.setdefault("faults", []).append({**fault, "kind_sv": KIND_SV[fault["kind"]],
+                                                   "status_sv": STATUS_SV[fault["status"]]})
+    return sorted(streets.values(), key=lambda e: e["rank"])

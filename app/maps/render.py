@@ -291,9 +291,9 @@ def _hotspot_layer(collection: dict[str, Any], language: Language) -> folium.Geo
         trend = p.get("trend", {})
         counts = (f" ({trend['previous_count']} → {trend['current_count']})"
                   if trend.get("previous_count") is not None else "")
-        summary = html("<b>#{rank}</b> · {count} {events} ({share} %)<br>{cats}<br>{hours}: {spans}<br>"
-                       "{trend}: {direction}{counts}", rank=p["rank"], count=p["count"],
-                       events=t("events", language), share=f"{p['share'] * 100:.1f}", cats=cats,
+        summary = html("<b>{rank}. {name}</b><br>{count} {events} ({share} %)<br>{cats}<br>{hours}: {spans}<br>"
+                       "{trend}: {direction}{counts}", rank=p["rank"], name=p.get("name", ""), count=p["count"],
+                       events=t("events", language), share=f"{p['share'] * 100:.1f}".replace(".", ","), cats=cats,
                        hours=t("hours", language), spans=spans or "–", trend=t("trend", language),
                        direction=t(trend.get("direction", "unchanged"), language), counts=counts)
         features.append({**f, "properties": {**p, "summary": summary}})

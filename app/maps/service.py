@@ -130,8 +130,8 @@ def patrol_places(hotspots: Hotspots, top: int = 5) -> dict[str, Any]:
         cats = ", ".join(c.label for c in p.categories[:2])
         features.append({"type": "Feature", "geometry": feature.geometry, "properties": {
             "rank": p.rank, "hours_label": spans, "label_point": [point.x, point.y],
-            "summary": html("<b>{rank}.</b> {count} händelser · {cats}<br>Aktiva timmar: {spans}", rank=p.rank,
-                            count=p.count, cats=cats, spans=spans or "–")}})
+            "summary": html("<b>{rank}. {name}</b><br>{count} händelser · {cats}<br>Aktiva timmar: {spans}",
+                            rank=p.rank, name=p.name, count=p.count, cats=cats, spans=spans or "–")}})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -185,7 +185,8 @@ def hotspot_items(session: Session, *, bbox: tuple[float, float, float, float] |
     features: list[dict[str, Any]] = []
     for feature in collection.features:
         props = feature.properties
-        flat = {"rank": props.rank, "count": props.count, "share": props.share, "area_ha": props.area_ha,
+        flat = {"rank": props.rank, "name": props.name, "count": props.count, "share": props.share,
+                "area_ha": props.area_ha,
                 "top_category": props.categories[0].code if props.categories else None,
                 "active_hours": ",".join(str(h) for h in props.active_hours), "trend": props.trend.direction}
         features.append({"type": "Feature", "id": props.rank, "geometry": feature.geometry, "properties": flat})

@@ -19,7 +19,7 @@ from app.auth.sessions import csrf_matches
 from app.bbox import parse_bbox
 from app.config import get_settings
 from app.deps import SessionDep, audit_read
-from app.errors import InvalidInput
+from app.errors import DomainError, InvalidInput
 from app.i18n import LABELS, labels
 from app.limits import content_security_policy
 from app.maps.render import build_map, render_html
@@ -128,14 +128,15 @@ def patrol_sheet(request: Request, session: SessionDep, format: str | None = Non
 @router.get("/belysning/arbetslista", response_class=HTMLResponse)
 def lighting_sheet(request: Request, session: SessionDep, format: str | None = None) -> Response:
     """The relighting work list for technical services, printable."""
-    from app.lighting.service import work_list
+    from app.lighting.service import by_street, work_list
 
     if staff(request, session, "lighting:read") is None:
         return refuse(request, "/belysning/arbetslista")
     rows = work_list(session, limit=50)
     maps = {row["segment_id"]: sheet_minimap(session, row["geometry"], margin_m=80, colour="#e65100")
             for row in rows}
-    return sheet(request, "worklist.html", format, "belysning-arbetslista", rows=rows, maps=maps)
+    return sheet(request, "worklist.html", format, "belysning-arbetslista", rows=rows, maps=maps,
+                 streets=by_street(session, rows))
 
 
 @router.get("/lagesbild", dependencies=[audit_read("lagesbild")], response_class=HTMLResponse)
@@ -211,6 +212,33 @@ async def record_decision(request: Request, session: SessionDep) -> Response:
         message = exc.text("sv") if isinstance(exc, InvalidInput) else "Ogiltigt värde i formuläret."
         page = render_page(request, "form_error.html", principal, message=message, back=back)
         page.status_code = 422
+        return page
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/lagesbild/beslut/{intervention_id}/status", response_class=HTMLResponse)
+async def decision_status(request: Request, session: SessionDep, intervention_id: int) -> Response:
+    """The meeting moves a decision on: planned, under way, done or cancelled."""
+    from app.interventions import service as interventions
+
+    form = await request.form()
+    principal = staff(request, session, "interventions:write")
+    if principal is None:
+        return refuse(request, "/lagesbild")
+    if not csrf_matches(principal, str(form.get("csrf") or "")):
+        return csrf_refused()
+    back = f"/lagesbild?start={form.get('period_start') or ''}&end={form.get('period_end') or ''}#beslut"
+    status = str(form.get("status") or "")
+    if status not in LABELS["intervention_status"]:
+        page = render_page(request, "form_error.html", principal, back=back,
+                           message="Välj en status: planerad, pågår, avslutad eller inställd.")
+        page.status_code = 422
+        return page
+    try:
+        interventions.set_status(session, intervention_id, status, None)
+    except DomainError as exc:
+        page = render_page(request, "form_error.html", principal, back=back, message=exc.text("sv"))
+        page.status_code = exc.status_code
         return page
     return RedirectResponse(back, status_code=303)
 
