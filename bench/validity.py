@@ -161,7 +161,8 @@ def csr_rates(seeds: int, *, surface: str = "uniform") -> dict[str, Rate]:
         db = dbscan_claims(x, y)
         out.setdefault("DBSCAN eps 100 m (every page): any cluster", Rate()).add(bool(db.clusters),
                                                                                  float(len(db.clusters)))
-        for days, page in ((90, "start page, 90 d"), (180, "patrol plan, 180 d")):
+        # the half-year behind the hotspots of the start page, maps, patrol sheet and lägesbild (HOTSPOT_DAYS)
+        for days, page in ((182, "pages' half-year, 182 d"),):
             share = rng.random(N_TOWN) < days / 365
             few = dbscan_claims(x[share], y[share])
             out.setdefault(f"DBSCAN eps 100 m ({page}, ~{N_TOWN * days // 365} events): any cluster", Rate()).add(

@@ -36,13 +36,17 @@ class Scope(BaseModel):
             offset = abs(value.utcoffset() or timedelta()) if value is not None else timedelta()
             if value is not None and not (1900 <= value.year <= 2200 and offset <= MAX_OFFSET):
                 raise InvalidInput(f"{name} must lie between the years 1900 and 2200 with an offset of at most "
-                                   "±15:59", loc=("query", name))
+                                   "±15:59", loc=("query", name),
+                                   sv=f"{'Startdatum' if name == 'start' else 'Slutdatum'} ska ligga mellan år 1900 "
+                                      "och 2200.")
         end = self.end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         start = self.start or end - timedelta(days=default_days)
         if end <= start:
-            raise InvalidInput("end must be after start (the range is empty)", loc=("query", "end"))
+            raise InvalidInput("end must be after start (the range is empty)", loc=("query", "end"),
+                               sv="Slutdatum ligger före startdatum; välj ett slut efter starten.")
         if end - start > timedelta(days=366 * 20):
-            raise InvalidInput("the time range may span at most 20 years", loc=("query", "start"))
+            raise InvalidInput("the time range may span at most 20 years", loc=("query", "start"),
+                               sv="Perioden får vara högst 20 år lång.")
         return start, end
 
 
@@ -57,6 +61,10 @@ def scope_from_text(start: str | None, end: str | None, category: list[str] | No
         except ValueError:
             raise InvalidInput(f"{name} must be a date such as 2025-06-01", loc=("query", name),
                                sv="Ange datum som 2025-06-01.") from None
+        if not 1900 <= moment.year <= 2200:
+            raise InvalidInput(f"{name} must lie between the years 1900 and 2200", loc=("query", name),
+                               sv=f"{'Startdatum' if name == 'start' else 'Slutdatum'} ska ligga mellan år 1900 "
+                                  "och 2200.")
         if moment.tzinfo is None:  # a date picked in the form is a local date
             moment = moment.replace(tzinfo=ZoneInfo(get_settings().timezone))
         return moment

@@ -31,9 +31,11 @@ def shifts_from(text_value: str | None) -> tuple[Shift, ...]:
 def patrol_plan(session: Session, *, start: date | None = None, days: int = 14, shifts: str | None = None,
                 history_days: int = HOTSPOT_DAYS, category: list[str] | None = None, top: int = 15) -> dict[str, Any]:
     if not 1 <= days <= 60:
-        raise InvalidInput("days must be between 1 and 60", loc=("query", "days"))
+        raise InvalidInput("days must be between 1 and 60", loc=("query", "days"),
+                           sv="Antal dagar i planen ska vara mellan 1 och 60.")
     if not 28 <= history_days <= 730:
-        raise InvalidInput("history_days must be between 28 and 730", loc=("query", "history_days"))
+        raise InvalidInput("history_days must be between 28 and 730", loc=("query", "history_days"),
+                           sv="Underlagets längd ska vara mellan 28 och 730 dagar.")
     plan_shifts = shifts_from(shifts)
     first_day = start or datetime.now(UTC).date()
     history_end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)

@@ -64,7 +64,8 @@ def save(session: Session, body: dict[str, Any], created_by: str, promise_id: in
             period_end = :e, categories = :c WHERE id = :id"""), {**values, "id": promise_id}).rowcount  # type: ignore[attr-defined]
         if not done:
             session.rollback()
-            raise NotFound(f"promise {promise_id} does not exist", loc=("path", "promise_id"))
+            raise NotFound(f"promise {promise_id} does not exist", loc=("path", "promise_id"),
+                       sv=f"Medborgarlöfte {promise_id} finns inte.")
         session.execute(text("DELETE FROM promise_places WHERE promise_id = :id"), {"id": promise_id})
         session.execute(text("DELETE FROM promise_interventions WHERE promise_id = :id"), {"id": promise_id})
     session.execute(text("INSERT INTO promise_places SELECT :id, unnest(CAST(:p AS int[]))"),
@@ -78,7 +79,8 @@ def save(session: Session, body: dict[str, Any], created_by: str, promise_id: in
 def get(session: Session, promise_id: int) -> dict[str, Any]:
     found = get_all(session, "c.id = :id", {"id": promise_id})
     if not found:
-        raise NotFound(f"promise {promise_id} does not exist", loc=("path", "promise_id"))
+        raise NotFound(f"promise {promise_id} does not exist", loc=("path", "promise_id"),
+                       sv=f"Medborgarlöfte {promise_id} finns inte.")
     return found[0]
 
 
@@ -109,10 +111,12 @@ def parse_half(value: str | None, today: date | None = None) -> tuple[int, int]:
     match = HALF.match(value.strip())
     if not match:
         raise InvalidInput("half must look like 2026H1 (January–June) or 2026H2 (July–December)",
+                           sv="Halvår skrivs som 2026H1 (januari–juni) eller 2026H2 (juli–december).",
                            loc=("query", "half"))
     year = int(match.group(1))
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InvalidInput(f"the half-year's year must lie between {FIRST_YEAR} and {LAST_YEAR}", loc=("query", "half"))
+        raise InvalidInput(f"the half-year's year must lie between {FIRST_YEAR} and {LAST_YEAR}", loc=("query", "half"),
+                           sv=f"Halvårets år ska ligga mellan {FIRST_YEAR} och {LAST_YEAR}.")
     return year, int(match.group(2))
 
 

@@ -18,6 +18,10 @@ FIELDS_SV = {
     # an import's row errors name these
     "time": "tid", "position": "position", "place": "plats", "row": "rad", "precision": "noggrannhet",
     "external_id": "id",
+    # query parameters of the pages
+    "start": "startdatum", "end": "slutdatum", "days": "antal dagar", "shifts": "pass", "half": "halvår",
+    "zoom": "zoomnivå", "format": "format", "promise_id": "medborgarlöfte", "view": "karta",
+    "history_days": "underlagets längd", "bbox": "kartutsnitt",
 }
 # pydantic error type → Swedish, with the field's Swedish name as {field} and the error's ctx values
 TYPES_SV = {
