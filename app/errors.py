@@ -77,48 +77,15 @@ class ServiceUnavailable(DomainError):
 
 
 HTTP_KINDS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-# Paths that answer machines (JSON, GeoJSON, tiles): their errors stay JSON whatever the client accepts.
-MACHINE_PREFIXES = ("/api/", "/ogc", "/open311", "/health", "/ready", "/static/", "/docs", "/redoc", "/openapi.json",
-                    "/karta/data/")
-
-
-def wants_page(request: Request) -> bool:
-    """A person's browser asking for a page: its errors are a Swedish page in the site's layout."""
-    return (not request.url.path.startswith(MACHINE_PREFIXES)
-            and "text/html" in request.headers.get("accept", ""))
-
-
-def error_page(request: Request, status: int, messages: list[str] | None = None) -> Response:
-    """The error as a page in the reader's language, naming the problem (app/web/deps.py renders it)."""
-    from app.i18n import TEXTS, text
-    from app.web.deps import page_language, render_page
-
-    language = page_language(request)
-    key = f"error_{status}" if f"error_{status}" in TEXTS else ("error_400" if status < 500 else "error_500")
-    if messages is None:
-        messages = [text(f"{key}_text", language).format(path=request.url.path)] if f"{key}_text" in TEXTS else []
-    page = render_page(request, "error.html", getattr(request.state, "principal", None), title=text(key, language),
-                       messages=messages, back="/")
-    page.status_code = status
-    return page
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        if wants_page(request):
-            from app.web.deps import page_language
-
-            return error_page(request, exc.status_code if exc.status_code != 422 else 400,
-                              [exc.text(page_language(request))])
         retry = exc.context.get("retry_after")
         return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code,
                             headers={"Retry-After": str(retry)} if retry else None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if wants_page(request):
-            return error_page(request, exc.status_code)
         # 401/403 from the permission dependencies, 404/405 from routing: the same list as every other
         # error, so a client reads one shape (they answered {"detail": "…"}).
         if isinstance(exc.detail, list):
@@ -130,12 +97,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        if wants_page(request):
-            from app.web.deps import page_language
-            from app.web.messages import validation_error
-
-            language = page_language(request)
-            return error_page(request, 400, [validation_error(dict(e), language) for e in exc.errors()])
         # Echo where and why, not the input itself: it may be NaN (not JSON) or sensitive free text.
         detail = [
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")).removeprefix("Value error, "),
@@ -147,8 +108,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # A fault of ours: logged by the server (the exception is re-raised after this answer), never shown.
-        if wants_page(request):
-            return error_page(request, 500)
         return JSONResponse({"detail": [{"loc": ["server"], "msg": "internal error; it has been logged",
                                          "type": "server_error"}]}, status_code=500)
 

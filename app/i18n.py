@@ -238,6 +238,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "need_login": ("Du behöver logga in för att rapportera.", "You need to sign in to report."),
     "demo_note": ("Demodata: syntetiska händelser, inte verkliga.", "Demo data: synthetic incidents, not real."),
     # maps (app/maps/render.py)
+    "map_zoom_in_button": ("Zooma in", "Zoom in"),
+    "map_zoom_out_button": ("Zooma ut", "Zoom out"),
+    "map_layers_button": ("Kartlager", "Map layers"),
     "map_incidents": ('Händelser', 'Incidents'),
     "map_density": ('Täthet (värmekarta)', 'Density (heat map)'),
     "map_hotspots": ('Hotspots (kluster)', 'Hotspots (clusters)'),

@@ -38,6 +38,7 @@ from app.tiles import router as tiles_router
 from app.walks.router import router as walks_router
 from app.web.account import router as account_router
 from app.web.admin import router as admin_router
+from app.web.errors import install_page_errors
 from app.web.esm import router as esm_router
 from app.web.imports import router as import_web_router
 from app.web.router import router as web_router
@@ -111,6 +112,7 @@ def create_app() -> FastAPI:
     app.include_router(import_web_router)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     install_error_handlers(app)
+    install_page_errors(app)
     app.add_middleware(RateLimit)
     app.add_middleware(AuditTrail)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes,

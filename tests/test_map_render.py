@@ -24,3 +24,14 @@ def test_every_layer_renders_with_no_features(language: str) -> None:
 def test_unknown_layer_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown layers: heatmap"):
         build_map(MapData(categories=CATEGORIES), layers=["heatmap"])
+
+
+def test_map_controls_speak_swedish_and_metres() -> None:
+    from app.maps.render import MapData, build_map, render_html
+
+    page = render_html(build_map(MapData(categories=[]), layers=("places",), language="sv"))
+    assert '"Zooma in"' in page and '"Zooma ut"' in page and "imperial: false" in page
+    assert "control_scale" not in page or "L.control.scale({imperial: false" in page
+    assert '<details class="lgb-legend" open' in page
+    english = render_html(build_map(MapData(categories=[]), layers=("places",), language="en"))
+    assert '"Zoom in"' in english

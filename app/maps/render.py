@@ -125,6 +125,19 @@ class RemoteAnalysisLayer(Layer):
                                                        "count")}
 
 
+class MapControls(MacroElement):
+    """Zoom buttons in the page's language, a metric scale, and the layer list and legend folded on phones."""
+
+    _template = _load_template("controls.js.j2")
+
+    def __init__(self, language: Language) -> None:
+        super().__init__()
+        self._name = "MapControls"
+        self.zoom_in = t("zoom_in_button", language)
+        self.zoom_out = t("zoom_out_button", language)
+        self.layers_word = t("layers_button", language)
+
+
 class Legend(MacroElement):
     """A fixed, keyboard-reachable legend box in the map's corner."""
 
@@ -181,7 +194,9 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
     unknown = set(layers) - set(LAYERS)
     if unknown:
         raise ValueError(f"unknown layers: {', '.join(sorted(unknown))}; choose from {', '.join(LAYERS)}")
-    fmap = folium.Map(location=centre, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True)
+    fmap = folium.Map(location=centre, zoom_start=zoom, tiles=None, control_scale=False, zoom_control=False,
+                      prefer_canvas=True)
+    MapControls(language).add_to(fmap)
     fmap.default_js = [("leaflet", f"{asset_base}/leaflet.js")]
     fmap.default_css = [("leaflet_css", f"{asset_base}/leaflet.css")]
     if tile_url:
