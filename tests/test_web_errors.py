@@ -53,3 +53,10 @@ def test_the_api_keeps_its_json_errors_even_for_a_browser(client: TestClient, to
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "start"]
     r = client.get("/api/v1/finns-inte", headers=HTML)
     assert r.status_code == 404 and r.json()["detail"][0]["type"] == "not_found"
+
+
+def test_a_missing_page_keeps_the_reader_signed_in(client: TestClient, people: dict[str, str]) -> None:
+    cookie = sign_in(client, people["planner"])["Cookie"]
+    r = client.get("/sida-som-inte-finns", headers={**HTML, "Cookie": cookie})
+    client.cookies.clear()
+    assert r.status_code == 404 and "planner@mjolby.test" in r.text and "planerare" in r.text

@@ -8,6 +8,7 @@ with a plain explanation.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +16,9 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.auth.service import Principal
+from app.auth.sessions import SESSION_COOKIE, session_principal
+from app.db import session_factory
 from app.errors import DomainError
 from app.i18n import TEXTS, text
 from app.web.deps import page_language, render_page
@@ -36,10 +40,20 @@ def error_page(request: Request, status: int, messages: list[str] | None = None)
     key = f"error_{status}" if f"error_{status}" in TEXTS else ("error_400" if status < 500 else "error_500")
     if messages is None:
         messages = [text(f"{key}_text", language).format(path=request.url.path)] if f"{key}_text" in TEXTS else []
-    page = render_page(request, "error.html", getattr(request.state, "principal", None), title=text(key, language),
-                       messages=messages, back="/")
+    page = render_page(request, "error.html", _signed_in(request), title=text(key, language), messages=messages,
+                       back="/")
     page.status_code = status
     return page
+
+
+def _signed_in(request: Request) -> Principal | None:
+    """Who is reading: set by the page's dependency, or (a page that does not exist) from the cookie."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if principal is None and cookie:
+        with contextlib.suppress(Exception), session_factory()() as session:  # an error page never fails
+            principal = session_principal(session, cookie)
+    return principal
 
 
 def _page_for(request: Request, exc: Exception) -> Response:
