@@ -53,7 +53,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     freeze_startup_objects()
     analysis_runner.enable()  # analyses in a child process, off this event loop
     app.state.tokens = TokenCache()
-    app.state.tokens.start(libpq_url(database_url()))
+    app.state.tokens.start(lambda: libpq_url(database_url()))
     yield
     app.state.tokens.stop()
     reads.flush(timeout=5.0)  # the audit rows of the last reads, before the connections go

@@ -7,6 +7,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -96,8 +97,10 @@ class TokenCache:
     def clear(self) -> None:
         self._items.clear()
 
-    def start(self, url: str) -> None:
-        """Listen for revocations on `url` (a libpq URL) in a daemon thread; returns at once."""
+    def start(self, url: Callable[[], str]) -> None:
+        """Listen for revocations in a daemon thread; returns at once. `url()` gives the libpq URL; it is
+        asked in the thread, so a server that starts before its database (or a schema read at start-up)
+        does not fail: until the listener connects, nothing is cached."""
         self._thread = threading.Thread(target=self._listen, args=(url,), name="token-revocations", daemon=True)
         self._thread.start()
 
@@ -106,20 +109,21 @@ class TokenCache:
         self._listening.clear()
         self.clear()
 
-    def _listen(self, url: str) -> None:
+    def _listen(self, url: Callable[[], str]) -> None:
         import psycopg
 
         while not self._stop.is_set():
             try:
-                with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(url(), autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {REVOKED_CHANNEL}")
                     self.clear()  # anything revoked while not listening
                     self._listening.set()
                     while not self._stop.is_set():
                         for _ in conn.notifies(timeout=1.0):
                             self.clear()
-            except Exception:  # the database went away: cache nothing until listening again
-                log.warning("token revocation listener lost its connection; tokens are not cached meanwhile")
+            except Exception:  # the database is away: cache nothing until listening again
+                if self._listening.is_set():  # say so once an outage, not every second
+                    log.warning("token revocation listener lost its connection; tokens are not cached meanwhile")
             self._listening.clear()
             self.clear()
             self._stop.wait(1.0)
