@@ -35,3 +35,12 @@ def test_map_controls_speak_swedish_and_metres() -> None:
     assert '<details class="lgb-legend" open' in page
     english = render_html(build_map(MapData(categories=[]), layers=("places",), language="en"))
     assert '"Zoom in"' in english
+
+
+def test_the_lighting_view_opens_on_its_own_layer_with_a_legend_for_it() -> None:
+    from app.maps.render import MapData, build_map, render_html
+
+    data = MapData(categories=[], lighting={"type": "FeatureCollection", "features": []},
+                   incidents_url="/karta/data/incidents")
+    page = render_html(build_map(data, layers=("lighting", "incidents", "places"), language="sv"))
+    assert "Lampfel" in page and "Mörk plats" in page and "hög prioritet att tända" in page

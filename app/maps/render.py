@@ -33,6 +33,8 @@ LAYERS = ("incidents", "density", "hotspots", "gistar", "places", "patrol", "lig
 GI_COLOURS = {3: "#d62f27", 2: "#ed7551", 1: "#fab984", -1: "#c0ccbe", -2: "#849eba", -3: "#4575b5"}
 GI_LABELS = {3: "99 %", 2: "95 %", 1: "90 %"}
 MAP_GI_CLASSES = (3,)  # the map pages ask for min_confidence=99 (app/maps/service.py)
+LIGHTING_FAULT, LIGHTING_DARK_SPOT = "#d50000", "#4a148c"
+LIGHTING_PRIORITY = ("#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")  # street segments, low to high
 UNSAFE_STEPS = ((0.0, "#ffffb2"), (0.2, "#fecc5c"), (0.3, "#fd8d3c"), (0.4, "#f03b20"), (0.5, "#bd0026"))
 # The municipality's localities (names shown on the map without tiles) and where the map opens:
 # data/localities.json, beside the places; another municipality edits that file, not this code.
@@ -181,6 +183,11 @@ def _legend_body(data: MapData, layers: Sequence[str], language: Language) -> st
     if "public" in layers and data.public is not None:
         parts.append(f"<h3>{t('public', language)}</h3>" + _swatches(
             [(colour, f"≥ {threshold}") for threshold, colour in PUBLIC_STEPS]))
+    if "lighting" in layers and data.lighting is not None:
+        parts.append(f"<h3>{t('lighting', language)}</h3>" + _swatches(
+            [(LIGHTING_FAULT, t("lamp_fault", language)), (LIGHTING_DARK_SPOT, t("dark_spot", language))], dot=True)
+            + _swatches([(LIGHTING_PRIORITY[-1], t("priority_high", language)),
+                         (LIGHTING_PRIORITY[0], t("priority_low", language))]))
     if "density" in layers and (data.density is not None or "density" in data.analysis_urls):
         parts.append(f"<h3>{t('density', language)}</h3>" + _swatches(
             [("#ffffb2", "låg" if language == "sv" else "low"), ("#bd0026", "hög" if language == "sv" else "high")]))
@@ -234,6 +241,7 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
                                                   "Leaflet.VectorGrid.bundled.min.js"))
         AggregatedIncidents(t("incidents", language), url=data.incidents_url, embedded=data.incident_cells,
                             categories=data.categories, language=language,
+                            show="lighting" not in layers,  # the lighting view opens on its own layer
                             tiles_url=data.incident_tiles_url).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.get_root().add_child(Legend(t("legend", language), _legend_body(data, layers, language)))
@@ -361,7 +369,7 @@ def _lighting_layer(collection: dict[str, Any], categories: list[dict[str, Any]]
                     language: Language) -> folium.GeoJson:
     colours = {c["code"]: c["color"] for c in categories}
     return folium.GeoJson(
-        collection, name=t("lighting", language), show=False,
+        collection, name=t("lighting", language), show=True,
         style_function=lambda f: {"color": f["properties"].get("colour") or colours.get(
             f["properties"].get("category", ""), "#ffb300"), "weight": 4},
         marker=folium.CircleMarker(radius=6, fill=True, fill_opacity=0.9, weight=1),

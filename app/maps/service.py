@@ -16,7 +16,7 @@ from app.analysis.schemas import ClusterParams, DensityParams, GiStarParams, Sco
 from app.config import get_settings
 from app.incidents.service import IncidentFilter
 from app.maps.minimap import Minimap, minimap, window
-from app.maps.render import MapData, html
+from app.maps.render import LIGHTING_DARK_SPOT, LIGHTING_FAULT, LIGHTING_PRIORITY, MapData, html
 from app.places import service as places
 from app.reference.service import categories
 
@@ -154,7 +154,7 @@ def lighting_reports(session: Session, start: datetime, end: datetime) -> dict[s
         SELECT r.kind, r.status, ST_X(r.geom), ST_Y(r.geom), COALESCE(r.description, '') FROM lighting_reports r
         WHERE r.status NOT IN ('fixed', 'rejected')""")).all()
     features += [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": {
-        "colour": "#d50000" if kind == "fault" else "#4a148c",
+        "colour": LIGHTING_FAULT if kind == "fault" else LIGHTING_DARK_SPOT,
         "summary": html("<b>{kind}</b> ({status})<br>{description}", kind=KIND_SV[kind], status=STATUS_SV[status],
                         description=description)}}
         for kind, status, lon, lat, description in reports]
@@ -172,8 +172,7 @@ def lighting_reports(session: Session, start: datetime, end: datetime) -> dict[s
 
 def _priority_colour(share: float) -> str:
     """Yellow (low) to dark red (highest priority)."""
-    steps = ("#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
-    return steps[min(int(share * len(steps)), len(steps) - 1)]
+    return LIGHTING_PRIORITY[min(int(share * len(LIGHTING_PRIORITY)), len(LIGHTING_PRIORITY) - 1)]
 
 
 def sheet_minimap(session: Session, geometry: dict[str, Any], *, size_px: int = 220, margin_m: float = 120.0,

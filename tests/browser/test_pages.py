@@ -90,6 +90,12 @@ def test_map_pages_list_their_layers_and_toggling_works(context: BrowserContext,
     page.goto(f"{live_server}/karta/{view}")
     frame = _map_frame(page)
     assert set(_layer_names(frame)) == layers
+    if view == "belysning":  # technical services open on the lighting layer; incidents when they ask
+        overlays = frame.locator(".leaflet-control-layers-overlays label")
+        expect(overlays.filter(has_text="Belysning").locator("input")).to_be_checked()
+        incidents = overlays.filter(has_text="Händelser").locator("input")
+        expect(incidents).not_to_be_checked()
+        incidents.check()
     _wait_incidents(frame)
     if view == "analys":  # analysis layers arrive after the page: hotspots (shown), then Gi* when switched on
         wait_until(frame, "document.documentElement.dataset.analysisLoaded >= 1", 30_000)
