@@ -228,9 +228,3 @@ def _promises(session: Session, start: datetime, end: datetime, day: date) -> li
                     "completed": sum(1 for m in measures if m["status"] == "completed"),
                     "active": sum(1 for m in measures if m["status"] == "active")})
     return out
-
-
-def _places(session: Session) -> str:
-    from app.places.service import list_features
-
-    return list_features(session, with_counts=False)

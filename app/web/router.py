@@ -243,12 +243,6 @@ async def decision_status(request: Request, session: SessionDep, intervention_id
     return RedirectResponse(back, status_code=303)
 
 
-def _places_json(session: SessionDep) -> str:
-    from app.places.service import list_features
-
-    return list_features(session, with_counts=False)
-
-
 @router.get("/rapportera", response_class=HTMLResponse)
 def report_page(request: Request, session: SessionDep) -> Response:
     principal = page_user(request, session)
