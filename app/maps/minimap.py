@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from app.maps.render import LOCALITIES
+from app.localities import LOCALITIES
 from geo.crs import to_sweref
 
 BASE_STYLE = {"water": ("#aad3df", "#8fbccc"), "green": ("#d8ecc9", "#c2dcae"), "building": ("#d9d0c9", "#bfb4ab")}

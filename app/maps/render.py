@@ -13,7 +13,6 @@ million incidents. Popups show category, time and place — never free text or p
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,8 @@ from jinja2 import Template
 from markupsafe import Markup
 
 from app.i18n import Language, text
-from app.paths import DATA, FRONTEND
+from app.localities import CENTRE, LOCALITIES
+from app.paths import FRONTEND
 
 LAYERS = ("incidents", "density", "hotspots", "gistar", "places", "patrol", "lighting", "public")
 
@@ -36,11 +36,6 @@ MAP_GI_CLASSES = (3,)  # the map pages ask for min_confidence=99 (app/maps/servi
 LIGHTING_FAULT, LIGHTING_DARK_SPOT = "#d50000", "#4a148c"
 LIGHTING_PRIORITY = ("#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")  # street segments, low to high
 UNSAFE_STEPS = ((0.0, "#ffffb2"), (0.2, "#fecc5c"), (0.3, "#fd8d3c"), (0.4, "#f03b20"), (0.5, "#bd0026"))
-# The municipality's localities (names shown on the map without tiles) and where the map opens:
-# data/localities.json, beside the places; another municipality edits that file, not this code.
-_LOCAL = json.loads((DATA / "localities.json").read_text(encoding="utf-8"))
-LOCALITIES = tuple((loc["name"], loc["lat"], loc["lon"]) for loc in _LOCAL["localities"])
-CENTRE = (_LOCAL["centre"]["lat"], _LOCAL["centre"]["lon"])
 ASSETS = FRONTEND / "static" / "vendor" / "leaflet-1.9.3"
 MAP_TEMPLATES = FRONTEND / "templates" / "map"  # the layers' scripts and the legend's markup
 

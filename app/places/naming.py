@@ -8,14 +8,13 @@ name are told apart by their direction from it.
 
 from __future__ import annotations
 
-import json
 import math
 
 import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.paths import DATA
+from app.localities import LOCALITIES
 from app.places.zones import PLACE_ZONE_SQL
 
 STREET_WITHIN_M = 150
@@ -79,9 +78,8 @@ def _nearest_place(session: Session, point: shapely.Point, within_m: float) -> t
 
 
 def _nearest_locality(point: shapely.Point) -> tuple[str, float, float]:
-    localities = json.loads((DATA / "localities.json").read_text(encoding="utf-8"))["localities"]
-    best = min(localities, key=lambda loc: _metres(loc["lon"], loc["lat"], point.x, point.y))
-    return str(best["name"]), float(best["lon"]), float(best["lat"])
+    name, lat, lon = min(LOCALITIES, key=lambda loc: _metres(loc[2], loc[1], point.x, point.y))
+    return name, lon, lat
 
 
 def _relative(session: Session, area: shapely.Geometry, name: str) -> str | None:

@@ -25,12 +25,16 @@ from geo import temporal
 TOP_HOTSPOTS = 8
 
 
-def hotspots_of(session: Session, scope: Scope) -> list[Any]:
-    """The lägesbild's hotspots (numbered as on its map): the half-year up to the period's end."""
+def hotspot_scope(scope: Scope) -> Scope:
+    """The lägesbild's hotspots are those of the half-year up to its period's end (as on the other pages)."""
     _, end = scope.period(14)
-    hotspot_scope = scope.model_copy(update={"start": end - timedelta(days=HOTSPOT_DAYS), "end": end,
-                                             "include_imprecise": False})
-    return analysis.clusters(session, hotspot_scope, ClusterParams()).features[:TOP_HOTSPOTS]
+    return scope.model_copy(update={"start": end - timedelta(days=HOTSPOT_DAYS), "end": end,
+                                    "include_imprecise": False})
+
+
+def hotspots_of(session: Session, scope: Scope) -> list[Any]:
+    """The lägesbild's hotspots, numbered as on its map."""
+    return analysis.clusters(session, hotspot_scope(scope), ClusterParams()).features[:TOP_HOTSPOTS]
 
 
 def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
@@ -42,9 +46,8 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
     compare = analysis.compare(session, period)
     profile = analysis.time_profile(session, period)
     scope = scope.model_copy(update={"include_imprecise": False})
-    hotspot_scope_start = end - timedelta(days=HOTSPOT_DAYS)  # the same half-year as the other pages
-    hotspots = analysis.clusters(session, scope.model_copy(update={"start": hotspot_scope_start, "end": end}),
-                                 ClusterParams())
+    half_year = hotspot_scope(scope.model_copy(update={"start": start, "end": end}))
+    hotspots = analysis.clusters(session, half_year, ClusterParams())
     emerging = analysis.emerging(session, scope.model_copy(update={"start": None, "end": end}),
                                  EmergingParams(slice_days=14, slices=12))
     places = session.execute(text(f"""
@@ -88,7 +91,7 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         "profile_chart": hour_weekday_heatmap(profile.matrix) if profile.incidents else None,
         "hotspots": [f.properties for f in hotspots.features[:TOP_HOTSPOTS]], "hotspot_map": hotspot_map,
         "hotspot_overview": hotspot_zoom,
-        "hotspot_period": {"start": hotspot_scope_start, "end": end},
+        "hotspot_period": {"start": half_year.start, "end": end},
         "emerging": new_or_growing, "places": [{"name": n, "current": c, "previous": p} for n, c, p in places],
         "lighting": [{"kind": k, "status": s, "description": d, "street": st} for k, s, d, st in open_lighting],
         "interventions": intervention_rows, "decisions": decision_rows, "meeting_day": local_end - timedelta(days=1),

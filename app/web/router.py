@@ -15,6 +15,7 @@ from sqlalchemy import text
 from app.analysis import service as analysis
 from app.analysis.schemas import HOTSPOT_DAYS, ClusterParams, Scope, scope_from_text
 from app.auth.roles import allowed
+from app.auth.service import Principal
 from app.auth.sessions import csrf_matches
 from app.bbox import parse_bbox
 from app.config import get_settings
@@ -167,6 +168,19 @@ def _lagesbild_scope(start: str | None, end: str | None) -> Scope:
     return scope_from_text(start, end, None, 14)
 
 
+async def _decision_form(request: Request, session: SessionDep) -> tuple[Any, Principal, str] | Response:
+    """A decision form posted from the lägesbild: its fields, the writer, and the lägesbild to go back to;
+    or the refusal (signed out, no right to write interventions, no CSRF token)."""
+    form = await request.form()
+    principal = staff(request, session, "interventions:write")
+    if principal is None:
+        return refuse(request, "/lagesbild")
+    if not csrf_matches(principal, str(form.get("csrf") or "")):
+        return csrf_refused()
+    back = f"/lagesbild?start={form.get('period_start') or ''}&end={form.get('period_end') or ''}#beslut"
+    return form, principal, back
+
+
 @router.post("/lagesbild/beslut", response_class=HTMLResponse)
 async def record_decision(request: Request, session: SessionDep) -> Response:
     """The meeting records a decision on the lägesbild page: an intervention on a numbered hotspot or a
@@ -175,14 +189,11 @@ async def record_decision(request: Request, session: SessionDep) -> Response:
     from app.interventions import service as interventions
     from app.report.service import hotspots_of
 
-    form = await request.form()
-    principal = staff(request, session, "interventions:write")
-    if principal is None:
-        return refuse(request, "/lagesbild")
-    if not csrf_matches(principal, str(form.get("csrf") or "")):
-        return csrf_refused()
+    checked = await _decision_form(request, session)
+    if isinstance(checked, Response):
+        return checked
+    form, principal, back = checked
     start, end = str(form.get("period_start") or "") or None, str(form.get("period_end") or "") or None
-    back = f"/lagesbild?start={start or ''}&end={end or ''}#beslut"
     try:
         scope = _lagesbild_scope(start, end)
         target = str(form.get("target") or "")
@@ -221,13 +232,10 @@ async def decision_status(request: Request, session: SessionDep, intervention_id
     """The meeting moves a decision on: planned, under way, done or cancelled."""
     from app.interventions import service as interventions
 
-    form = await request.form()
-    principal = staff(request, session, "interventions:write")
-    if principal is None:
-        return refuse(request, "/lagesbild")
-    if not csrf_matches(principal, str(form.get("csrf") or "")):
-        return csrf_refused()
-    back = f"/lagesbild?start={form.get('period_start') or ''}&end={form.get('period_end') or ''}#beslut"
+    checked = await _decision_form(request, session)
+    if isinstance(checked, Response):
+        return checked
+    form, principal, back = checked
     status = str(form.get("status") or "")
     if status not in LABELS["intervention_status"]:
         page = render_page(request, "form_error.html", principal, back=back,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -53,3 +53,16 @@ def wait_until(frame, expression: str, timeout: float = 30_000) -> None:  # type
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expression}")
         time.sleep(0.1)
+
+
+def sign_in_page(context: BrowserContext, live_server: str, username: str) -> Page:
+    """Sign in through the web form as a person would; the page is left on the start page."""
+    from tests.conftest import PASSWORD
+
+    page = context.new_page()
+    page.goto(f"{live_server}/logga-in")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").first.click()
+    page.wait_for_url(f"{live_server}/")
+    return page

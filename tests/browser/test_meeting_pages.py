@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.demo import generate, load_meeting, to_csv
 from app.imports.service import ImportOptions, run_import
 from tests.browser.conftest import ARTIFACTS
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in_page as _sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,16 +32,6 @@ def meeting(session: Session) -> None:
     rows = generate(date.today(), days=400, seed=5)
     run_import(session, io.BytesIO(to_csv(rows)), ImportOptions(filename="demo.csv", format="csv", source="demo"))
     load_meeting(session, date.today())
-
-
-def _sign_in(context: BrowserContext, live_server: str, username: str) -> Page:
-    page = context.new_page()
-    page.goto(f"{live_server}/logga-in")
-    page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").first.click()
-    page.wait_for_url(f"{live_server}/")
-    return page
 
 
 def _visible_text(page: Page) -> str:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from app.demo import generate, to_csv
 from app.imports.service import ImportOptions, run_import
 from tests.browser.conftest import screenshot, wait_until
-from tests.conftest import PASSWORD, auth
+from tests.browser.conftest import sign_in_page as _sign_in
+from tests.conftest import auth
 
 pytestmark = pytest.mark.browser
 
@@ -24,16 +25,6 @@ pytestmark = pytest.mark.browser
 def demo(session: Session) -> None:
     rows = generate(date.today(), days=200, seed=3)
     run_import(session, io.BytesIO(to_csv(rows)), ImportOptions(filename="demo.csv", format="csv", source="demo"))
-
-
-def _sign_in(context: BrowserContext, live_server: str, username: str) -> Page:
-    page = context.new_page()
-    page.goto(f"{live_server}/logga-in")
-    page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").first.click()
-    page.wait_for_url(f"{live_server}/")
-    return page
 
 
 def _map_frame(page: Page) -> Frame:
