@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from geo import clustering, evaluation, hotspots, temporal  # noqa: E402
+from geo import change, clustering, evaluation, hotspots, temporal  # noqa: E402
 from geo.crs import to_sweref  # noqa: E402
 from geo.grid import Grid  # noqa: E402
 
@@ -408,6 +408,38 @@ def hours_rates(seeds: int) -> dict[str, Rate]:
     return out
 
 
+CHANGE_CELL_M = 250.0  # the lägesbild's map of change (app/report/service.py)
+
+
+def change_rates(seeds: int) -> dict[str, Rate]:
+    """The lägesbild's map of change: two periods of one random process must rarely mark a cell; a
+    planted rise (extra events around one spot in the current period) must be marked there."""
+    out: dict[str, Rate] = {}
+    box = to_sweref(np.array([TOWN[0], TOWN[2]]), np.array([TOWN[1], TOWN[3]]))
+    grid = Grid.covering(float(box[0].min()), float(box[1].min()), float(box[0].max()), float(box[1].max()),
+                         CHANGE_CELL_M)
+    for seed in range(seeds):
+        rng = np.random.default_rng(80_000 + seed)
+        for label, n in (("14 d, ~77 events a period", 77), ("half-year, 1,000 a period", 1_000)):
+            (ax, ay), (bx, by) = town_points(rng, rng.poisson(n)), town_points(rng, rng.poisson(n))
+            result = change.change_map(ax, ay, bx, by, grid)
+            out.setdefault(f"change map, no change ({label}): any cell marked", Rate()).add(
+                bool(result.claims), float(len(result.claims)))
+        for extra in (12, 20):
+            (ax, ay), (bx, by) = town_points(rng, rng.poisson(77)), town_points(rng, rng.poisson(77))
+            px, py = planted(rng, site(0), extra, 25.0)
+            result = change.change_map(np.concatenate([ax, px]), np.concatenate([ay, py]), bx, by, grid)
+            row, col = grid.cell_index(np.array([np.median(px)]), np.array([np.median(py)]))
+            home = int(row[0] * grid.nx + col[0])
+            marked = {c.index for c in result.claims if c.direction == "up"}
+            near = {home + dr * grid.nx + dc for dr in (-1, 0, 1) for dc in (-1, 0, 1)}
+            out.setdefault(f"change map, planted rise of {extra} events (σ 25 m) in 14 d: marked there",
+                           Rate()).add(bool(marked & near), float(len(marked - near)))
+    for name, rate in out.items():
+        rate.what = "stray cells a run" if "planted" in name else "cells a run"
+    return out
+
+
 SECTIONS: dict[str, Callable[[int], dict[str, Rate]]] = {
     "csr": csr_rates,
     "csr-population": lambda seeds: csr_rates(seeds, surface="population"),
@@ -417,6 +449,7 @@ SECTIONS: dict[str, Callable[[int], dict[str, Rate]]] = {
     "interventions": intervention_rates,
     "trend": trend_rates,
     "hours": hours_rates,
+    "change": change_rates,
 }
 TITLES = {
     "csr": "False positives on CSR, uniform over the town (2,000 events; goal ≤ 5 % of runs)",
@@ -428,6 +461,7 @@ TITLES = {
     "interventions": "Interventions (goal: null ≤ 5 % with an effect, displacement/diffusion recognised ≥ 80 %)",
     "trend": "Hotspot trends on stationary data (goal ≤ 5 % claimed; the figure in brackets is the median ratio)",
     "hours": "Active hours",
+    "change": "Map of change, 250 m cells (goal: no change ≤ 5 % of runs with a marked cell; planted rise found)",
 }
 
 

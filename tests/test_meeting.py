@@ -140,3 +140,43 @@ def test_a_decision_recorded_at_one_meeting_comes_back_in_the_next_lagesbild(cli
     client.cookies.clear()
     assert bad.status_code == 422 and "Hotspot 99 finns inte" in bad.text
     assert session.execute(text("SELECT count(*) FROM interventions")).scalar() == 1  # nothing half-written
+
+
+def test_the_lagesbild_map_of_change_names_a_real_rise_and_claims_nothing_on_steady_data(
+        client: TestClient, tokens: dict[str, str], people: dict[str, str], session: Session) -> None:
+    end = date.today() - timedelta(days=1)
+    start = end - timedelta(days=13)
+    rng = np.random.default_rng(5)
+    for k in range(120):  # the same thin scatter over the town in both fortnights
+        day = start - timedelta(days=14) + timedelta(days=int(k % 28))
+        client.post("/api/v1/incidents", headers=auth(tokens["admin"]), json={
+            "lon": 15.10 + rng.uniform(0, 0.06), "lat": 58.31 + rng.uniform(0, 0.03), "category": "klotter",
+            "occurred_at": f"{day.isoformat()}T12:{k % 60:02d}:00+01:00"})
+    headers = sign_in(client, people["analyst"])
+    steady = client.get(f"/lagesbild?start={start}&end={end}", headers=headers).text
+    client.cookies.clear()
+    assert "Ingen säkerställd förändring i någon av" in steady
+    assert 'alt="Karta över förändringen per ruta' in steady
+
+    lon, lat = session.execute(text("SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
+                                    "FROM places WHERE slug = 'resecentrum-mjolby'")).one()
+    for k in range(22):  # a new problem at the station this fortnight
+        client.post("/api/v1/incidents", headers=auth(tokens["admin"]), json={
+            "lon": lon + rng.normal(0, 0.0002), "lat": lat + rng.normal(0, 0.0001), "category": "narkotika",
+            "occurred_at": f"{(start + timedelta(days=k % 14)).isoformat()}T22:{k:02d}:00+01:00"})
+    risen = client.get(f"/lagesbild?start={start}&end={end}", headers=headers).text
+    client.cookies.clear()
+    claim = re.search(r'1 ruta med säkerställd ökning, 0 med säkerställd minskning[^<]*</b>([^<]*)', risen)
+    assert claim, "the planted rise is not reported"
+    assert "▲ Resecentrum (" in claim.group(1)
+
+
+def test_a_minimap_at_town_or_municipality_scale_names_the_localities_in_it() -> None:
+    from app.maps.minimap import minimap
+
+    town = {"type": "Polygon", "coordinates": [[[15.10, 58.31], [15.16, 58.31], [15.16, 58.34], [15.10, 58.34],
+                                                [15.10, 58.31]]]}
+    assert minimap(town, size_px=300).places == ["Mjölby"]
+    county = {"type": "Polygon", "coordinates": [[[15.05, 58.30], [15.30, 58.30], [15.30, 58.40], [15.05, 58.40],
+                                                  [15.05, 58.30]]]}
+    assert sorted(minimap(county, size_px=300).places) == ["Mantorp", "Mjölby", "Skänninge"]

@@ -118,3 +118,18 @@ def test_the_harness_measures_the_period_the_pages_use() -> None:
     from app.analysis.schemas import HOTSPOT_DAYS
 
     assert f"{HOTSPOT_DAYS} d" in "pages' half-year, 182 d"  # bench/validity.py's CSR row for the pages
+
+
+def test_the_map_of_change_rarely_marks_a_cell_on_random_data_and_finds_a_planted_rise() -> None:
+    rates = validity.change_rates(60)
+    for name, rate in rates.items():
+        if "no change" in name:
+            assert rate.share <= 0.05, (name, str(rate))
+    found = rates["change map, planted rise of 20 events (σ 25 m) in 14 d: marked there"]
+    assert found.share >= 0.9 and float(np.mean(found.extra)) < 0.1, str(found)
+
+
+def test_the_harness_measures_the_cells_the_lagesbild_uses() -> None:
+    from app.analysis.service import CHANGE_CELL_M
+
+    assert validity.CHANGE_CELL_M == CHANGE_CELL_M

@@ -110,6 +110,8 @@ class GiCellProperties(_Part):
     class_: int = Field(alias="class", description="−3…3: cold/hot spot at 99/95/90 %, 0 not significant")
     label: str
     p_sim: float | None = None
+    area: str | None = Field(default=None, description="name of the group of touching significant cells of the "
+                             "same sign this cell belongs to (a place, a street, or a locality and direction)")
 
 
 class GiCell(_Part):
@@ -198,6 +200,39 @@ class Comparison(Result):
     compared_sources: dict[str, list[str]]
     left_out_sources: dict[str, list[str]]
     test_sv: str
+
+
+# -- map of change -----------------------------------------------------------------------------------
+
+class ChangeCellProperties(_Part):
+    current: int
+    previous: int
+    p: float
+    significant: bool
+    direction: Literal["up", "down"] | None = Field(description="set only where the change is significant")
+    name: str | None = None
+
+
+class ChangeCell(_Part):
+    type: Literal["Feature"] = "Feature"
+    id: int
+    geometry: Geometry
+    properties: ChangeCellProperties
+
+
+class ChangeMap(Result):
+    """Cells whose count changed between the period and the one before it, tested (geo/change.py)."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[ChangeCell]
+    periods: dict[str, tuple[str, str]]
+    cell_m: float
+    tests: int
+    claims: int
+    compared_sources: list[str]
+    left_out_sources: list[str]
+    text_sv: str
+    method_sv: str
 
 
 # -- emerging hot spots ------------------------------------------------------------------------------

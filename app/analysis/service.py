@@ -22,6 +22,7 @@ from app import i18n
 from app.analysis import cache, coverage, runner
 from app.analysis.points import PRECISE_SQL, Points, load_points
 from app.analysis.results import (
+    ChangeMap,
     Comparison,
     Density,
     Emerging,
@@ -49,7 +50,7 @@ from app.errors import InvalidInput
 from app.incidents.service import IncidentFilter, build_filter
 from app.places import naming
 from app.reference.models import Category
-from geo import clustering, density, evaluation, hotspots, nearrepeat, temporal
+from geo import change, clustering, density, evaluation, hotspots, nearrepeat, temporal
 from geo.crs import to_wgs84
 from geo.grid import Grid, GridTooLarge
 
@@ -280,6 +281,7 @@ def _gistar(session: Session, scope: Scope, params: GiStarParams, start: datetim
     index = np.flatnonzero(keep)
     rings = grid.cell_polygons_wgs84(index).round(6)
     features = _gi_features(result, index, rings)
+    _name_gi_areas(session, features)
     summary = {str(c): int((result.classes == c).sum()) for c in range(-3, 4)}
     assert result.study is not None
     return GiStar.model_validate({
@@ -300,6 +302,85 @@ def _gi_features(result: hotspots.GiStarResult, index: NDArray[np.intp], rings: 
                         **({"p_sim": float(result.p_sim[i])} if result.p_sim is not None else {})}}
         for k, i in enumerate(index.tolist())
     ]
+
+
+GI_NAMED_AREAS = 40  # the largest groups of significant cells are named; beyond that, the map is noise
+
+
+def _name_gi_areas(session: Session, features: list[dict[str, Any]]) -> None:
+    """Touching significant cells of one sign form an area; each gets a name a local reads at once (as the
+    hotspots do), the same on every cell of it, so a tooltip or a list says where, not only "Gi* 99 %"."""
+    from shapely.geometry import shape
+
+    for sign in (1, -1):
+        cells = [f for f in features if f["properties"]["class"] * sign > 0]
+        if not cells:
+            continue
+        shapes = [shape(f["geometry"]) for f in cells]
+        merged = shapely.union_all([s.buffer(1e-7) for s in shapes])
+        parts = sorted(getattr(merged, "geoms", [merged]), key=lambda g: -g.area)[:GI_NAMED_AREAS]
+        names = naming.name_areas(session, parts)
+        tree = shapely.STRtree(parts)
+        for feature, cell in zip(cells, shapes, strict=True):
+            hits = tree.query(cell.centroid, predicate="intersects")
+            if len(hits):
+                feature["properties"]["area"] = names[int(hits[0])]
+
+
+# -- map of change -----------------------------------------------------------------------------------
+
+CHANGE_CELL_M = 250.0
+CHANGE_METHOD_SV = ("Varje ruta om 250 m prövas för sig: har antalet händelser ändrats mer än slumpen ger om takten "
+                    "vore densamma (exakt villkorat Poisson-test), korrigerat för att kartan prövar många rutor "
+                    "samtidigt (Benjamini–Hochberg, 5 %). En ruta behöver minst sex händelser för att kunna "
+                    "markeras; ljusa rutor är förändringar som slumpen ensam kan ge.")
+
+
+def change_map(session: Session, scope: Scope) -> ChangeMap:
+    """Where counts rose and fell: the period (default the last 14 days) against the one before it."""
+    _precise_only(scope)
+    start, end = scope.period(14)
+    return cached(session, "change", (scope.model_dump_json(), start, end), _change_map, scope, start, end)
+
+
+def _change_map(session: Session, scope: Scope, start: datetime, end: datetime) -> ChangeMap:
+    before = (start - (end - start), start)
+    keep, left_out = coverage.comparable_sources(session, before, (start, end), scope.source)
+    periods = {"current": (start.isoformat(), end.isoformat()),
+               "previous": (before[0].isoformat(), before[1].isoformat())}
+    echo = _echo(scope, start, end, cell=CHANGE_CELL_M)
+    empty = {"parameters": echo, "periods": periods, "cell_m": CHANGE_CELL_M, "compared_sources": keep,
+             "left_out_sources": left_out, "method_sv": CHANGE_METHOD_SV}
+    if not keep:
+        return ChangeMap(features=[], tests=0, claims=0, **empty,
+                         text_sv="Ingen jämförelse: ingen källa har data för både perioden och perioden före.")
+    same_sources = scope.model_copy(update={"source": keep})
+    now = load_points(session, scope_filter(session, same_sources, start, end))
+    then = load_points(session, scope_filter(session, same_sources, *before))
+    xs, ys = np.concatenate([now.x, then.x]), np.concatenate([now.y, then.y])
+    if xs.size == 0:
+        return ChangeMap(features=[], tests=0, claims=0, **empty,
+                         text_sv="Ingen säkerställd förändring: inga händelser med position under perioderna.")
+    try:
+        grid = Grid.covering(float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()), CHANGE_CELL_M)
+    except GridTooLarge as exc:
+        raise InvalidInput(str(exc), loc=("query", "bbox")) from None
+    result = change.change_map(now.x, now.y, then.x, then.y, grid)
+    rings = grid.cell_polygons_wgs84(np.array([c.index for c in result.cells], dtype=np.intp)).round(6)
+    claimed = [k for k, c in enumerate(result.cells) if c.significant]
+    names = naming.name_areas(session, [shapely.Polygon(rings[k]) for k in claimed])
+    name_of = dict(zip(claimed, names, strict=True))
+    features = [{"type": "Feature", "id": c.index, "geometry": {"type": "Polygon", "coordinates": [rings[k].tolist()]},
+                 "properties": {"current": c.current, "previous": c.previous, "p": float(f"{c.p_value:.4g}"),
+                                "significant": c.significant, "direction": c.direction, "name": name_of.get(k)}}
+                for k, c in enumerate(result.cells)]
+    ups = sum(1 for c in result.claims if c.direction == "up")
+    downs = len(result.claims) - ups
+    text_sv = (f"{ups} {'ruta' if ups == 1 else 'rutor'} med säkerställd ökning, {downs} med säkerställd minskning "
+               f"av {result.tests} prövade." if result.claims else
+               f"Ingen säkerställd förändring i någon av {result.tests} prövade rutor.")
+    return ChangeMap.model_validate({"features": features, "tests": result.tests, "claims": len(result.claims),
+                                     **empty, "text_sv": text_sv})
 
 
 # -- density -----------------------------------------------------------------------------------------

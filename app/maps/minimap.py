@@ -60,10 +60,12 @@ def _metres(geom: shapely.Geometry) -> shapely.Geometry:
 def minimap(geometry: dict[str, Any], context: list[dict[str, Any]] | None = None, *, size_px: int = 220,
             margin_m: float = 120.0, colour: str = "#b10026", basemap: list[tuple[str, str | None, Any]] | None = None,
             numbers: list[tuple[int, dict[str, Any]]] | None = None,
-            place_names: list[str] | None = None) -> Minimap:
+            place_names: list[str] | None = None,
+            shaded: list[tuple[dict[str, Any], str, str]] | None = None) -> Minimap:
     """`geometry` (GeoJSON, WGS84) in SWEREF metres over `basemap` ((kind, name, shapely WGS84) from
     app.basemap.service.features_near) and `context` places (GeoJSON, named by `place_names`);
-    `numbers`: (number, geometry) drawn as outlines with their number, for a map of several areas."""
+    `numbers`: (number, geometry) drawn as outlines with their number, for a map of several areas;
+    `shaded`: (geometry, fill, edge) drawn instead of `geometry` itself (a map of change's cells)."""
     main = _metres(shape(geometry))
     fig, ax = plt.subplots(figsize=(size_px / 100, size_px / 100), dpi=100)
     ax.set_facecolor("#f2efe9" if basemap else "#eef1f4")
@@ -75,7 +77,7 @@ def minimap(geometry: dict[str, Any], context: list[dict[str, Any]] | None = Non
     _draw_base(ax, basemap or [], frame, span, drawn)
     overview = span > 1500  # a whole municipality: name the localities, not every place
     if overview:
-        for locality, lon, lat in LOCALITIES:
+        for locality, lat, lon in LOCALITIES:
             x, y = to_sweref([lon], [lat])
             if frame.contains(shapely.Point(x[0], y[0])):
                 ax.text(x[0], y[0] + span * 0.05, locality, fontsize=8, fontweight="bold", color="#37474f",
@@ -91,6 +93,8 @@ def minimap(geometry: dict[str, Any], context: list[dict[str, Any]] | None = Non
                 ax.text(point.x, point.y, name, fontsize=6.5, color="#37474f", ha="center", va="center",
                         style="italic", path_effects=HALO, clip_on=True)
                 drawn.places.append(name)
+    for item, fill, edge in shaded or []:
+        _draw(ax, _metres(shape(item)), edge, fill=fill, width=0.8, zorder=1.6)  # under names and places
     if numbers:
         for number, item in numbers:
             area = _metres(shape(item))
@@ -98,7 +102,7 @@ def minimap(geometry: dict[str, Any], context: list[dict[str, Any]] | None = Non
             point = area.representative_point()
             ax.text(point.x, point.y, str(number), fontsize=9, fontweight="bold", color="white", ha="center",
                     va="center", bbox={"boxstyle": "circle,pad=0.25", "facecolor": colour, "edgecolor": "white"})
-    else:
+    elif shaded is None:
         _draw(ax, main, colour, fill=colour + "55")
     ax.set_xlim(cx - span, cx + span)
     ax.set_ylim(cy - span, cy + span)

@@ -294,10 +294,11 @@ def _gistar_layer(collection: dict[str, Any], language: Language) -> folium.GeoJ
                 "weight": 0.4, "fillOpacity": 0.6 if cls else 0.0}
 
     significant = {"type": "FeatureCollection",
-                   "features": [f for f in collection["features"] if f["properties"]["class"] != 0]}
+                   "features": [{**f, "properties": {**f["properties"], "area": f["properties"].get("area") or "–"}}
+                                for f in collection["features"] if f["properties"]["class"] != 0]}
     return folium.GeoJson(significant, name=t("gistar", language), style_function=style, show=False,
-                          tooltip=_tooltip(significant, ["label", "count", "z"],
-                                           aliases=["Gi*", t("count", language), "z"]))
+                          tooltip=_tooltip(significant, ["area", "label", "count", "z"],
+                                           aliases=[t("where", language), "Gi*", t("count", language), "z"]))
 
 
 def _hotspot_layer(collection: dict[str, Any], language: Language) -> folium.GeoJson:

@@ -176,7 +176,8 @@ def _priority_colour(share: float) -> str:
 
 
 def sheet_minimap(session: Session, geometry: dict[str, Any], *, size_px: int = 220, margin_m: float = 120.0,
-                  colour: str = "#b10026", numbers: list[tuple[int, dict[str, Any]]] | None = None) -> Minimap:
+                  colour: str = "#b10026", numbers: list[tuple[int, dict[str, Any]]] | None = None,
+                  shaded: list[tuple[dict[str, Any], str, str]] | None = None) -> Minimap:
     """A printed sheet's small map: the geometry over the street base and the named places around it."""
     from app.basemap.service import features_near
 
@@ -185,4 +186,5 @@ def sheet_minimap(session: Session, geometry: dict[str, Any], *, size_px: int = 
         WHERE geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326) ORDER BY id"""),
                            dict(zip("wsen", bounds, strict=True))).all()
     return minimap(geometry, [g for _, g in rows], place_names=[n for n, _ in rows], size_px=size_px,
-                   margin_m=margin_m, colour=colour, basemap=features_near(session, bounds), numbers=numbers)
+                   margin_m=margin_m, colour=colour, basemap=features_near(session, bounds), numbers=numbers,
+                   shaded=shaded)

@@ -81,6 +81,7 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         spread = 1 < len(near) < len(top)  # over the municipality: the town large, the whole small beside it
         hotspot_map = _numbered_map(session, near if spread else top, size_px=460)
         hotspot_zoom = _numbered_map(session, top, size_px=300) if spread else None
+    change = analysis.change_map(session, scope.model_copy(update={"start": start, "end": end}))
     new_or_growing = {k: v for k, v in emerging.patterns.items()
                       if k.split("_")[0] in ("new", "consecutive", "intensifying")}
     return {
@@ -92,6 +93,8 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         "hotspots": [f.properties for f in hotspots.features[:TOP_HOTSPOTS]], "hotspot_map": hotspot_map,
         "hotspot_overview": hotspot_zoom,
         "hotspot_period": {"start": half_year.start, "end": end},
+        "change": change, "change_map": _change_picture(session, change),
+        "change_claims": [f.properties for f in change.features if f.properties.significant],
         "emerging": new_or_growing, "places": [{"name": n, "current": c, "previous": p} for n, c, p in places],
         "lighting": [{"kind": k, "status": s, "description": d, "street": st} for k, s, d, st in open_lighting],
         "interventions": intervention_rows, "decisions": decision_rows, "meeting_day": local_end - timedelta(days=1),
@@ -111,6 +114,38 @@ def _numbered_map(session: Session, features: list[Any], size_px: int) -> Any:
     merged = {"type": "GeometryCollection", "geometries": [f.geometry for f in features]}
     return sheet_minimap(session, merged, size_px=size_px, margin_m=200,
                          numbers=[(f.properties.rank, f.geometry) for f in features])
+
+
+CHANGE_COLOURS = {"up": ("#b2182bcc", "#67001f"), "down": ("#2166accc", "#053061"),
+                  "rose": ("#f4a58277", "#e08a66"), "fell": ("#92c5de77", "#6fa8c8")}
+
+
+def _change_picture(session: Session, change: Any) -> Any:
+    """The map of change: the cells around the busiest one (its town), strong where the test says the
+    change is real, pale where chance alone could make it."""
+    import shapely
+    from shapely.geometry import shape
+
+    moved = [f for f in change.features if f.properties.current != f.properties.previous]
+    if not moved:
+        return None
+    busiest = max(change.features, key=lambda f: f.properties.current + f.properties.previous)
+    keep = [f for f in moved if f.properties.significant or _within_town(shape(f.geometry), shape(busiest.geometry))]
+    shaded = []
+    for f in keep:
+        p = f.properties
+        key = p.direction or ("rose" if p.current > p.previous else "fell")
+        shaded.append((f.geometry, *CHANGE_COLOURS[key]))
+    frame = shapely.geometry.mapping(shapely.union_all([shape(f.geometry) for f in keep]))
+    return sheet_minimap(session, frame, size_px=460, margin_m=150, shaded=shaded)
+
+
+def _within_town(cell: Any, centre: Any) -> bool:
+    from geo.crs import to_sweref
+
+    a, b = cell.centroid, centre.centroid
+    (x0, x1), (y0, y1) = to_sweref([a.x, b.x], [a.y, b.y])
+    return bool(((x0 - x1) ** 2 + (y0 - y1) ** 2) ** 0.5 <= TOWN_RADIUS_M)
 
 
 def _near_the_first(features: list[Any]) -> list[Any]:
