@@ -180,3 +180,50 @@ def test_a_minimap_at_town_or_municipality_scale_names_the_localities_in_it() ->
     county = {"type": "Polygon", "coordinates": [[[15.05, 58.30], [15.30, 58.30], [15.30, 58.40], [15.05, 58.40],
                                                   [15.05, 58.30]]]}
     assert sorted(minimap(county, size_px=300).places) == ["Mantorp", "Mjölby", "Skänninge"]
+
+
+def test_a_citizen_promise_is_made_on_the_lagesbild_and_followed_up(client: TestClient, people: dict[str, str],
+                                                                     session: Session) -> None:
+    headers = sign_in(client, people["analyst"])
+    page = client.get("/lagesbild", headers=headers).text
+    client.cookies.clear()
+    assert 'action="/lagesbild/medborgarlofte"' in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    place_id = session.execute(text("SELECT id FROM places WHERE slug = 'resecentrum-mjolby'")).scalar_one()
+    today = date.today()
+    form = {"csrf": csrf, "title": "Tryggare kvällar vid Resecentrum", "description": "Polis och fältare varje fredag",
+            "promise_start": str(today.replace(month=1, day=1)), "promise_end": str(today.replace(month=12, day=31)),
+            "place_ids": str(place_id), "categories": ["narkotika", "vald"]}
+    backwards = {**form, "promise_end": str(today.replace(year=today.year - 1))}
+    bad = client.post("/lagesbild/medborgarlofte", data=backwards,
+                      headers={"Cookie": headers["Cookie"]}, follow_redirects=False)
+    client.cookies.clear()
+    assert bad.status_code == 422 and "sista dag ligger före" in bad.text
+    assert session.execute(text("SELECT count(*) FROM citizen_promises")).scalar() == 0
+    saved = client.post("/lagesbild/medborgarlofte", data=form, headers={"Cookie": headers["Cookie"]},
+                        follow_redirects=False)
+    client.cookies.clear()
+    assert saved.status_code == 303 and saved.headers["location"].endswith("#medborgarloften")
+    promise_id, categories = session.execute(text("SELECT id, categories FROM citizen_promises")).one()
+    assert categories == ["narkotika", "vald"]
+    later = client.get("/lagesbild", headers=headers).text
+    client.cookies.clear()
+    assert f'<li data-promise="{promise_id}"><b>Tryggare kvällar vid Resecentrum</b>' in later
+    follow = client.get(f"/medborgarloften/{promise_id}", headers=headers)
+    client.cookies.clear()
+    assert follow.status_code == 200 and "Tryggare kvällar vid Resecentrum" in follow.text
+
+
+def test_a_hotspot_on_the_lagesbild_opens_the_decision_form_on_itself(client: TestClient, tokens: dict[str, str],
+                                                                      people: dict[str, str], session: Session) -> None:
+    lon, lat = session.execute(text("SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
+                                    "FROM places WHERE slug = 'resecentrum-mjolby'")).one()
+    _cluster(client, tokens["admin"], lon, lat, 60, seed=1)
+    headers = sign_in(client, people["analyst"])
+    page = client.get("/lagesbild", headers=headers).text
+    client.cookies.clear()
+    link = re.search(r'<a class="noprint decide" href="([^"]+)">Besluta insats här</a>', page)
+    assert link, "no one-click decision from the hotspot list"
+    chosen = client.get(link.group(1).replace("&amp;", "&"), headers=headers).text
+    client.cookies.clear()
+    assert re.search(r'<option value="hotspot:1" selected>Hotspot 1: Resecentrum</option>', chosen)

@@ -29,20 +29,23 @@ def _dates(body: dict[str, Any]) -> tuple[date, date]:
         end = date.fromisoformat(str(body.get("period_end")))
     except ValueError:
         raise InvalidInput("period_start and period_end must be dates such as 2026-01-01",
-                           loc=("body", "period_start")) from None
+                           loc=("body", "period_start"),
+                           sv="Ange löftets första och sista dag som datum, till exempel 2026-01-01.") from None
     if end < start:
-        raise InvalidInput("period_end is before period_start", loc=("body", "period_end"))
+        raise InvalidInput("period_end is before period_start", loc=("body", "period_end"),
+                           sv="Löftets sista dag ligger före dess första dag.")
     return start, end
 
 
 def _ids(session: Session, body: dict[str, Any], field: str, table: str) -> list[int]:
     values = body.get(field) or []
     if not isinstance(values, list) or not all(isinstance(v, int) for v in values):
-        raise InvalidInput(f"{field} must be a list of ids", loc=("body", field))
+        raise InvalidInput(f"{field} must be a list of ids", loc=("body", field), sv="Ogiltigt val i listan.")
     known = set(session.scalars(text(f"SELECT id FROM {table} WHERE id = ANY(:ids)"), {"ids": values}))
     missing = [v for v in values if v not in known]
     if missing:
-        raise InvalidInput(f"{field}: no such id {', '.join(map(str, missing))}", loc=("body", field))
+        raise InvalidInput(f"{field}: no such id {', '.join(map(str, missing))}", loc=("body", field),
+                           sv="Något av de valda finns inte längre; ladda om sidan.")
     return list(dict.fromkeys(values))
 
 
@@ -50,7 +53,8 @@ def save(session: Session, body: dict[str, Any], created_by: str, promise_id: in
     """Create or replace a promise with its places, categories and interventions (one transaction)."""
     title = str(body.get("title") or "").strip()
     if not title or len(title) > 200:
-        raise InvalidInput("title is required (at most 200 characters)", loc=("body", "title"))
+        raise InvalidInput("title is required (at most 200 characters)", loc=("body", "title"),
+                           sv="Skriv vad som lovas (högst 200 tecken).")
     start, end = _dates(body)
     categories = resolve_categories(session, text_list(body, "categories"), ("body", "categories"))
     places = _ids(session, body, "place_ids", "places")

@@ -142,7 +142,7 @@ def lighting_sheet(request: Request, session: SessionDep, format: str | None = N
 
 @router.get("/lagesbild", dependencies=[audit_read("lagesbild")], response_class=HTMLResponse)
 def lagesbild_page(request: Request, session: SessionDep, format: str | None = None, start: str | None = None,
-                   end: str | None = None) -> Response:
+                   end: str | None = None, hotspot: int | None = None) -> Response:
     """The lägesbild for a period (default the last 14 days), printable and as PDF."""
     from zoneinfo import ZoneInfo
 
@@ -153,12 +153,16 @@ def lagesbild_page(request: Request, session: SessionDep, format: str | None = N
         return refuse(request, "/lagesbild")
     scope = _lagesbild_scope(start, end)
     can_decide = allowed(principal.role, "interventions:write")
+    can_promise = allowed(principal.role, "promises:write") and format != "pdf"
     return sheet(request, "lagesbild.html", format, "lagesbild", r=lagesbild(session, scope),
+                 can_promise=can_promise, categories=list_categories(session) if can_promise else [],
+                 chosen_hotspot=hotspot,
                  tz=ZoneInfo(get_settings().timezone), one_tick=timedelta(microseconds=1),
                  labels_sv={group: labels(group) for group in LABELS}, principal=principal,
                  can_decide=can_decide and format != "pdf",
                  organisations=organisation_choices(session, "units") if can_decide else [],
-                 places=session.execute(text("SELECT id, name FROM places ORDER BY name")).all() if can_decide else [])
+                 places=session.execute(text("SELECT id, name FROM places ORDER BY name")).all()
+                 if can_decide or can_promise else [])
 
 
 def _lagesbild_scope(start: str | None, end: str | None) -> Scope:
@@ -168,16 +172,17 @@ def _lagesbild_scope(start: str | None, end: str | None) -> Scope:
     return scope_from_text(start, end, None, 14)
 
 
-async def _decision_form(request: Request, session: SessionDep) -> tuple[Any, Principal, str] | Response:
+async def _decision_form(request: Request, session: SessionDep, permission: str = "interventions:write",
+                         section: str = "beslut") -> tuple[Any, Principal, str] | Response:
     """A decision form posted from the lägesbild: its fields, the writer, and the lägesbild to go back to;
-    or the refusal (signed out, no right to write interventions, no CSRF token)."""
+    or the refusal (signed out, no right to write, no CSRF token)."""
     form = await request.form()
-    principal = staff(request, session, "interventions:write")
+    principal = staff(request, session, permission)
     if principal is None:
         return refuse(request, "/lagesbild")
     if not csrf_matches(principal, str(form.get("csrf") or "")):
         return csrf_refused()
-    back = f"/lagesbild?start={form.get('period_start') or ''}&end={form.get('period_end') or ''}#beslut"
+    back = f"/lagesbild?start={form.get('period_start') or ''}&end={form.get('period_end') or ''}#{section}"
     return form, principal, back
 
 
@@ -247,6 +252,42 @@ async def decision_status(request: Request, session: SessionDep, intervention_id
     except DomainError as exc:
         page = render_page(request, "form_error.html", principal, back=back, message=exc.text("sv"))
         page.status_code = exc.status_code
+        return page
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/lagesbild/medborgarlofte", response_class=HTMLResponse)
+async def make_promise(request: Request, session: SessionDep) -> Response:
+    """The meeting writes down a citizen promise: what is promised, for which half-years, for which
+    places and kinds of incident, and which decided interventions serve it. Its twice-yearly follow-up
+    is one click away in every lägesbild while it runs."""
+    from app.promises import service as promises
+
+    checked = await _decision_form(request, session, "promises:write", "medborgarloften")
+    if isinstance(checked, Response):
+        return checked
+    form, principal, back = checked
+    try:
+        body = {"title": str(form.get("title") or "").strip(),
+                "description": str(form.get("description") or "").strip() or None,
+                "period_start": str(form.get("promise_start") or ""), "period_end": str(form.get("promise_end") or ""),
+                "categories": [str(v) for v in form.getlist("categories")],
+                "place_ids": [int(str(v)) for v in form.getlist("place_ids")],
+                "intervention_ids": [int(str(v)) for v in form.getlist("intervention_ids")]}
+        if not body["title"]:
+            raise InvalidInput("title is required", loc=("body", "title"), sv="Skriv vad som lovas.")
+        if not (body["place_ids"] or body["categories"]):
+            raise InvalidInput("choose places or categories", loc=("body", "place_ids"),
+                               sv="Välj minst en plats eller en kategori som löftet gäller.")
+        if len(body["description"] or "") > 4000:
+            raise InvalidInput("description too long", loc=("body", "description"),
+                               sv="Beskrivningen får vara högst 4 000 tecken.")
+        promises.save(session, body, principal.name)
+    except (DomainError, ValueError) as exc:
+        session.rollback()
+        message = exc.text("sv") if isinstance(exc, DomainError) else "Ogiltigt värde i formuläret."
+        page = render_page(request, "form_error.html", principal, message=message, back=back)
+        page.status_code = 422
         return page
     return RedirectResponse(back, status_code=303)
 
