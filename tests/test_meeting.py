@@ -227,3 +227,18 @@ def test_a_hotspot_on_the_lagesbild_opens_the_decision_form_on_itself(client: Te
     chosen = client.get(link.group(1).replace("&amp;", "&"), headers=headers).text
     client.cookies.clear()
     assert re.search(r'<option value="hotspot:1" selected>Hotspot 1: Resecentrum</option>', chosen)
+
+
+def test_the_live_street_base_answers_a_view_and_nothing_far_out(client: TestClient, tmp_path: Path,
+                                                                  session: Session) -> None:
+    osm = tmp_path / "mjolby.osm"
+    osm.write_text(OSM, encoding="utf-8")
+    import_file(session, osm)
+    near = client.get("/karta/gatunat?bbox=15.12,58.32,15.14,58.33&zoom=15")
+    assert near.status_code == 200 and near.headers["content-type"] == "application/geo+json"
+    kinds = sorted((f["properties"]["kind"], f["properties"]["name"]) for f in near.json()["features"])
+    assert kinds == [("building", None), ("street", "Testgatan"), ("water", "Testån")]
+    assert [f["properties"]["kind"] for f in client.get(
+        "/karta/gatunat?bbox=15.12,58.32,15.14,58.33&zoom=14").json()["features"]].count("building") == 0
+    assert client.get("/karta/gatunat?bbox=15.12,58.32,15.14,58.33&zoom=10").json()["features"] == []
+    assert client.get("/karta/gatunat?bbox=15.12,58.32&zoom=15").status_code in (400, 422)

@@ -145,3 +145,35 @@ def features_near(session: Session, bounds: tuple[float, float, float, float]) -
         WHERE geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326) AND NOT EXISTS (SELECT 1 FROM basemap_features)
         LIMIT 20000"""), {"w": west, "s": south, "e": east, "n": north}).all()
     return [(kind, name, shapely.from_wkb(bytes(wkb))) for kind, name, wkb in rows]
+
+
+LIVE_MIN_ZOOM = 13        # below this a view holds too many streets to draw one by one
+LIVE_MAX_FEATURES = 6000  # bounded cost per request
+
+
+def live_geojson(session: Session, bounds: tuple[float, float, float, float], zoom: int) -> bytes:
+    """The street base inside `bounds` as GeoJSON for a live map whose tiles do not load: simplified to
+    about a pixel at `zoom`, buildings only close up, at most LIVE_MAX_FEATURES features (streets first).
+    Where no base was imported, the lighting work's street segments stand in."""
+    if zoom < LIVE_MIN_ZOOM:
+        return b'{"type":"FeatureCollection","features":[]}'
+    pixel_deg = 360 / (256 * 2**zoom)
+    kinds = ["street", "water", "green"] + (["building"] if zoom >= 15 else [])
+    row = session.execute(text("""
+        WITH box AS (SELECT ST_MakeEnvelope(:w, :s, :e, :n, 4326) AS g),
+        base AS (
+            SELECT b.kind, b.name, b.geom FROM basemap_features b, box
+            WHERE b.geom && box.g AND b.kind = ANY(:kinds)
+            UNION ALL
+            SELECT 'street', s.street, s.geom FROM street_segments s, box
+            WHERE s.geom && box.g AND NOT EXISTS (SELECT 1 FROM basemap_features)),
+        picked AS (
+            SELECT kind, name, ST_SimplifyPreserveTopology(geom, :tol) AS geom FROM base
+            ORDER BY kind = 'street' DESC, kind = 'water' DESC LIMIT :limit)
+        SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_agg(json_build_object(
+            'type', 'Feature', 'geometry', ST_AsGeoJSON(geom, 6)::json,
+            'properties', json_build_object('kind', kind, 'name', name))), '[]'::json))::text
+        FROM picked WHERE NOT ST_IsEmpty(geom)"""),
+        {"w": bounds[0], "s": bounds[1], "e": bounds[2], "n": bounds[3], "kinds": kinds,
+         "tol": pixel_deg, "limit": LIVE_MAX_FEATURES}).scalar_one()
+    return str(row).encode()

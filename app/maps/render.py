@@ -135,6 +135,21 @@ class MapControls(MacroElement):
         self.layers_word = t("layers_button", language)
 
 
+class StreetBase(MacroElement):
+    """Streets, water and parks from this server's street base under the layers, switched on when the map
+    has no tiles or its tile server does not answer (the map must work without internet)."""
+
+    _template = _load_template("street_base.js.j2")
+
+    def __init__(self, url: str, *, has_tiles: bool, language: Language) -> None:
+        super().__init__()
+        self._name = "StreetBase"
+        self.url = url
+        self.has_tiles = has_tiles
+        self.min_zoom = 13
+        self.note = t("street_base_note", language)
+
+
 class Legend(MacroElement):
     """A fixed, keyboard-reachable legend box in the map's corner."""
 
@@ -191,7 +206,7 @@ def _legend_body(data: MapData, layers: Sequence[str], language: Language) -> st
 
 def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Language = "sv",
               tile_url: str | None = None, attribution: str = "", asset_base: str = "/static/vendor/leaflet-1.9.3",
-              zoom: int = 13, centre: tuple[float, float] = CENTRE) -> folium.Map:
+              zoom: int = 13, centre: tuple[float, float] = CENTRE, street_base_url: str | None = None) -> folium.Map:
     """A Folium map with the chosen layers, a layer control and a Swedish (or English) legend."""
     unknown = set(layers) - set(LAYERS)
     if unknown:
@@ -204,6 +219,8 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=attribution or " ", name="Bakgrundskarta" if language == "sv"
                          else "Base map", control=False, max_zoom=19).add_to(fmap)
+    if street_base_url:
+        StreetBase(street_base_url, has_tiles=bool(tile_url), language=language).add_to(fmap)
     _add_background(fmap, data)
 
     for kind, url in data.analysis_urls.items():

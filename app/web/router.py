@@ -57,6 +57,19 @@ def _period_text(scope: Scope) -> str:
     return f"{scope.start.astimezone(tz):%Y-%m-%d} – {last:%Y-%m-%d}"
 
 
+@router.get("/karta/gatunat")
+def map_streets(session: SessionDep, bbox: str, zoom: Annotated[int, Query(ge=0, le=22)] = 15) -> Response:
+    """The street base for a live map whose tiles do not load (no internet, a blocked tile server): streets
+    with their names, water, green areas and, close up, buildings. Public: it is map data, not incidents."""
+    from app.basemap.service import live_geojson
+
+    box = parse_bbox(bbox, extent=None)
+    if box is None:
+        raise InvalidInput("bbox is required", loc=("query", "bbox"))
+    return Response(live_geojson(session, box.as_tuple(), zoom), media_type="application/geo+json",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
 @router.get("/karta/{view}", response_class=HTMLResponse)
 def map_page(request: Request, session: SessionDep, view: str,
              start: str | None = None, end: str | None = None,
@@ -90,7 +103,8 @@ def map_document(request: Request, session: SessionDep, view: str, start: str | 
     data = map_data(session, view, scope, incidents_url=f"/karta/data/incidents?{query}",  # type: ignore[arg-type]
                     analysis_query=query, incident_tiles_url="/api/v1/tiles/incidents/{z}/{x}/{y}.mvt?" + query)
     fmap = build_map(data, layers=VIEW_LAYERS[view], language=page_language(request),
-                     tile_url=settings.tile_url or None, attribution=settings.tile_attribution)
+                     tile_url=settings.tile_url or None, attribution=settings.tile_attribution,
+                     street_base_url="/karta/gatunat")
     nonce = secrets.token_urlsafe(18)
     return HTMLResponse(render_html(fmap, nonce=nonce), headers={
         "Content-Security-Policy": content_security_policy(settings.tile_url or None, nonce)})

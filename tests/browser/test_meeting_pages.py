@@ -91,3 +91,28 @@ def test_the_printed_lagesbild_opens_with_period_summary_and_the_numbered_named_
                     str(ARTIFACTS / "lagesbild-pdf")], check=True)
     pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     print("lägesbild PDF pages:", re.search(r"Pages:\s+(\d+)", pages).group(1))  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("tiles", ["", "http://127.0.0.1:9/{z}/{x}/{y}.png"])
+def test_a_live_map_without_tiles_draws_the_street_base_with_names(context: BrowserContext, live_server: str,
+                                                                    people: dict[str, str], meeting: None,
+                                                                    tiles: str) -> None:
+    """No tile server configured, or one that does not answer: the map draws the demo's street base."""
+    from app.config import get_settings
+    from tests.browser.conftest import wait_until
+
+    settings = get_settings()
+    settings.tile_url = tiles
+    try:
+        page = _sign_in(context, live_server, people["analyst"])
+        page.goto(f"{live_server}/karta/analys/karta.html")
+        wait_until(page, "Number(document.documentElement.dataset.streetBase || 0) > 3")
+        page.evaluate("(() => { const k = Object.keys(window).find(k => k.startsWith('map_'));"
+                      " window[k].setView([58.3235, 15.130], 16); })()")
+        wait_until(page, "document.querySelectorAll('.lgb-street-name').length > 2")
+        names = page.locator(".lgb-street-name").all_inner_texts()
+        assert "Järnvägsgatan (demo)" in names
+        assert "lokal gatukarta" in page.locator(".leaflet-control-attribution").inner_text()
+        page.screenshot(path=str(ARTIFACTS / f"karta-utan-bakgrund{'-fel' if tiles else ''}.png"))
+    finally:
+        settings.tile_url = ""
