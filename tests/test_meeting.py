@@ -134,6 +134,21 @@ def test_a_decision_recorded_at_one_meeting_comes_back_in_the_next_lagesbild(cli
     client.cookies.clear()
     assert closed.status_code == 303
     assert session.execute(text("SELECT status FROM interventions")).scalar_one() == "completed"
+    moved = client.post(f"/lagesbild/beslut/{decision_id}/status", data={
+        "csrf": csrf.group(1), "status": "active", "responsible": "Bo Berg",
+        "due_date": str(period_end + timedelta(days=30)), "period_start": form["period_start"],
+        "period_end": form["period_end"]}, headers={"Cookie": headers["Cookie"]}, follow_redirects=False)
+    client.cookies.clear()
+    assert moved.status_code == 303
+    assert session.execute(text("SELECT status, responsible, due_date FROM interventions")).one() == (
+        "active", "Bo Berg", period_end + timedelta(days=30))
+    backwards = client.post(f"/lagesbild/beslut/{decision_id}/status", data={
+        "csrf": csrf.group(1), "status": "active", "responsible": "Bo Berg",
+        "due_date": str(period_end - timedelta(days=30)), "period_start": form["period_start"],
+        "period_end": form["period_end"]}, headers={"Cookie": headers["Cookie"]}, follow_redirects=False)
+    client.cookies.clear()
+    assert backwards.status_code == 422 and "före insatsens start" in backwards.text
+    assert session.execute(text("SELECT due_date FROM interventions")).scalar_one() == period_end + timedelta(days=30)
 
     bad = client.post("/lagesbild/beslut", data={**form, "title": "", "target": "hotspot:99"},
                       headers={"Cookie": headers["Cookie"]}, follow_redirects=False)

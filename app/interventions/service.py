@@ -127,9 +127,11 @@ def _dates(body: dict[str, Any]) -> tuple[date, date | None]:
         end = date.fromisoformat(str(body["end_date"])) if body.get("end_date") else None
     except ValueError:
         raise InvalidInput("start_date and end_date must be dates such as 2025-09-01",
-                           loc=("body", "start_date")) from None
+                           loc=("body", "start_date"),
+                           sv="Ange start och slut som datum, till exempel 2025-09-01.") from None
     if end is not None and end < start:
-        raise InvalidInput("end_date is before start_date", loc=("body", "end_date"))
+        raise InvalidInput("end_date is before start_date", loc=("body", "end_date"),
+                           sv="Insatsens slut ligger före dess start.")
     return start, end
 
 
@@ -141,6 +143,26 @@ def set_status(session: Session, intervention_id: int, status: str, notes: str |
     if not done:
         session.rollback()
         raise NotFound(f"intervention {intervention_id} does not exist", loc=("path", "intervention_id"))
+    session.commit()
+
+
+def set_plan(session: Session, intervention_id: int, *, status: str, responsible: str | None,
+             due_date: str | None) -> None:
+    """The meeting moves a decision on: its status, who answers for it and by when (one transaction)."""
+    if status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", loc=("body", "status"),
+                           sv="Välj en status: planerad, pågår, avslutad eller inställd.")
+    due = _optional_date(due_date, "due_date")
+    done = session.execute(text("""UPDATE interventions SET status = :s, responsible = :r, due_date = :d
+        WHERE id = :id AND (CAST(:d AS date) IS NULL OR CAST(:d AS date) >= start_date)"""),
+        {"s": status, "r": _short(responsible), "d": due, "id": intervention_id}).rowcount  # type: ignore[attr-defined]
+    if not done:
+        session.rollback()
+        if session.execute(text("SELECT 1 FROM interventions WHERE id = :id"), {"id": intervention_id}).first():
+            raise InvalidInput("due_date is before start_date", loc=("body", "due_date"),
+                               sv="Sista dag ligger före insatsens start.")
+        raise NotFound(f"intervention {intervention_id} does not exist", loc=("path", "intervention_id"),
+                       sv=f"Insats {intervention_id} finns inte.")
     session.commit()
 
 

@@ -248,7 +248,8 @@ async def record_decision(request: Request, session: SessionDep) -> Response:
 
 @router.post("/lagesbild/beslut/{intervention_id}/status", response_class=HTMLResponse)
 async def decision_status(request: Request, session: SessionDep, intervention_id: int) -> Response:
-    """The meeting moves a decision on: planned, under way, done or cancelled."""
+    """The meeting moves a decision on: planned, under way, done or cancelled, and who answers for it by
+    when."""
     from app.interventions import service as interventions
 
     checked = await _decision_form(request, session)
@@ -256,13 +257,16 @@ async def decision_status(request: Request, session: SessionDep, intervention_id
         return checked
     form, principal, back = checked
     status = str(form.get("status") or "")
-    if status not in LABELS["intervention_status"]:
-        page = render_page(request, "form_error.html", principal, back=back,
-                           message="Välj en status: planerad, pågår, avslutad eller inställd.")
-        page.status_code = 422
-        return page
     try:
-        interventions.set_status(session, intervention_id, status, None)
+        if "due_date" in form or "responsible" in form:
+            interventions.set_plan(session, intervention_id, status=status,
+                                   responsible=str(form.get("responsible") or "") or None,
+                                   due_date=str(form.get("due_date") or "") or None)
+        elif status in LABELS["intervention_status"]:
+            interventions.set_status(session, intervention_id, status, None)
+        else:
+            raise InvalidInput("bad status", loc=("body", "status"),
+                               sv="Välj en status: planerad, pågår, avslutad eller inställd.")
     except DomainError as exc:
         page = render_page(request, "form_error.html", principal, back=back, message=exc.text("sv"))
         page.status_code = exc.status_code
