@@ -98,7 +98,7 @@ def test_lagesbild_shows_reports_walks_and_promises(client: TestClient, tokens: 
           AND EXISTS (SELECT 1 FROM places p WHERE p.locality = 'Mjölby'
                       AND ST_DWithin(p.geom::geography, i.geom::geography, 1500))"""),
                              {"s": end - timedelta(days=14), "e": end}).scalar()
-    shown = re.search(r'data-area="Mjölby"><td>Mjölby</td><td class="current">(\d+)', html)
+    shown = re.search(r'data-area="Mjölby"><td>Mjölby</td><td class="current" data-label="Nu">(\d+)', html)
     assert shown and int(shown.group(1)) == direct
     follow = client.get("/medborgarloften/1", params={"half": f"{date.today().year}H1"}, headers=cookie)
     assert follow.status_code == 200 and "Halvårsuppföljning" in follow.text and "data:image/png" in follow.text

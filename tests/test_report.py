@@ -28,7 +28,8 @@ def test_lagesbild_numbers_match_direct_queries(client: TestClient, people: dict
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     direct = dict(session.execute(text("SELECT category, count(*) FROM incidents WHERE occurred_at >= :s AND "
                                        "occurred_at < :e GROUP BY 1"), {"s": end - timedelta(days=14), "e": end}).all())
-    shown = {code: int(n) for code, n in re.findall(r'data-code="(\w+)"><td>[^<]*</td><td class="current">(\d+)', html)}
+    shown = {code: int(n) for code, n in
+             re.findall(r'data-code="(\w+)"><td>[^<]*</td><td class="current" data-label="Nu">(\d+)', html)}
     assert shown == direct and sum(shown.values()) > 20
     pdf = client.get("/lagesbild", params={"format": "pdf"}, headers=cookie)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
