@@ -80,7 +80,7 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         near = _near_the_first(top)
         spread = 1 < len(near) < len(top)  # over the municipality: the town large, the whole small beside it
         hotspot_map = _numbered_map(session, near if spread else top, size_px=460)
-        hotspot_zoom = _numbered_map(session, top, size_px=300) if spread else None
+        hotspot_zoom = _numbered_map(session, top, size_px=300, margin_m=1200) if spread else None
     change = analysis.change_map(session, scope.model_copy(update={"start": start, "end": end}))
     new_or_growing = {k: v for k, v in emerging.patterns.items()
                       if k.split("_")[0] in ("new", "consecutive", "intensifying")}
@@ -110,9 +110,10 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
 TOWN_RADIUS_M = 2500
 
 
-def _numbered_map(session: Session, features: list[Any], size_px: int) -> Any:
+def _numbered_map(session: Session, features: list[Any], size_px: int, margin_m: float = 200) -> Any:
+    """The hotspots with their numbers; a municipality overview gets room for the localities' names."""
     merged = {"type": "GeometryCollection", "geometries": [f.geometry for f in features]}
-    return sheet_minimap(session, merged, size_px=size_px, margin_m=200,
+    return sheet_minimap(session, merged, size_px=size_px, margin_m=margin_m,
                          numbers=[(f.properties.rank, f.geometry) for f in features])
 
 
