@@ -44,11 +44,13 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     # the map document itself falls back to the public (aggregated) map for those who may not analyse
     ("GET", "/karta/{view}/karta.html"): ("/karta/analys/karta.html", PUBLIC),
     ("GET", "/karta/data/incidents"): ("/karta/data/incidents", "incidents:read"),
+    ("GET", "/karta/gatunat"): ("/karta/gatunat?bbox=15.12,58.32,15.14,58.33", PUBLIC),  # map data, not incidents
     ("GET", "/patrull/plan"): ("/patrull/plan", "analysis:read"),
     ("GET", "/belysning/arbetslista"): ("/belysning/arbetslista", "lighting:read"),
     ("GET", "/lagesbild"): ("/lagesbild", "analysis:read"),
     ("POST", "/lagesbild/beslut"): ("/lagesbild/beslut", "interventions:write"),
     ("POST", "/lagesbild/beslut/{intervention_id}/status"): ("/lagesbild/beslut/{d}/status", "interventions:write"),
+    ("POST", "/lagesbild/medborgarlofte"): ("/lagesbild/medborgarlofte", "promises:write"),
     ("GET", "/rapportera"): ("/rapportera", SIGNED_IN),
     ("GET", "/rapporter"): ("/rapporter", "reports:read"),
     ("POST", "/rapporter"): ("/rapporter", "reports:write"),
@@ -142,6 +144,9 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
     elif path == "/lagesbild/beslut" and method == "POST":
         data = {"csrf": headers.get("X-CSRF-Token", ""), "title": f"Beslut {role}", "kind": "patrol",
                 "target": "place:1", "organisation": "polisen"}
+    elif path == "/lagesbild/medborgarlofte":
+        data = {"csrf": headers.get("X-CSRF-Token", ""), "title": f"Löfte {role}", "promise_start": "2025-01-01",
+                "promise_end": "2025-12-31", "place_ids": "1"}
     elif path == "/rapporter" and method == "POST":
         data = {"csrf": headers.get("X-CSRF-Token", ""), "observation_text_0": "Lugnt"}
         if role in ("admin", "analyst"):
