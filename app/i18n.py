@@ -51,6 +51,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ur_replace_note": (
         'Den sparade rapporten har {n} händelser; skickar du formuläret ersätts de.',
         'The saved report has {n} events; sending the form replaces them.'),
+    "ur_choose_unit": ("Välj enhet", "Choose a unit"),
+    "ur_events_help": ("Fyll i en händelse per ruta. Var: skriv en plats eller gata (förslag visas), tryck "
+                       "”Min position”, eller välj på kartan. Sparade händelser står kvar här och kan ändras "
+                       "eller tömmas.",
+                       "One event per box. Where: type a place or street (suggestions appear), press “My "
+                       "position”, or pick on the map. Saved events stay here and can be changed or emptied."),
+    "ur_event_n": ("Händelse {n}", "Event {n}"),
+    "ur_saved_badge": ("sparad", "saved"),
+    "ur_choose_category": ("Välj kategori", "Choose a category"),
+    "ur_where": ("Var (plats eller gata)", "Where (place or street)"),
+    "ur_where_placeholder": ("t.ex. Resecentrum eller Järnvägsgatan", "e.g. Resecentrum or Järnvägsgatan"),
+    "ur_my_position": ("Min position", "My position"),
+    "ur_pick_on_map": ("Välj på kartan", "Pick on the map"),
+    "ur_clear_position": ("Ta bort position", "Remove position"),
+    "ur_map_title": ("Karta för att välja position", "Map to pick a position"),
+    "ur_map_help": ("Tryck på kartan, eller flytta den med piltangenterna och välj ”Använd kartans mitt”.",
+                    "Tap the map, or move it with the arrow keys and choose “Use the map's centre”."),
+    "ur_use_centre": ("Använd kartans mitt", "Use the map's centre"),
+    "ur_obs_n": ("Iakttagelse {n}", "Observation {n}"),
+    "ur_obs_text": ("Vad såg ni?", "What did you see?"),
     "ur_obs_legend": ('Iakttagelser per plats', 'Observations per place'),
     "ur_general": ('Allmänt', 'General'),
     "ur_send": ('Skicka rapporten', 'Send the report'),

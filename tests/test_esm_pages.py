@@ -36,9 +36,10 @@ def test_report_form_files_a_report_and_updates_the_status(client: TestClient, p
     assert re.search(r'data-unit="kultur_fritid" class="missing"', page.text)
     when = (datetime.now(TZ) - timedelta(minutes=30)).replace(tzinfo=None)
     start = period_for(when.date())[0]
+    place_1 = session.execute(text("SELECT name FROM places WHERE id = 1")).scalar_one()
     form = {"csrf": _csrf(headers), "period_start": start.isoformat(), "summary": "Oro kring fritidsgården",
             "event_time_0": when.strftime("%Y-%m-%dT%H:%M"), "event_category_0": "ordningsstorning",
-            "event_place_0": "1", "event_description_0": "Bråk utanför entrén",
+            "event_where_0": place_1, "event_description_0": "Bråk utanför entrén",
             "observation_place_0": "1", "observation_text_0": "Unga samlas vid cykelstället efter 21"}
     refused = client.post("/rapporter", headers=cookie, data={**form, "csrf": "fel"})
     assert refused.status_code == 403
@@ -51,7 +52,7 @@ def test_report_form_files_a_report_and_updates_the_status(client: TestClient, p
     bad = client.post("/rapporter", headers=cookie, data=future)
     assert bad.status_code == 422 and "Händelse 1: Tidpunkten ligger i framtiden" in bad.text
     assert "in the future" not in bad.text  # the form speaks Swedish, not the API's English
-    nowhere = {**form, "event_place_0": "", "event_time_0": when.strftime("%Y-%m-%dT%H:%M")}
+    nowhere = {**form, "event_where_0": "", "event_time_0": when.strftime("%Y-%m-%dT%H:%M")}
     page = client.post("/rapporter", headers=cookie, data=nowhere).text
     assert "Händelse 1: Ange en plats eller en position" in page, re.findall(r"<li>[^<]*</li>", page)[:5]
     unknown = client.post("/rapporter", headers=cookie, data={**form, "event_category_0": "påhittad"})
@@ -145,3 +146,49 @@ def test_the_esm_pages_are_swedish_first_and_english_on_request(client: TestClie
         client.cookies.clear()
         assert swedish in sv and english not in sv
         assert english in en and swedish not in en
+
+
+def test_a_refused_report_comes_back_whole_and_saved_events_stay_editable(client: TestClient, people: dict[str, str],
+                                                                          session: Session) -> None:
+    session.execute(text("""INSERT INTO street_segments (street, geom, source) VALUES ('Testgatan',
+        ST_GeomFromText('LINESTRING(15.128 58.323, 15.134 58.3242)', 4326), 'test')"""))
+    session.commit()
+    headers = sign_in(client, people["reporter"])
+    cookie = {"Cookie": headers["Cookie"]}
+    when = (datetime.now(TZ) - timedelta(minutes=30)).replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M")
+    form = {"csrf": _csrf(headers), "summary": "Lugn vecka utom fredag",
+            "event_time_0": when, "event_category_0": "klotter", "event_where_0": "Testgatan",
+            "event_lon_0": "", "event_lat_0": "", "event_precision_0": "", "event_description_0": "Tags på elskåp",
+            "event_time_1": when, "event_category_1": "vald", "event_where_1": "Bakom macken",
+            "event_lon_1": "", "event_lat_1": "", "event_precision_1": "", "event_description_1": "Slagsmål",
+            "event_time_2": "", "event_category_2": "", "event_where_2": "", "event_lon_2": "", "event_lat_2": "",
+            "event_precision_2": "", "event_description_2": "",
+            "observation_place_0": "", "observation_text_0": "Mörkt vid gångtunneln"}
+    refused = client.post("/rapporter", headers=cookie, data=form)
+    assert refused.status_code == 422
+    page = refused.text
+    assert "Händelse 2: Hittar ingen plats eller gata som heter ”Bakom macken”" in page
+    assert 'id="event-1-error"' in page and 'id="event-0-error"' not in page  # beside its own row only
+    for typed in ("Lugn vecka utom fredag", "Tags på elskåp", 'value="Bakom macken"', "Slagsmål",
+                  "Mörkt vid gångtunneln", 'value="Testgatan"'):
+        assert typed in page, typed  # nothing typed is lost
+    assert session.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
+
+    fixed = client.post("/rapporter", headers=cookie, data={**form, "event_where_1": "", "event_lon_1": "15.1301",
+                                                           "event_lat_1": "58.3236", "event_precision_1": "exact"})
+    assert fixed.status_code == 200 and "Rapporten är sparad" in fixed.text
+    stored = session.execute(text("SELECT category, location_precision, round(ST_Y(geom)::numeric, 4) FROM incidents "
+                                  "ORDER BY category")).all()
+    assert [(c, p, float(y)) for c, p, y in stored] == [("klotter", "street", 58.3236), ("vald", "exact", 58.3236)]
+    again = client.get("/rapporter", headers=cookie).text
+    assert again.count('<span class="badge">sparad</span>') == 2 and 'value="Tags på elskåp"' in again
+    assert '<option value="">Välj kategori</option>' in again  # no silent default for an empty row
+
+    # change one saved event (its description) and keep the other as it is
+    edited = {k: v for k, v in form.items() if not k.endswith("_2")}
+    edited.update({"event_where_1": "", "event_lon_1": "15.130100", "event_lat_1": "58.323600",
+                   "event_precision_1": "exact", "event_description_1": "Slagsmål, två personer"})
+    assert client.post("/rapporter", headers=cookie, data=edited).status_code == 200
+    client.cookies.clear()
+    descriptions = session.scalars(text("SELECT description FROM incidents ORDER BY description")).all()
+    assert descriptions == ["Slagsmål, två personer", "Tags på elskåp"]

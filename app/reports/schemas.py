@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -19,6 +19,8 @@ class ReportEvent(_Position):
     lon: float | None = None
     lat: float | None = None
     place_id: int | None = Field(default=None, description="A known place; its centre is used without lon/lat")
+    location_precision: Literal["exact", "address", "street"] | None = Field(
+        default=None, description="How exact lon/lat is (default exact); a named place is 'place'")
     description: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")

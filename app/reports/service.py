@@ -114,7 +114,8 @@ def save(session: Session, data: UnitReportIn, principal: Principal, report_id: 
             INSERT INTO unit_report_incidents (report_id, incident_id) SELECT :report, id FROM made"""), {
             "lon": event.lon, "lat": event.lat, "place": event.place_id, "category": category,
             "at": event.occurred_at, "unit": unit, "external": f"rapport-{report_id}-{n + 1}",
-            "precision": "exact" if exact else "place", "description": event.description, "report": report_id})
+            "precision": (event.location_precision or "exact") if exact else "place",
+            "description": event.description, "report": report_id})
     for observation in data.observations:
         session.execute(text("INSERT INTO unit_report_observations (report_id, place_id, text) "
                              "VALUES (:r, :p, :t)"), {"r": report_id, "p": observation.place_id, "t": observation.text})

@@ -25,10 +25,13 @@ from app.web.deps import csrf_refused, organisation_choices, page_language, page
 from app.web.messages import validation_error
 
 router = APIRouter(include_in_schema=False)
-FORM_ROWS = 6
+FORM_ROWS = 3      # empty event and observation rows offered besides the saved ones
+MAX_ROWS = 60      # rows read from one posted form (bounded cost)
+WHERE_NAMES = 3000  # suggestions for "where": the places and the street names
 
 
-def _form_context(session: SessionDep, principal: Principal, day: date) -> dict[str, Any]:
+def _form_context(session: SessionDep, principal: Principal, day: date,
+                  values: dict[str, Any] | None = None) -> dict[str, Any]:
     status = reports.status(session, day)
     period = status["period"]
     own = principal.organisation if principal.role is Role.reporter else None
@@ -37,10 +40,89 @@ def _form_context(session: SessionDep, principal: Principal, day: date) -> dict[
     units = organisation_choices(session, "reporting")
     places = session.execute(text("SELECT id, name FROM places ORDER BY name")).all()
     own_name = next((name for code, name in units if code == own), own)
+    if values is None:
+        values = _values_from_report(existing, {pid: name for pid, name in places})
     return {"status": status, "period": period, "own": own, "own_name": own_name, "existing": existing, "units": units,
-            "places": places, "categories": list_categories(session), "rows": FORM_ROWS,
-            "can_write": allowed(principal.role, "reports:write"),
-            "reports": listed}
+            "places": places, "categories": list_categories(session), "values": values,
+            "where_names": _where_names(session), "tile_url": get_settings().tile_url,
+            "can_write": allowed(principal.role, "reports:write"), "reports": listed}
+
+
+def _blank_event() -> dict[str, Any]:
+    return {"time": "", "category": "", "where": "", "lon": "", "lat": "", "precision": "", "description": "",
+            "saved": False, "position_text": ""}
+
+
+def _values_from_report(existing: dict[str, Any] | None, place_names: dict[int, str]) -> dict[str, Any]:
+    """The saved report as the form shows it: every saved event in its own editable row, then empty rows."""
+    tz = ZoneInfo(get_settings().timezone)
+    events, observations = [], []
+    for e in (existing or {}).get("events", []):
+        when = datetime.fromisoformat(str(e["occurred_at"])).astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+        by_place = e["location_precision"] == "place" and e["place_id"] is not None
+        events.append({**_blank_event(), "time": when, "category": e["category"], "saved": True,
+                       "where": place_names.get(e["place_id"], "") if by_place else "",
+                       "lon": "" if by_place else f"{e['lon']:.6f}", "lat": "" if by_place else f"{e['lat']:.6f}",
+                       "precision": "" if by_place else e["location_precision"],
+                       "position_text": "" if by_place else "Position vald", "description": e["description"] or ""})
+    for o in (existing or {}).get("observations", []):
+        observations.append({"place": str(o["place_id"] or ""), "text": o["text"]})
+    return {"organisation": (existing or {}).get("organisation", ""), "summary": (existing or {}).get("summary") or "",
+            "events": events + [_blank_event() for _ in range(FORM_ROWS)],
+            "observations": observations + [{"place": "", "text": ""} for _ in range(FORM_ROWS)]}
+
+
+def _values_from_form(form: Any) -> dict[str, Any]:
+    """What was typed, exactly, so a refused form comes back whole."""
+    def get(name: str) -> str:
+        return str(form.get(name) or "")
+
+    events = []
+    for n in range(MAX_ROWS):
+        if f"event_time_{n}" not in form:
+            break
+        lon, lat = get(f"event_lon_{n}"), get(f"event_lat_{n}")
+        events.append({"time": get(f"event_time_{n}"), "category": get(f"event_category_{n}"),
+                       "where": get(f"event_where_{n}").strip(), "lon": lon, "lat": lat,
+                       "precision": get(f"event_precision_{n}"), "description": get(f"event_description_{n}").strip(),
+                       "saved": False, "position_text": "Position vald" if lon and lat else ""})
+    observations = []
+    for n in range(MAX_ROWS):
+        if f"observation_text_{n}" not in form:
+            break
+        observations.append({"place": get(f"observation_place_{n}"), "text": get(f"observation_text_{n}").strip()})
+    return {"organisation": get("organisation"), "summary": get("summary"),
+            "events": events or [_blank_event()], "observations": observations or [{"place": "", "text": ""}]}
+
+
+def _where_names(session: SessionDep) -> list[str]:
+    rows = session.scalars(text("""
+        SELECT name FROM (SELECT name FROM places UNION SELECT name FROM basemap_features
+                          WHERE kind = 'street' AND name IS NOT NULL UNION SELECT street FROM street_segments
+                          WHERE street IS NOT NULL AND street <> '') n ORDER BY name LIMIT :n"""),
+                          {"n": WHERE_NAMES}).all()
+    return [str(r) for r in rows]
+
+
+def _resolve_where(session: SessionDep, name: str) -> dict[str, Any] | None:
+    """A typed place or street name → the place, or the middle of the street's longest stretch."""
+    wanted = {"t": name.strip().casefold()}
+    place = session.scalar(text("""SELECT id FROM places WHERE lower(name) = :t OR lower(name) LIKE :t || ' (%'
+                                   ORDER BY lower(name) = :t DESC, id LIMIT 1"""), wanted)
+    if place is not None:
+        return {"place_id": int(place)}
+    street = session.execute(text("""
+        WITH lines AS (
+            SELECT geom FROM basemap_features
+            WHERE kind = 'street' AND (lower(name) = :t OR lower(name) LIKE :t || ' (%')
+            UNION ALL SELECT geom FROM street_segments WHERE lower(street) = :t),
+        parts AS (SELECT (ST_Dump(ST_LineMerge(ST_Collect(geom)))).geom AS g FROM lines)
+        SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_LineInterpolatePoint(g, 0.5) AS p, ST_Length(g::geography) AS len
+                                      FROM parts WHERE GeometryType(g) = 'LINESTRING') m
+        ORDER BY len DESC LIMIT 1"""), wanted).first()
+    if street is not None:
+        return {"lon": float(street[0]), "lat": float(street[1]), "location_precision": "street"}
+    return None
 
 
 @router.get("/rapporter", dependencies=[audit_read("unit_reports")], response_class=HTMLResponse)
@@ -49,8 +131,8 @@ def reports_page(request: Request, session: SessionDep, dag: str | None = None) 
     if principal is None:
         return refuse(request, "/rapporter")
     day = _day(dag)
-    return render_page(request, "unit_reports.html", principal, errors=[], saved=None,
-                 **_form_context(session, principal, day))
+    return render_page(request, "unit_reports.html", principal, errors=[], row_errors={}, saved=None,
+                       **_form_context(session, principal, day))
 
 
 @router.post("/rapporter", response_class=HTMLResponse)
@@ -63,45 +145,94 @@ async def file_report(request: Request, session: SessionDep) -> Response:
 
 
 def _file_report(request: Request, session: SessionDep, principal: Principal, form: Any) -> Response:
-    """Form rows → the same validated body the API takes; errors are shown next to the form, in Swedish."""
+    """Form rows → the same validated body the API takes. On any error nothing is stored, the form comes
+    back exactly as typed, and each message stands beside its row, in Swedish."""
     if not csrf_matches(principal, str(form.get("csrf") or "")):
         return csrf_refused()
     if not allowed(principal.role, "reports:write"):
         return Response(f"Rollen {principal.role.value} får inte lämna enhetsrapporter.", status_code=403)
     tz = ZoneInfo(get_settings().timezone)
-    events, observations = [], []
-    for n in range(FORM_ROWS):
-        when, category = str(form.get(f"event_time_{n}") or ""), str(form.get(f"event_category_{n}") or "")
-        place = str(form.get(f"event_place_{n}") or "")
-        if when or place:
+    language = page_language(request)
+    values = _values_from_form(form)
+    events: list[tuple[int, dict[str, Any]]] = []
+    observations: list[dict[str, Any]] = []
+    row_errors: dict[tuple[str, int], list[str]] = {}
+    for n, row in enumerate(values["events"]):
+        if not any(row[k] for k in ("time", "category", "where", "lon", "description")):
+            continue
+        try:
+            moment = datetime.fromisoformat(row["time"]).replace(tzinfo=tz).isoformat() if row["time"] else ""
+        except ValueError:
+            moment = row["time"]
+        event: dict[str, Any] = {"occurred_at": moment, "category": row["category"],
+                                 "description": row["description"] or None}
+        if row["lon"] and row["lat"]:
             try:
-                moment = datetime.fromisoformat(when).replace(tzinfo=tz).isoformat() if when else ""
+                precision = row["precision"] if row["precision"] in ("exact", "street") else "exact"
+                event.update(lon=float(row["lon"]), lat=float(row["lat"]), location_precision=precision)
             except ValueError:
-                moment = when
-            events.append({"occurred_at": moment, "category": category, "place_id": _place_id(place),
-                           "description": str(form.get(f"event_description_{n}") or "") or None})
-        note = str(form.get(f"observation_text_{n}") or "").strip()
-        if note:
-            obs_place = str(form.get(f"observation_place_{n}") or "")
-            observations.append({"place_id": _place_id(obs_place), "text": note})
+                row_errors[("events", len(events))] = ["Positionen kunde inte läsas; välj den igen."]
+        elif row["where"]:
+            found = _resolve_where(session, row["where"])
+            if found is None:
+                row_errors[("events", len(events))] = [
+                    f"Hittar ingen plats eller gata som heter ”{row['where']}”; välj ett namn i listan, "
+                    "tryck på kartan eller använd din position."]
+            else:
+                event.update(found)
+        events.append((n, event))
+    obs_rows: dict[int, int] = {}
+    for n, row in enumerate(values["observations"]):
+        if row["text"]:
+            obs_rows[len(observations)] = n
+            observations.append({"place_id": _place_id(row["place"]), "text": row["text"]})
     errors: list[str] = []
     saved = None
-    language = page_language(request)
+    rows_of = {"events": {k: n for k, (n, _) in enumerate(events)}, "observations": obs_rows}  # API index → form row
+    form_row = rows_of["events"]
+    shown: dict[tuple[str, int], list[str]] = {("events", form_row[k]): v for (_, k), v in row_errors.items()}
     try:
+        if shown:
+            raise _Refused
         body = UnitReportIn.model_validate({
             "organisation": str(form.get("organisation") or "") or None,
             "period_start": str(form.get("period_start") or "") or None,
-            "summary": str(form.get("summary") or "") or None, "events": events, "observations": observations})
+            "summary": values["summary"].strip() or None, "events": [e for _, e in events],
+            "observations": observations})
         saved = reports.save(session, body, principal)
+    except _Refused:
+        pass
     except ValidationError as exc:
-        errors = [_row_label(e["loc"], language) + validation_error(dict(e), language) for e in exc.errors()]
+        for e in exc.errors():
+            _place_error(shown, e["loc"], validation_error(dict(e), language), rows_of)
     except DomainError as exc:
-        errors = [_row_label(exc.loc, language) + exc.text(language)]
-    context = _form_context(session, principal, _day(str(form.get("period_start") or "") or None))
-    page = render_page(request, "unit_reports.html", principal, errors=errors, saved=saved, **context)
+        session.rollback()
+        _place_error(shown, exc.loc, exc.text(language), rows_of)
+    for (kind, n), messages in sorted(shown.items(), key=lambda kv: (kv[0][0] != "", kv[0])):
+        prefix = "" if kind == "" else _row_label(("body", kind, n), language)
+        errors.extend(prefix + m for m in messages)
+    day = _day(str(form.get("period_start") or "") or None)
+    context = _form_context(session, principal, day, values if errors else None)  # refused: as typed
+    page = render_page(request, "unit_reports.html", principal, errors=errors, saved=saved,
+                       row_errors={k: v for k, v in shown.items() if k[0]}, **context)
     if errors:
         page.status_code = 422
     return page
+
+
+class _Refused(Exception):
+    """A row was already refused before validation (an unknown place name)."""
+
+
+def _place_error(shown: dict[tuple[str, int], list[str]], loc: Any, message: str,
+                 rows_of: dict[str, dict[int, int]]) -> None:
+    """File an error under the form row it is about, or under the form as a whole."""
+    parts = [p for p in loc if p != "body"]
+    if len(parts) >= 2 and parts[0] in ("events", "observations") and isinstance(parts[1], int):
+        n = rows_of[str(parts[0])].get(parts[1], parts[1])
+        shown.setdefault((str(parts[0]), n), []).append(message)
+    else:
+        shown.setdefault(("", 0), []).append(message)
 
 
 def _place_id(value: str) -> int | str | None:
