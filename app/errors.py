@@ -36,6 +36,8 @@ class DomainError(Exception):
 
     def detail(self) -> list[dict[str, Any]]:
         item: dict[str, Any] = {"loc": list(self.loc), "msg": self.msg, "type": self.kind}
+        if self.sv:
+            item["msg_sv"] = self.sv
         if self.context:
             item["ctx"] = self.context
         return [item]
@@ -98,9 +100,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         # Echo where and why, not the input itself: it may be NaN (not JSON) or sensitive free text.
+        from app.messages import validation_error
+
+        # msg in English for programs; msg_sv for the Swedish pages' own scripts to show as it is
         detail = [
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")).removeprefix("Value error, "),
-             "type": e.get("type", "value_error")}
+             "type": e.get("type", "value_error"), "msg_sv": validation_error(dict(e), "sv")}
             for e in exc.errors()
         ]
         return JSONResponse({"detail": detail}, status_code=422)

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
 from app.imports.service import ImportOptions, run_import
+from app.messages import row_reason, validation_error
 from app.reports.schemas import UnitReportIn
-from app.web.messages import row_reason, validation_error
 
 
 def _errors(body: dict[str, object]) -> list[dict[str, object]]:

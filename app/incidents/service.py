@@ -8,7 +8,7 @@ straight through.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, text
@@ -189,7 +189,17 @@ def _check_place(session: Session, place_id: int | None) -> None:
         raise InvalidInput(f"place {place_id} does not exist", loc=("body", "place_id"))
 
 
+FUTURE_SLACK = timedelta(minutes=15)  # a phone's clock may run a little fast; more than this is a typo
+
+
+def _not_in_future(when: datetime | None) -> None:
+    if when is not None and when > datetime.now(UTC) + FUTURE_SLACK:
+        raise InvalidInput(f"occurred_at {when.isoformat()} lies in the future", loc=("body", "occurred_at"),
+                           sv="Tidpunkten ligger i framtiden.")
+
+
 def create(session: Session, data: IncidentCreate, principal: Principal) -> int:
+    _not_in_future(data.occurred_at)
     [category] = resolve_categories(session, [data.category], ("body", "category"))
     source = writing_unit(session, principal, data.source, ("body", "source"))
     _check_place(session, data.place_id)
@@ -222,6 +232,7 @@ def update(session: Session, incident_id: int, data: IncidentUpdate) -> None:
         _check_place(session, changes["place_id"])
     if "occurred_at" in changes and changes["occurred_at"] is None:
         raise InvalidInput("occurred_at cannot be empty", loc=("body", "occurred_at"))
+    _not_in_future(changes.get("occurred_at"))
     lon, lat = changes.pop("lon", None), changes.pop("lat", None)
     if lon is not None and lat is not None:
         incident.geom = _point(lon, lat)

@@ -21,8 +21,8 @@ from app.auth.sessions import SESSION_COOKIE, session_principal
 from app.db import session_factory
 from app.errors import DomainError
 from app.i18n import TEXTS, text
+from app.messages import validation_error
 from app.web.deps import page_language, render_page
-from app.web.messages import validation_error
 
 # Paths that answer machines (JSON, GeoJSON, tiles): their errors stay JSON whatever the client accepts.
 MACHINE_PREFIXES = ("/api/", "/ogc", "/open311", "/health", "/ready", "/static/", "/docs", "/redoc", "/openapi.json",

@@ -18,11 +18,11 @@ from app.auth.sessions import csrf_matches
 from app.config import get_settings
 from app.deps import SessionDep, audit_read
 from app.errors import DomainError
+from app.messages import validation_error
 from app.reference.service import categories as list_categories
 from app.reports import service as reports
 from app.reports.schemas import UnitReportIn
 from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page, sheet
-from app.web.messages import validation_error
 
 router = APIRouter(include_in_schema=False)
 FORM_ROWS = 3      # empty event and observation rows offered besides the saved ones

@@ -16,8 +16,8 @@ from app.auth.sessions import csrf_matches
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.imports.service import ImportOptions, ImportRejected, ImportReport, run_import
+from app.messages import FIELDS_SV, row_reason
 from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page
-from app.web.messages import FIELDS_SV, row_reason
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/importera"

@@ -18,17 +18,40 @@
       style: { color: "#37474f", weight: 1.5, fillColor: "#fd8d3c", fillOpacity: 0.25 },
       interactive: false,
       onEachFeature: function (feature, layer) {
+        placeLayers.push(layer);
         layer.bindTooltip(textOnly(feature.properties.name), { permanent: true, direction: "center", className: "place-label" });
       }
     }).addTo(map);
   });
   var marker = null;
-  map.on("click", function (e) {
-    var lat = e.latlng.lat, lon = e.latlng.lng;
-    if (marker) { marker.setLatLng(e.latlng); } else { marker = L.circleMarker(e.latlng, { radius: 9, color: "#0d47a1" }).addTo(map); }
+  // The position is set by a tap or click, by the map's centre (the map pans with the arrow keys, so
+  // a keyboard alone can place it), or by the device's position; it is shown in words, with the place
+  // it lies in when there is one.
+  function place(lat, lon) {
+    var at = L.latLng(lat, lon);
+    if (marker) { marker.setLatLng(at); } else { marker = L.circleMarker(at, { radius: 9, color: "#0d47a1" }).addTo(map); }
     document.getElementById("lat").value = lat.toFixed(6);
     document.getElementById("lon").value = lon.toFixed(6);
-    document.getElementById("position").textContent = lat.toFixed(5) + ", " + lon.toFixed(5);
+    var inside = placeAt(at);
+    document.getElementById("position").textContent = form.dataset.set + (inside ? " (" + inside + ")" : "");
+  }
+  var placeLayers = [];
+  function placeAt(at) {
+    for (var i = 0; i < placeLayers.length; i++) {
+      if (placeLayers[i].getBounds && placeLayers[i].getBounds().contains(at)) { return placeLayers[i].feature.properties.name; }
+    }
+    return "";
+  }
+  map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
+  document.getElementById("use-map-centre").addEventListener("click", function () {
+    var c = map.getCenter(); place(c.lat, c.lng);
+  });
+  document.getElementById("use-location").addEventListener("click", function () {
+    if (!navigator.geolocation) { document.getElementById("position").textContent = form.dataset.denied; return; }
+    navigator.geolocation.getCurrentPosition(function (p) {
+      place(p.coords.latitude, p.coords.longitude); map.setView([p.coords.latitude, p.coords.longitude], 17);
+    }, function () { document.getElementById("position").textContent = form.dataset.denied; },
+    { enableHighAccuracy: true, timeout: 10000 });
   });
   // The wall-clock time typed in the form is the municipality's local time (data-tz), whatever zone the
   // device is set to: find that zone's offset for the moment with Intl.
@@ -68,8 +91,10 @@
         form.reset();
       } else {
         var detail = reply.data.detail;
+        var swedish = document.documentElement.lang === "sv";
         result.textContent = Array.isArray(detail)
-          ? detail.map(function (d) { return d.loc.slice(-1)[0] + ": " + d.msg; }).join("; ") : String(detail);
+          ? detail.map(function (d) { return swedish && d.msg_sv ? d.msg_sv : d.loc.slice(-1)[0] + ": " + d.msg; }).join("; ")
+          : String(detail);
       }
     });
   });

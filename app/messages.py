@@ -62,7 +62,8 @@ def validation_error(error: dict[str, Any], language: str) -> str:
     if language != "sv":
         return english
     if error.get("type") == "value_error" and english not in VALUE_ERRORS_FIELD_SV:
-        return VALUE_ERRORS_SV.get(english, english)[:1].upper() + VALUE_ERRORS_SV.get(english, english)[1:]
+        swedish = VALUE_ERRORS_SV.get(english) or row_reason(english, "sv")
+        return swedish[:1].upper() + swedish[1:]
     template = VALUE_ERRORS_FIELD_SV.get(english) or TYPES_SV.get(str(error.get("type")))
     if template is None:
         return english
@@ -95,7 +96,7 @@ ROW_REASONS_SV = [(re.compile(pattern), swedish) for pattern, swedish in (
     (r"^lon=(.+), lat=(.+) look swapped.*$", r"lon=\1, lat=\2 verkar omkastade: lon är öst (~15), lat är nord (~58)"),
     (r"^lon=(.+), lat=(.+) is not a valid WGS84 position$", r"lon=\1, lat=\2 är ingen giltig WGS84-position"),
     (r"^lon=(.+), lat=(.+) is outside the configured extent \((.+)\)$",
-     r"lon=\1, lat=\2 ligger utanför kommunen (\3)"),
+     r"positionen lon=\1, lat=\2 ligger utanför kommunen"),
     (r"^\((.+), (.+)\) are not coordinates in a Swedish grid.*$",
      r"(\1, \2) är inga koordinater i ett svenskt rutnät (SWEREF 99, RT90)"),
 )]

@@ -1,0 +1,103 @@
+"""Reporting from the field in real Chromium, at a desk and on a phone: a unit report with a bad event is
+corrected without retyping anything else and edited later; an incident is placed by keyboard alone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import BrowserContext
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tests.browser.conftest import ARTIFACTS, sign_in_page, wait_until
+
+pytestmark = pytest.mark.browser
+SIZES = [(1366, 768), (390, 844)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_reporter_corrects_one_bad_event_and_later_edits_a_saved_one(context: BrowserContext, live_server: str,
+                                                                        people: dict[str, str], session: Session,
+                                                                        size: tuple[int, int]) -> None:
+    page = sign_in_page(context, live_server, people["reporter"])
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{live_server}/rapporter")
+    when = (datetime.now(ZoneInfo("Europe/Stockholm")) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    page.fill('[name="summary"]', "Lugn vecka utom fredag")
+    page.fill('[name="event_time_0"]', when)
+    page.select_option('[name="event_category_0"]', "klotter")
+    page.fill('[name="event_where_0"]', "Resecentrum")
+    page.fill('[name="event_description_0"]', "Tags på väntkuren")
+    page.fill('[name="event_time_1"]', when)
+    page.select_option('[name="event_category_1"]', "vald")
+    page.fill('[name="event_where_1"]', "Bakom macken")  # no such place or street
+    page.fill('[name="event_description_1"]', "Slagsmål")
+    page.fill('[name="observation_text_0"]', "Mörkt vid gångtunneln")
+    page.click("button.primary")
+    page.wait_for_load_state()
+    assert "Hittar ingen plats eller gata" in page.locator("#event-1-error").inner_text()
+    assert page.input_value('[name="summary"]') == "Lugn vecka utom fredag"
+    assert page.input_value('[name="event_description_0"]') == "Tags på väntkuren"
+    assert page.input_value('[name="event_description_1"]') == "Slagsmål"
+    assert page.input_value('[name="observation_text_0"]') == "Mörkt vid gångtunneln"
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    page.screenshot(path=str(ARTIFACTS / f"enhetsrapport-fel-{size[0]}.png"), full_page=True)
+
+    # correct only the bad row: its position from the map's centre, by keyboard
+    page.fill('[name="event_where_1"]', "")
+    page.click('fieldset.event[data-row="1"] button.pick-on-map')
+    page.locator("#pick-map").focus()
+    page.keyboard.press("ArrowRight")
+    page.click("#use-map-centre")
+    assert page.input_value('[name="event_lat_1"]') != ""
+    page.click("button.primary")
+    page.wait_for_load_state()
+    assert "Rapporten är sparad" in page.locator(".saved").inner_text()
+    rows = session.execute(text("SELECT description, location_precision FROM incidents ORDER BY description")).all()
+    assert [tuple(r) for r in rows] == [("Slagsmål", "exact"), ("Tags på väntkuren", "place")]
+
+    # later: the saved events are listed, and one is changed without touching the other
+    page.goto(f"{live_server}/rapporter")
+    assert page.locator(".badge").count() == 2
+    page.fill('[name="event_description_1"]', "Slagsmål, två personer")
+    page.click("button.primary")
+    page.wait_for_load_state()
+    rows = session.execute(text("SELECT description FROM incidents ORDER BY description")).all()
+    assert [r[0] for r in rows] == ["Slagsmål, två personer", "Tags på väntkuren"]
+    page.screenshot(path=str(ARTIFACTS / f"enhetsrapport-sparad-{size[0]}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_incident_is_placed_and_sent_by_keyboard_alone(context: BrowserContext, live_server: str,
+                                                          people: dict[str, str], session: Session,
+                                                          size: tuple[int, int]) -> None:
+    page = sign_in_page(context, live_server, people["analyst"])
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{live_server}/rapportera")
+    wait_until(page, "document.querySelectorAll('.place-label').length > 0")
+    page.locator("#report-map").focus()
+    for key in ("ArrowUp", "ArrowUp", "ArrowLeft"):
+        page.keyboard.press(key)
+    for _ in range(8):  # on from the map (past its zoom buttons) to "Använd kartans mitt"
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "use-map-centre":
+            break
+    assert page.evaluate("document.activeElement.id") == "use-map-centre"
+    page.keyboard.press("Enter")
+    assert page.locator("#position").inner_text().startswith("Position vald")
+    page.focus("#category")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    when = (datetime.now(ZoneInfo("Europe/Stockholm")) - timedelta(hours=1))
+    page.fill("#occurred_at", when.strftime("%Y-%m-%dT%H:%M"))  # the browser's own date widget
+    page.focus("#description")
+    page.keyboard.type("Skrik och bråk")
+    page.focus("#report-form button[type=submit]")
+    page.keyboard.press("Enter")
+    wait_until(page, "document.getElementById('result').textContent.length > 0")
+    assert page.locator("#result").inner_text().startswith("Tack"), page.locator("#result").inner_text()
+    stored = session.execute(text("SELECT category, description FROM incidents")).all()
+    assert len(stored) == 1 and stored[0][1] == "Skrik och bråk"
+    page.screenshot(path=str(ARTIFACTS / f"rapportera-tangentbord-{size[0]}.png"))
