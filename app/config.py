@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     rate_limit: bool | None = Field(default=None, description="Rate-limit writes and failed sign-ins; default on "
                                     "except in the test environment.")
     writes_per_minute: int = 600
+    public_reports_per_hour: int = 10  # /felanmalan, per address: no account, so a tighter bound
     failed_logins_per_15_minutes: int = 10
     analysis_max_staleness_seconds: float = Field(default=30.0, description="An analysis result may be served "
                                                   "this long after the data changed before it is recomputed.")

@@ -197,12 +197,31 @@ class RateLimit:
             if recorder.status == 401:
                 self._take(key, settings.failed_logins_per_15_minutes, 900)
             return
+        if scope["path"] == "/felanmalan":  # the public fault form: no account, so per address and per hour
+            wait = self._take(("public-report", client), settings.public_reports_per_hour, 3600)
+            if wait > 0:
+                await _too_many_page(send, int(wait) + 1)
+                return
         credential = headers.get(b"authorization") or headers.get(b"x-api-key") or client.encode()
         wait = self._take(("write", hashlib.sha256(credential).hexdigest()), settings.writes_per_minute, 60)
         if wait > 0:
             await _too_many(send, int(wait) + 1, "too many writes; slow down")
             return
         await self.app(scope, receive, send)
+
+
+async def _too_many_page(send: Send, retry_after: int) -> None:
+    """The public form's refusal, as a page a citizen reads."""
+    minutes = max(1, retry_after // 60)
+    body = ("<!doctype html><html lang=\"sv\"><meta charset=\"utf-8\"><meta name=\"viewport\" "
+            "content=\"width=device-width, initial-scale=1\"><title>För många felanmälningar · Lägesbild</title>"
+            "<main><h1>För många felanmälningar</h1><p>Vi har fått många felanmälningar från din adress på kort tid. "
+            f"Försök igen om ungefär {minutes} minuter, eller ring kommunens växel.</p>"
+            "<p><a href=\"/\">Till startsidan</a></p></main></html>").encode()
+    await send({"type": "http.response.start", "status": 429,
+                "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"retry-after", str(retry_after).encode()),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _too_many(send: Send, retry_after: int, message: str) -> None:

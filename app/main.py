@@ -41,6 +41,7 @@ from app.web.admin import router as admin_router
 from app.web.errors import install_page_errors
 from app.web.esm import router as esm_router
 from app.web.imports import router as import_web_router
+from app.web.lighting import router as lighting_web_router
 from app.web.router import router as web_router
 from app.web.signin import router as signin_router
 from app.web.walks import router as walks_web_router
@@ -110,6 +111,7 @@ def create_app() -> FastAPI:
     app.include_router(admin_router)
     app.include_router(account_router)
     app.include_router(import_web_router)
+    app.include_router(lighting_web_router)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     install_error_handlers(app)
     install_page_errors(app)

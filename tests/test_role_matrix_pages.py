@@ -17,6 +17,7 @@ from app.web.account import router as account_web
 from app.web.admin import router as admin_web
 from app.web.esm import router as esm
 from app.web.imports import router as import_web
+from app.web.lighting import router as lighting_web
 from app.web.router import router as web
 from app.web.signin import router as signin
 from app.web.walks import router as walks_web
@@ -47,6 +48,10 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/karta/gatunat"): ("/karta/gatunat?bbox=15.12,58.32,15.14,58.33", PUBLIC),  # map data, not incidents
     ("GET", "/patrull/plan"): ("/patrull/plan", "analysis:read"),
     ("GET", "/belysning/arbetslista"): ("/belysning/arbetslista", "lighting:read"),
+    ("GET", "/belysning/arenden"): ("/belysning/arenden", "lighting:read"),
+    ("POST", "/belysning/arenden/{report_id}"): ("/belysning/arenden/{r}", "lighting:write"),
+    ("GET", "/felanmalan"): ("/felanmalan", PUBLIC),
+    ("POST", "/felanmalan"): ("/felanmalan", PUBLIC),
     ("GET", "/lagesbild"): ("/lagesbild", "analysis:read"),
     ("POST", "/lagesbild/beslut"): ("/lagesbild/beslut", "interventions:write"),
     ("POST", "/lagesbild/beslut/{intervention_id}/status"): ("/lagesbild/beslut/{d}/status", "interventions:write"),
@@ -76,7 +81,8 @@ CASES = [(key, collection) for key, (_, permission) in ROUTES.items() if permiss
 
 
 def test_every_route_outside_the_api_has_a_row() -> None:
-    routers = (ogc, open311, web, signin, esm, walks_web, admin_web, account_web, import_web, health.router)
+    routers = (ogc, open311, web, signin, esm, walks_web, admin_web, account_web, import_web, lighting_web,
+               health.router)
     routes = {(method, r.path) for router in routers for r in router.routes
               for method in r.methods}  # type: ignore[attr-defined]
     assert routes == set(ROUTES)
@@ -144,6 +150,10 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
     elif path == "/lagesbild/beslut" and method == "POST":
         data = {"csrf": headers.get("X-CSRF-Token", ""), "title": f"Beslut {role}", "kind": "patrol",
                 "target": "place:1", "organisation": "polisen"}
+    elif path.startswith("/belysning/arenden/"):
+        data = {"csrf": headers.get("X-CSRF-Token", ""), "status": "confirmed"}
+    elif path == "/felanmalan" and method == "POST":
+        data = {"kind": "dark_spot", "lon": "15.13", "lat": "58.323"}
     elif path == "/lagesbild/medborgarlofte":
         data = {"csrf": headers.get("X-CSRF-Token", ""), "title": f"Löfte {role}", "promise_start": "2025-01-01",
                 "promise_end": "2025-12-31", "place_ids": "1"}

@@ -175,10 +175,11 @@ def create_report(session: Session, *, kind: str, lon: float, lat: float, descri
                   reported_by: str, source: str = "kommunen", lamp_external_id: str | None = None,
                   commit: bool = True) -> int:
     if kind not in KIND_SV:
-        raise InvalidInput(f"kind must be one of {', '.join(KIND_SV)}", loc=("body", "kind"))
+        raise InvalidInput(f"kind must be one of {', '.join(KIND_SV)}", loc=("body", "kind"),
+                           sv="Välj om det gäller en trasig lampa eller en mörk plats.")
     problem = lonlat_problem(lon, lat, _extent())
     if problem:
-        raise InvalidInput(problem, loc=("body", "lat"))
+        raise InvalidInput(problem, loc=("body", "lat"), sv="Platsen ligger utanför kommunen; välj en plats i kartan.")
     point = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
     lamp_id = None
     if lamp_external_id:
@@ -207,14 +208,18 @@ def change_status(session: Session, report_id: int, to_status: str, changed_by: 
     """Move a report one legal step (reported → confirmed → scheduled → fixed; or rejected), logged."""
     report = session.get(LightingReport, report_id, with_for_update=True)
     if report is None:
-        raise NotFound(f"lighting report {report_id} does not exist", loc=("path", "report_id"))
+        raise NotFound(f"lighting report {report_id} does not exist", loc=("path", "report_id"),
+                       sv=f"Belysningsärende {report_id} finns inte.")
     allowed = TRANSITIONS.get(report.status, ())
     if to_status not in TRANSITIONS:
-        raise InvalidInput(f"unknown status {to_status!r}; statuses: {', '.join(TRANSITIONS)}", loc=("body", "status"))
+        raise InvalidInput(f"unknown status {to_status!r}; statuses: {', '.join(TRANSITIONS)}", loc=("body", "status"),
+                           sv="Okänd status; välj ett av stegen på sidan.")
     if to_status not in allowed:
         session.rollback()
         raise Conflict(f"cannot go from {report.status!r} to {to_status!r}; allowed next: "
-                       f"{', '.join(allowed) or 'none (closed)'}", loc=("body", "status"))
+                       f"{', '.join(allowed) or 'none (closed)'}", loc=("body", "status"),
+                       sv=f"Ärendet är {STATUS_SV[report.status]} och kan inte bli "
+                          f"{STATUS_SV.get(to_status, to_status)}; ladda om sidan.")
     session.add(LightingReportEvent(report_id=report.id, from_status=report.status, to_status=to_status,
                                     changed_by=changed_by, note=note))
     report.status = to_status
@@ -236,7 +241,8 @@ def report_feature(session: Session, report_id: int) -> dict[str, Any]:
         FROM lighting_reports r LEFT JOIN lamps l ON l.id = r.lamp_id LEFT JOIN street_segments s ON s.id = r.segment_id
         WHERE r.id = :id"""), {"id": report_id}).first()
     if row is None:
-        raise NotFound(f"lighting report {report_id} does not exist", loc=("path", "report_id"))
+        raise NotFound(f"lighting report {report_id} does not exist", loc=("path", "report_id"),
+                       sv=f"Belysningsärende {report_id} finns inte.")
     return dict(row[0])
 
 

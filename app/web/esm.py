@@ -19,6 +19,7 @@ from app.config import get_settings
 from app.deps import SessionDep, audit_read
 from app.errors import DomainError
 from app.messages import validation_error
+from app.places.lookup import resolve_where, where_names
 from app.reference.service import categories as list_categories
 from app.reports import service as reports
 from app.reports.schemas import UnitReportIn
@@ -27,7 +28,6 @@ from app.web.deps import csrf_refused, organisation_choices, page_language, page
 router = APIRouter(include_in_schema=False)
 FORM_ROWS = 3      # empty event and observation rows offered besides the saved ones
 MAX_ROWS = 60      # rows read from one posted form (bounded cost)
-WHERE_NAMES = 3000  # suggestions for "where": the places and the street names
 
 
 def _form_context(session: SessionDep, principal: Principal, day: date,
@@ -44,7 +44,7 @@ def _form_context(session: SessionDep, principal: Principal, day: date,
         values = _values_from_report(existing, {pid: name for pid, name in places})
     return {"status": status, "period": period, "own": own, "own_name": own_name, "existing": existing, "units": units,
             "places": places, "categories": list_categories(session), "values": values,
-            "where_names": _where_names(session), "tile_url": get_settings().tile_url,
+            "where_names": where_names(session), "tile_url": get_settings().tile_url,
             "can_write": allowed(principal.role, "reports:write"), "reports": listed}
 
 
@@ -95,36 +95,6 @@ def _values_from_form(form: Any) -> dict[str, Any]:
             "events": events or [_blank_event()], "observations": observations or [{"place": "", "text": ""}]}
 
 
-def _where_names(session: SessionDep) -> list[str]:
-    rows = session.scalars(text("""
-        SELECT name FROM (SELECT name FROM places UNION SELECT name FROM basemap_features
-                          WHERE kind = 'street' AND name IS NOT NULL UNION SELECT street FROM street_segments
-                          WHERE street IS NOT NULL AND street <> '') n ORDER BY name LIMIT :n"""),
-                          {"n": WHERE_NAMES}).all()
-    return [str(r) for r in rows]
-
-
-def _resolve_where(session: SessionDep, name: str) -> dict[str, Any] | None:
-    """A typed place or street name → the place, or the middle of the street's longest stretch."""
-    wanted = {"t": name.strip().casefold()}
-    place = session.scalar(text("""SELECT id FROM places WHERE lower(name) = :t OR lower(name) LIKE :t || ' (%'
-                                   ORDER BY lower(name) = :t DESC, id LIMIT 1"""), wanted)
-    if place is not None:
-        return {"place_id": int(place)}
-    street = session.execute(text("""
-        WITH lines AS (
-            SELECT geom FROM basemap_features
-            WHERE kind = 'street' AND (lower(name) = :t OR lower(name) LIKE :t || ' (%')
-            UNION ALL SELECT geom FROM street_segments WHERE lower(street) = :t),
-        parts AS (SELECT (ST_Dump(ST_LineMerge(ST_Collect(geom)))).geom AS g FROM lines)
-        SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_LineInterpolatePoint(g, 0.5) AS p, ST_Length(g::geography) AS len
-                                      FROM parts WHERE GeometryType(g) = 'LINESTRING') m
-        ORDER BY len DESC LIMIT 1"""), wanted).first()
-    if street is not None:
-        return {"lon": float(street[0]), "lat": float(street[1]), "location_precision": "street"}
-    return None
-
-
 @router.get("/rapporter", dependencies=[audit_read("unit_reports")], response_class=HTMLResponse)
 def reports_page(request: Request, session: SessionDep, dag: str | None = None) -> Response:
     principal = page_user(request, session)
@@ -173,7 +143,7 @@ def _file_report(request: Request, session: SessionDep, principal: Principal, fo
             except ValueError:
                 row_errors[("events", len(events))] = ["Positionen kunde inte läsas; välj den igen."]
         elif row["where"]:
-            found = _resolve_where(session, row["where"])
+            found = resolve_where(session, row["where"])
             if found is None:
                 row_errors[("events", len(events))] = [
                     f"Hittar ingen plats eller gata som heter ”{row['where']}”; välj ett namn i listan, "

@@ -44,7 +44,35 @@ def start_page(request: Request, session: SessionDep) -> HTMLResponse:
         context["hotspot_period"] = _period_text(hotspot_scope)
     if principal:
         context["map_period"] = _period_text(scope_from_text(None, None, None, HOTSPOT_DAYS))
+    else:
+        context.update(_public_context(session))
     return render_page(request, "index.html", principal, **context)
+
+
+PUBLIC_FEWEST = 5  # counts below this are not shown to the public (as the public map's cells)
+
+
+def _public_context(session: SessionDep) -> dict[str, Any]:
+    """What a resident sees: which quarter and which kinds of incident the map shows, and the citizen
+    promises with their half-year follow-up in aggregate (small counts withheld)."""
+    from app.promises import service as promises
+    from app.public.service import latest_released_quarter
+
+    groups = session.execute(text("""SELECT group_code, string_agg(label_sv, ', ' ORDER BY sort_order)
+                                     FROM categories GROUP BY group_code ORDER BY min(sort_order)""")).all()
+    shown = []
+    for promise in promises.current(session, date.today()):
+        follow = promises.follow_up(session, promise["id"])
+        total = follow["total"]
+        shown.append({"title": promise["title"], "period_start": promise["period_start"],
+                      "period_end": promise["period_end"], "places": [p["name"] for p in promise["places"]],
+                      "half": follow["half"].replace("H", " halvår "),
+                      "current": total["current"] if total["current"] >= PUBLIC_FEWEST else None,
+                      "year_before": total["year_before"] if total["year_before"] >= PUBLIC_FEWEST else None,
+                      "progress": follow["progress"]})
+    return {"public_quarter": latest_released_quarter().replace("-Q", ", kvartal "),
+            "public_groups": [words for _, words in groups], "public_promises": shown,
+            "public_fewest": PUBLIC_FEWEST}
 
 
 def _period_text(scope: Scope) -> str:

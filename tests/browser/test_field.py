@@ -101,3 +101,43 @@ def test_an_incident_is_placed_and_sent_by_keyboard_alone(context: BrowserContex
     stored = session.execute(text("SELECT category, description FROM incidents")).all()
     assert len(stored) == 1 and stored[0][1] == "Skrik och bråk"
     page.screenshot(path=str(ARTIFACTS / f"rapportera-tangentbord-{size[0]}.png"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_citizen_reports_a_dark_place_and_a_technician_fixes_it_on_the_web(
+        context: BrowserContext, live_server: str, people: dict[str, str], session: Session,
+        size: tuple[int, int]) -> None:
+    citizen = context.new_page()
+    citizen.set_viewport_size({"width": size[0], "height": size[1]})
+    citizen.goto(f"{live_server}/")
+    citizen.get_by_role("link", name="Anmäl en mörk plats eller trasig lampa").first.click()
+    citizen.check('input[name="kind"][value="dark_spot"]')
+    citizen.locator("#pick-map").focus()
+    citizen.keyboard.press("ArrowDown")
+    citizen.click("#use-map-centre")
+    citizen.fill('textarea[name="description"]', "Helt mörkt på gångvägen bakom mitt hus, Storgatan 3")
+    assert citizen.evaluate("document.documentElement.scrollWidth") <= size[0]
+    citizen.click("button.primary")
+    citizen.wait_for_load_state()
+    assert "Felanmälan är mottagen" in citizen.locator(".saved").inner_text()
+    citizen.screenshot(path=str(ARTIFACTS / f"felanmalan-{size[0]}.png"), full_page=True)
+    case_id = session.execute(text("SELECT id FROM lighting_reports")).scalar_one()
+    public = context.request.get(f"{live_server}/open311/v2/requests.json").json()
+    assert "Storgatan 3" not in str(public)  # the reporter's text is never public
+    citizen.close()
+
+    page = sign_in_page(context, live_server, people["technician"])
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.get_by_role("link", name="Belysningsärenden").first.click()
+    row = page.locator(f"#arende-{case_id}")
+    assert "Storgatan 3" in row.inner_text()
+    for step, note in (("Bekräfta", "Sett på plats"), ("Planera in", "Vecka 50"), ("Markera åtgärdad", "Ny armatur")):
+        page.locator(f"#arende-{case_id} input[name=note]").fill(note)
+        page.locator(f"#arende-{case_id}").get_by_role("button", name=step).click()
+        page.wait_for_load_state()
+    assert "åtgärdad" in page.locator(f"#arende-{case_id} td.status").inner_text()
+    history = page.locator(f"#arende-{case_id} ol.history").inner_text()
+    assert "Sett på plats" in history and "Ny armatur" in history
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    page.screenshot(path=str(ARTIFACTS / f"belysningsarenden-{size[0]}.png"), full_page=True)
+    assert session.execute(text("SELECT status FROM lighting_reports")).scalar_one() == "fixed"
