@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import Field
 from sqlalchemy import text
 
 from app.analysis import service as analysis
@@ -31,10 +32,13 @@ def _check_tile(z: int, x: int, y: int) -> None:
             response_class=Response, responses={200: {"content": {MVT: {}}}})
 def tile(layer: Literal["incidents", "hotspots"], session: SessionDep, principal: Reader, time: TimeRangeDep,
          z: Annotated[int, Path(ge=0, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
-         category: Annotated[list[str] | None, Query()] = None) -> Response:
+         category: Annotated[list[str] | None, Query()] = None,
+         hour: Annotated[list[Annotated[int, Field(ge=0, le=23)]] | None, Query(max_length=24)] = None,
+         weekday: Annotated[list[Annotated[int, Field(ge=1, le=7)]] | None, Query(max_length=7)] = None) -> Response:
     _check_tile(z, x, y)
     if layer == "incidents":
-        flt = build_filter(session, start=time.start, end=time.end, categories=category, viewer=principal)
+        flt = build_filter(session, start=time.start, end=time.end, categories=category, viewer=principal,
+                           hours=hour, weekdays=weekday)
         where, params = flt.where()
         body = session.execute(text(f"""
             WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS b3857,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
@@ -27,6 +27,10 @@ class Scope(BaseModel):
     source: list[str] | None = None
     place: int | None = None
     bbox: str | None = None
+    hour: list[Annotated[int, Field(ge=0, le=23)]] | None = Field(
+        None, max_length=24, description="Only these local hours of the day (0–23), e.g. hour=20&hour=21")
+    weekday: list[Annotated[int, Field(ge=1, le=7)]] | None = Field(
+        None, max_length=7, description="Only these local weekdays, 1 = Monday … 7 = Sunday")
     include_imprecise: bool = Field(False, description="Include positions known only to a place, an area or the "
                                                         "municipality (police feed): time profiles and comparisons "
                                                         "only; hotspot analyses refuse it")
@@ -50,7 +54,8 @@ class Scope(BaseModel):
         return start, end
 
 
-def scope_from_text(start: str | None, end: str | None, category: list[str] | None, default_days: int) -> Scope:
+def scope_from_text(start: str | None, end: str | None, category: list[str] | None, default_days: int,
+                    hour: list[int] | None = None, weekday: list[int] | None = None) -> Scope:
     """A scope from a page's or the command line's text: dates without a zone are local dates
     (LAGESBILD_TIMEZONE); empty means the last `default_days`."""
     def parse(value: str | None, name: str) -> datetime | None:
@@ -70,8 +75,14 @@ def scope_from_text(start: str | None, end: str | None, category: list[str] | No
         return moment
 
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    bad_hour = [h for h in hour or [] if not 0 <= h <= 23]
+    bad_day = [d for d in weekday or [] if not 1 <= d <= 7]
+    if bad_hour or bad_day:
+        raise InvalidInput("hour must be 0–23 and weekday 1–7", loc=("query", "hour" if bad_hour else "weekday"),
+                           sv="Timme ska vara 0–23 och veckodag 1 (måndag) – 7 (söndag).")
     scope = Scope(start=parse(start, "start") or now - timedelta(days=default_days), end=parse(end, "end") or now,
-                  category=[c for c in category or [] if c] or None)
+                  category=[c for c in category or [] if c] or None, hour=sorted(set(hour or [])) or None,
+                  weekday=sorted(set(weekday or [])) or None)
     scope.period(default_days)
     return scope
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -78,12 +79,15 @@ def scope_filter(session: Session, scope: Scope, start: datetime, end: datetime,
     incidents need analysis:read, which reporters do not have)."""
     bbox = parse_bbox(scope.bbox, extent=get_settings().extent)
     return build_filter(session, bbox=bbox.as_tuple() if bbox else None, start=start, end=end,
-                        categories=scope.category, sources=scope.source, place_id=scope.place, viewer=viewer)
+                        categories=scope.category, sources=scope.source, place_id=scope.place, viewer=viewer,
+                        hours=scope.hour, weekdays=scope.weekday)
 
 
 def _echo(scope: Scope, start: datetime, end: datetime, **params: Any) -> dict[str, Any]:
     return {"start": start.isoformat(), "end": end.isoformat(), "category": scope.category, "source": scope.source,
-            "place": scope.place, "bbox": scope.bbox, "include_imprecise": scope.include_imprecise, **params}
+            "place": scope.place, "bbox": scope.bbox, "include_imprecise": scope.include_imprecise,
+            **({"hour": scope.hour} if scope.hour else {}), **({"weekday": scope.weekday} if scope.weekday else {}),
+            **params}
 
 
 def _labels(session: Session) -> dict[str, str]:
@@ -468,8 +472,7 @@ def _compare(session: Session, scope: Scope, start: datetime, end: datetime) -> 
     periods = {"current": (start, end), "previous": (start - length, start),
                "last_year": (start - timedelta(days=364), end - timedelta(days=364))}
     flt = scope_filter(session, scope, start - timedelta(days=364), end)
-    where, params = IncidentFilter(bbox=flt.bbox, categories=flt.categories, sources=flt.sources,
-                                   place_id=flt.place_id).where()
+    where, params = replace(flt, start=None, end=None).where()  # the periods below set the times
     if not scope.include_imprecise:
         where += f" AND {PRECISE_SQL}"
     rows = session.execute(text(f"""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.roles import Role
 from app.auth.service import Principal, writing_unit
+from app.config import get_settings
 from app.db import DATA_VERSION_SQL, commit_unique
 from app.errors import Conflict, InvalidInput, NotFound
 from app.incidents.models import Incident
@@ -77,6 +78,8 @@ class IncidentFilter:
     categories: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     place_id: int | None = None
+    hours: list[int] = field(default_factory=list)      # local hour of day 0–23 (LAGESBILD_TIMEZONE)
+    weekdays: list[int] = field(default_factory=list)   # ISO weekday 1 (Monday) – 7 (Sunday), local
 
     def where(self, alias: str = "i") -> tuple[str, dict[str, Any]]:
         clauses: list[str] = ["TRUE"]
@@ -102,6 +105,14 @@ class IncidentFilter:
                 f"(SELECT {PLACE_ZONE_SQL} FROM places p WHERE p.id = :place_id)))"
             )
             params["place_id"] = self.place_id
+        if self.hours or self.weekdays:
+            params["tz"] = get_settings().timezone
+        if self.hours:
+            clauses.append(f"extract(hour FROM {alias}.occurred_at AT TIME ZONE :tz)::int = ANY(:hours)")
+            params["hours"] = sorted(set(self.hours))
+        if self.weekdays:
+            clauses.append(f"extract(isodow FROM {alias}.occurred_at AT TIME ZONE :tz)::int = ANY(:weekdays)")
+            params["weekdays"] = sorted(set(self.weekdays))
         return " AND ".join(clauses), params
 
 
@@ -115,6 +126,8 @@ def build_filter(
     sources: list[str] | None = None,
     place_id: int | None = None,
     viewer: Principal | None = None,
+    hours: list[int] | None = None,
+    weekdays: list[int] | None = None,
 ) -> IncidentFilter:
     """Validate filter values against the reference tables and return the filter, scoped to what
     `viewer` may see in detail (`visible_to`): every query of incident detail is built here."""
@@ -124,7 +137,8 @@ def build_filter(
         text("SELECT 1 FROM places WHERE id = :id"), {"id": place_id}
     ).first() is None:
         raise NotFound(f"place {place_id} does not exist", loc=("query", "place"))
-    flt = IncidentFilter(bbox=bbox, start=start, end=end, categories=cats, sources=srcs, place_id=place_id)
+    flt = IncidentFilter(bbox=bbox, start=start, end=end, categories=cats, sources=srcs, place_id=place_id,
+                         hours=list(hours or []), weekdays=list(weekdays or []))
     return visible_to(flt, viewer)
 
 

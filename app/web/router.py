@@ -6,6 +6,7 @@ import contextlib
 import secrets
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -30,6 +31,9 @@ from app.web.deps import csrf_refused, organisation_choices, page_language, page
 
 router = APIRouter(include_in_schema=False)
 MAP_VIEWS = ("analys", "patrull", "belysning")
+QUICK_PERIODS = {"14d": 14, "28d": 28, "kvartal": 91, "ar": 365}
+HoursQ = Annotated[list[int] | None, Query()]
+DaysQ = Annotated[list[int] | None, Query()]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -101,33 +105,53 @@ def map_streets(session: SessionDep, bbox: str, zoom: Annotated[int, Query(ge=0,
 @router.get("/karta/{view}", response_class=HTMLResponse)
 def map_page(request: Request, session: SessionDep, view: str,
              start: str | None = None, end: str | None = None,
-             category: Annotated[list[str] | None, Query()] = None) -> Response:
+             category: Annotated[list[str] | None, Query()] = None, hour: HoursQ = None, weekday: DaysQ = None,
+             period: str | None = None, hour_from: str | None = None, hour_to: str | None = None) -> Response:
     if view not in MAP_VIEWS:
         raise HTTPException(404, f"no map page {view!r}; pages: {', '.join(MAP_VIEWS)}")
     principal = page_user(request, session)
     if principal is None or not allowed(principal.role, "analysis:read"):
         return refuse(request, f"/karta/{view}")
-    scope = scope_from_text(start, end, category, HOTSPOT_DAYS)
-    query = request.url.query
+    if period in QUICK_PERIODS:  # a quick period: the last N days up to and including today
+        start, end = (date.today() - timedelta(days=QUICK_PERIODS[period] - 1)).isoformat(), date.today().isoformat()
+    if end and len(end) == 10:  # the form's "to" date includes that day
+        with contextlib.suppress(ValueError):  # scope_from_text names a bad date
+            end = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
+    if hour_from and hour_to and hour_from.isdigit() and hour_to.isdigit():  # "20" to "02": 20, 21, …, 01
+        first, last = int(hour_from) % 24, int(hour_to) % 24
+        hour = [(first + k) % 24 for k in range((last - first) % 24)] or None
+    scope = scope_from_text(start, end, category, HOTSPOT_DAYS, hour, weekday)
+    query = urlencode([("start", start or ""), ("end", end or ""), *_filter_pairs(scope)])
+    tz = ZoneInfo(get_settings().timezone)
+    assert scope.start is not None and scope.end is not None
     return render_page(request, "map.html", principal, view=view, categories=list_categories(session),
-                 selected=scope.category or [], start=scope.start.date().isoformat() if scope.start else "",
-                 end=scope.end.date().isoformat() if scope.end else "",
-                 map_src=f"/karta/{view}/karta.html" + (f"?{query}" if query else ""))
+                       selected=scope.category or [], start=scope.start.astimezone(tz).date().isoformat(),
+                       end=(scope.end - timedelta(microseconds=1)).astimezone(tz).date().isoformat(),
+                       hours=scope.hour or [], weekdays=scope.weekday or [], quick=QUICK_PERIODS, period=period,
+                       hour_from=hour_from or "", hour_to=hour_to or "",
+                       map_src=f"/karta/{view}/karta.html?{query}")
+
+
+def _filter_pairs(scope: Scope) -> list[tuple[str, str]]:
+    """The map's filters as query pairs, passed on to its data and analysis requests."""
+    return ([("category", c) for c in scope.category or []] + [("hour", str(h)) for h in scope.hour or []]
+            + [("weekday", str(d)) for d in scope.weekday or []])
 
 
 @router.get("/karta/{view}/karta.html", response_class=HTMLResponse)
 def map_document(request: Request, session: SessionDep, view: str, start: str | None = None,
-                 end: str | None = None, category: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
+                 end: str | None = None, category: Annotated[list[str] | None, Query()] = None,
+                 hour: HoursQ = None, weekday: DaysQ = None) -> HTMLResponse:
     """The Folium map itself (shown in an iframe by the pages)."""
     if view not in VIEW_LAYERS:
         raise HTTPException(404, f"no map {view!r}")
     principal = page_user(request, session)
     if view != "publik" and (principal is None or not allowed(principal.role, "analysis:read")):
         view = "publik"
-    scope = scope_from_text(start, end, category, HOTSPOT_DAYS)
+    scope = scope_from_text(start, end, category, HOTSPOT_DAYS, hour, weekday)
     settings = get_settings()
-    query = "&".join([f"start={scope.start.isoformat()}", f"end={scope.end.isoformat()}"]  # type: ignore[union-attr]
-                     + [f"category={c}" for c in scope.category or []]).replace("+", "%2B")
+    assert scope.start is not None and scope.end is not None
+    query = urlencode([("start", scope.start.isoformat()), ("end", scope.end.isoformat()), *_filter_pairs(scope)])
     data = map_data(session, view, scope, incidents_url=f"/karta/data/incidents?{query}",  # type: ignore[arg-type]
                     analysis_query=query, incident_tiles_url="/api/v1/tiles/incidents/{z}/{x}/{y}.mvt?" + query)
     fmap = build_map(data, layers=VIEW_LAYERS[view], language=page_language(request),
@@ -141,12 +165,13 @@ def map_document(request: Request, session: SessionDep, view: str, start: str | 
 @router.get("/karta/data/incidents", dependencies=[audit_read("incidents")])
 def map_incidents(request: Request, session: SessionDep, zoom: Annotated[int, Query(ge=0, le=22)] = 13,
                   bbox: str | None = None, start: str | None = None, end: str | None = None,
-                  category: Annotated[list[str] | None, Query()] = None) -> Response:
+                  category: Annotated[list[str] | None, Query()] = None, hour: HoursQ = None,
+                  weekday: DaysQ = None) -> Response:
     """Counts per cell (or single incidents close up) for the map's current view; staff only."""
     principal = page_user(request, session)
     if principal is None or not allowed(principal.role, "incidents:read"):
         raise HTTPException(401, "sign in to see incidents")
-    scope = scope_from_text(start, end, category, 365)
+    scope = scope_from_text(start, end, category, 365, hour, weekday)
     box = parse_bbox(bbox, extent=None)
     scope = scope.model_copy(update={"bbox": bbox if box else None})
     flt = analysis.scope_filter(session, scope, scope.start, scope.end, principal)  # type: ignore[arg-type]

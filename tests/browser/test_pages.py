@@ -109,11 +109,23 @@ def test_filters_reload_the_map(context: BrowserContext, live_server: str, token
     page = _sign_in(context, live_server, people["analyst"])
     page.goto(f"{live_server}/karta/analys")
     all_count = _wait_incidents(_map_frame(page))
-    page.get_by_label("Kategori").select_option("narkotika")
+    page.locator("details.filter-more summary").click()
+    page.get_by_label("Narkotika").check()  # categories are checkboxes: no Ctrl-click
     page.get_by_role("button", name="Visa").click()
     page.wait_for_url(re.compile(r".*category=narkotika.*"))
-    frame = _map_frame(page)
-    assert 0 < _wait_incidents(frame) < all_count
+    drugs = _wait_incidents(_map_frame(page))
+    assert 0 < drugs < all_count
+    page.get_by_label("Från kl.").select_option("20")  # evenings past midnight, at weekends
+    page.get_by_label("till kl.").select_option("2")
+    page.get_by_label("fre").check()
+    page.get_by_label("lör").check()
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_url(re.compile(r".*hour_from=20.*"))
+    assert "hour=20" in (_map_frame(page).url) and "weekday=5" in _map_frame(page).url
+    assert 0 < _wait_incidents(_map_frame(page)) < drugs
+    assert page.get_by_label("Från kl.").input_value() == "20" and page.get_by_label("fre").is_checked()
+    page.get_by_role("button", name="28 dagar").click()
+    page.wait_for_url(re.compile(r".*period=28d.*"))
 
 
 def test_report_form_creates_an_incident(context: BrowserContext, live_server: str, tokens: dict[str, str],
@@ -236,7 +248,7 @@ def test_lagesbild_and_unit_report_form_in_the_browser(context: BrowserContext, 
     reporter = _sign_in(context, live_server, people["reporter"])
     reporter.goto(f"{live_server}/rapporter")
     expect(reporter.locator('tr[data-unit="kultur_fritid"]')).to_contain_text("Nej")
-    reporter.get_by_label("Iakttagelse 1", exact=True).fill("Många unga vid fritidsgården på fredagar")
+    reporter.locator("[name=observation_text_0]").fill("Många unga vid fritidsgården på fredagar")
     reporter.get_by_role("button", name="Skicka rapporten").click()
     expect(reporter.locator(".saved")).to_contain_text("Rapporten är sparad")
     expect(reporter.locator('tr[data-unit="kultur_fritid"]')).to_contain_text("Ja")
