@@ -118,8 +118,7 @@ class RemoteAnalysisLayer(Layer):
         self.url = url
         self.gi_colours = {str(k): v for k, v in GI_COLOURS.items()}
         self.text = {key: t(key, language) for key in ("events", "hours", "trend", "up", "down", "unchanged", "no_data",
-                                                       "study_area",
-                                                       "count")}
+                                                       "study_area", "count", "list_title")}
 
 
 class MapControls(MacroElement):
@@ -337,7 +336,8 @@ def _hotspot_layer(collection: dict[str, Any], language: Language) -> folium.Geo
     return folium.GeoJson(collection, name=t("hotspots", language),
                           style_function=lambda _: {"color": "#b10026", "weight": 2, "fillColor": "#e31a1c",
                                                     "fillOpacity": 0.25},
-                          tooltip=_tooltip(collection, ["summary"], labels=False))
+                          tooltip=_tooltip(collection, ["summary"], labels=False),
+                          popup=folium.GeoJsonPopup(["summary"], labels=False) if features else None)
 
 
 def _places_layer(collection: dict[str, Any], language: Language) -> folium.GeoJson:
@@ -368,7 +368,8 @@ def _patrol_layer(collection: dict[str, Any], language: Language) -> folium.Feat
     for f in collection["features"]:
         p = f["properties"]
         folium.GeoJson(f, style_function=lambda _: {"color": "#0d47a1", "weight": 3, "fillOpacity": 0.1},
-                       tooltip=p.get("summary", "")).add_to(group)
+                       tooltip=p.get("summary", ""),  # escaped by html() where it was built
+                       popup=folium.Popup(p.get("summary", ""), parse_html=False)).add_to(group)
         lat, lon = p["label_point"][1], p["label_point"][0]
         folium.Marker([lat, lon], icon=folium.DivIcon(
             html=html('<div style="background:#0d47a1;color:#fff;border-radius:10px;padding:1px 6px;'

@@ -141,3 +141,39 @@ def test_a_citizen_reports_a_dark_place_and_a_technician_fixes_it_on_the_web(
     assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
     page.screenshot(path=str(ARTIFACTS / f"belysningsarenden-{size[0]}.png"), full_page=True)
     assert session.execute(text("SELECT status FROM lighting_reports")).scalar_one() == "fixed"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_hotspots_details_open_by_tap_and_by_keyboard(context: BrowserContext, live_server: str,
+                                                        people: dict[str, str], session: Session,
+                                                        size: tuple[int, int]) -> None:
+    import io
+    from datetime import date
+
+    from app.demo import generate, to_csv
+    from app.imports.service import ImportOptions, run_import
+
+    rows = generate(date.today(), days=200, seed=5)
+    run_import(session, io.BytesIO(to_csv(rows)), ImportOptions(filename="demo.csv", format="csv", source="demo"))
+    page = sign_in_page(context, live_server, people["analyst"])
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{live_server}/karta/analys/karta.html")
+    wait_until(page, "document.querySelectorAll('.lgb-hotspot-list button').length > 2")
+    if not page.locator(".lgb-hotspot-list").evaluate("d => d.open"):  # folded on a phone: one tap opens it
+        page.locator(".lgb-hotspot-list summary").click()
+    first = page.locator(".lgb-hotspot-list button").first
+    first.focus()
+    page.keyboard.press("Enter")  # keyboard: the list's button zooms to the hotspot and opens its details
+    wait_until(page, "document.querySelector('.leaflet-popup-content') !== null")
+    details = page.locator(".leaflet-popup-content").inner_text()
+    assert details.startswith("1. ") and "händelser" in details
+    assert page.evaluate("document.activeElement.className").startswith("leaflet-popup-content")
+    page.keyboard.press("Escape")
+    page.locator(".leaflet-popup-close-button").click() if page.locator(".leaflet-popup").count() else None
+    # tap: on the hotspot's own outline, where the list's zoom has just put it in the middle of the map
+    box = page.locator(".leaflet-container").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    wait_until(page, "document.querySelector('.leaflet-popup-content') !== null")
+    assert "händelser" in page.locator(".leaflet-popup-content").inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"hotspot-detaljer-{size[0]}.png"))
