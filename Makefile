@@ -5,6 +5,7 @@ VENV   ?= .venv
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+AXE    := tests/a11y/node_modules/axe-core/axe.min.js
 
 .PHONY: run test lint system-deps bench clean
 
@@ -16,6 +17,10 @@ $(STAMP): pyproject.toml
 system-deps:
 	bash scripts/system-deps.sh
 
+# axe-core for the accessibility tests, pinned by tests/a11y/package-lock.json (from the npm registry)
+$(AXE): tests/a11y/package-lock.json | system-deps
+	npm ci --prefix tests/a11y --no-audit --no-fund --silent
+
 run: $(STAMP)
 	$(VENV)/bin/lagesbild up --host $(HOST) --port $(PORT)
 
@@ -23,7 +28,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy app geo
 
-test: $(STAMP) system-deps lint
+test: $(STAMP) system-deps $(AXE) lint
 	$(VENV)/bin/pytest
 
 clean:

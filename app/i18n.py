@@ -323,6 +323,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "map_cold": ('Kall', 'Cold'),
     "map_count": ("Antal", "Count"),
     "map_where": ("Var", "Where"),
+    "map_document_title": ("Karta · Lägesbild", "Map · Lägesbild"),
     "map_list_title": ("Hotspots i listform", "Hotspots as a list"),
     "map_street_base_note": ("Gator: lokal gatukarta (bakgrundskartan kunde inte laddas)",
                              "Streets: local street base (the background map could not be loaded)"),

@@ -259,6 +259,9 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
     fmap.get_root().header.add_child(  # type: ignore[attr-defined]
         Element(f'<meta name="lagesbild-layers" content="{",".join(layers)}">'))
     fmap.get_root().header.add_child(Element(ESCAPE_JS))  # type: ignore[attr-defined]
+    fmap.get_root().header.add_child(  # type: ignore[attr-defined]
+        Element(html("<title>{title}</title>", title=t("document_title", language))))
+    fmap.lgb_language = language  # type: ignore[attr-defined]  # render_html writes it into <html lang>
     return fmap
 
 
@@ -397,6 +400,7 @@ def render_html(fmap: folium.Map, *, inline_assets: bool = False, nonce: str | N
     No text of a user's can open a script element here: data reaches the page's scripts only through
     Jinja's `tojson` (which writes < > & ' as \\u escapes) and tooltips only as escaped HTML (`html`)."""
     html = fmap.get_root().render()
+    html = html.replace("<html>", f'<html lang="{getattr(fmap, "lgb_language", "sv")}">', 1)
     if nonce:
         html = re.sub(r"<script(?=[\s>])", f'<script nonce="{nonce}"', html)
     if not inline_assets:
