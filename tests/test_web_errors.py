@@ -27,7 +27,47 @@ BAD = [
     ("/medborgarloften/999999", 404, "Medborgarlöfte 999999 finns inte"),
     ("/medborgarloften/inte-ett-nummer", 400, "Medborgarlöfte ska vara ett heltal"),
     ("/sida-som-inte-finns", 404, "Sidan finns inte"),
+    ("/karta/analys?hour=25", 400, "Timme ska vara 0–23"),
+    ("/karta/analys?weekday=8", 400, "veckodag 1 (måndag)"),
+    ("/karta/analys/karta.html?hour=-1", 400, "Timme ska vara 0–23"),
+    ("/belysning/arenden?x=1", 200, "Belysningsärenden"),
 ]
+
+# (path, form, the status, Swedish words naming the problem): the pages' forms, each with one bad field
+BAD_FORMS = [
+    ("/rapporter", {"event_time_0": "2026-01-01T12:00", "event_category_0": "", "event_where_0": "Resecentrum"},
+     422, "Kategori får inte vara tom"),
+    ("/rapporter", {"event_time_0": "", "event_category_0": "vald", "event_where_0": "Resecentrum"},
+     422, "Tidpunkt"),
+    ("/rapporter", {"event_time_0": "2026-01-01T12:00", "event_category_0": "vald", "event_where_0": "",
+                    "event_lon_0": "18.07", "event_lat_0": "59.33"}, 422, "utanför kommunen"),
+    ("/lagesbild/beslut", {"title": "", "target": "place:1"}, 422, "Skriv vad som ska göras"),
+    ("/lagesbild/beslut", {"title": "Patrull", "target": ""}, 422, "Välj en hotspot eller en plats"),
+    ("/lagesbild/beslut/999999/status", {"status": "completed"}, 404, "finns inte"),
+    ("/lagesbild/medborgarlofte", {"title": "Löfte", "promise_start": "igår", "promise_end": "2026-12-31",
+                                   "place_ids": "1"}, 422, "första och sista dag som datum"),
+    ("/lagesbild/medborgarlofte", {"title": "Löfte", "promise_start": "2026-01-01", "promise_end": "2026-12-31"},
+     422, "minst en plats eller en kategori"),
+    ("/belysning/arenden/999999", {"status": "fixed"}, 404, "Belysningsärende 999999 finns inte"),
+    ("/felanmalan", {"kind": "fault"}, 422, "Ange var"),
+    ("/felanmalan", {"kind": "fault", "lon": "0", "lat": "0"}, 422, "utanför kommunen"),
+    ("/trygghetsvandringar", {"action": "walk", "walked_on": "2999-01-01", "area": "Centrum"}, 422, "framtiden"),
+]
+
+
+@pytest.mark.parametrize(("path", "form", "status", "swedish"), BAD_FORMS)
+def test_the_pages_forms_answer_bad_input_in_swedish_naming_the_problem(
+        client: TestClient, people: dict[str, str], path: str, form: dict[str, str], status: int,
+        swedish: str) -> None:
+    headers = sign_in(client, people["admin"])
+    data = {"csrf": headers["X-CSRF-Token"], "organisation": "polisen", **form}
+    r = client.post(path, data=data, headers={**HTML, "Cookie": headers["Cookie"]}, follow_redirects=False)
+    client.cookies.clear()
+    assert r.status_code == status, (path, r.status_code, r.text[-600:])
+    assert r.headers["content-type"].startswith("text/html")
+    assert swedish in r.text, (path, re.findall(r"<li>[^<]*</li>|<p[^>]*>[^<]*</p>", r.text)[-8:])
+    body = r.text.split("<main", 1)[-1]
+    assert not ENGLISH.search(body), (path, ENGLISH.search(body))
 
 
 @pytest.mark.parametrize(("path", "status", "swedish"), BAD)

@@ -137,12 +137,14 @@ def _dates(body: dict[str, Any]) -> tuple[date, date | None]:
 
 def set_status(session: Session, intervention_id: int, status: str, notes: str | None) -> None:
     if status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", loc=("body", "status"))
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", loc=("body", "status"),
+                           sv="Välj en status: planerad, pågår, avslutad eller inställd.")
     done = session.execute(text("""UPDATE interventions SET status = :s, notes = COALESCE(:n, notes)
         WHERE id = :id"""), {"s": status, "n": notes, "id": intervention_id}).rowcount  # type: ignore[attr-defined]
     if not done:
         session.rollback()
-        raise NotFound(f"intervention {intervention_id} does not exist", loc=("path", "intervention_id"))
+        raise NotFound(f"intervention {intervention_id} does not exist", loc=("path", "intervention_id"),
+                       sv=f"Insats {intervention_id} finns inte.")
     session.commit()
 
 

@@ -372,7 +372,7 @@ def _patrol_layer(collection: dict[str, Any], language: Language) -> folium.Feat
         p = f["properties"]
         folium.GeoJson(f, style_function=lambda _: {"color": "#0d47a1", "weight": 3, "fillOpacity": 0.1},
                        tooltip=p.get("summary", ""),  # escaped by html() where it was built
-                       popup=folium.Popup(p.get("summary", ""), parse_html=False)).add_to(group)
+                       popup=folium.GeoJsonPopup(["summary"], labels=False)).add_to(group)
         lat, lon = p["label_point"][1], p["label_point"][0]
         folium.Marker([lat, lon], icon=folium.DivIcon(
             html=html('<div style="background:#0d47a1;color:#fff;border-radius:10px;padding:1px 6px;'
