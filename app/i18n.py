@@ -53,6 +53,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ur_replace_note": (
         'Den sparade rapporten har {n} händelser; skickar du formuläret ersätts de.',
         'The saved report has {n} events; sending the form replaces them.'),
+    "ur_no_unit": ("Ditt konto hör inte till någon enhet, så du kan inte lämna en enhetsrapport. Be en "
+                   "administratör att ange din enhet.",
+                   "Your account belongs to no unit, so you cannot file a unit report. Ask an administrator to set "
+                   "your unit."),
     "ur_choose_unit": ("Välj enhet", "Choose a unit"),
     "ur_events_help": ("Fyll i en händelse per ruta. Var: skriv en plats eller gata (förslag visas), tryck "
                        "”Min position”, eller välj på kartan. Sparade händelser står kvar här och kan ändras "

@@ -192,3 +192,16 @@ def test_a_refused_report_comes_back_whole_and_saved_events_stay_editable(client
     client.cookies.clear()
     descriptions = session.scalars(text("SELECT description FROM incidents ORDER BY description")).all()
     assert descriptions == ["Slagsmål, två personer", "Tags på elskåp"]
+
+
+def test_a_reporter_token_without_a_unit_cannot_be_made(session: Session) -> None:
+    from app.auth.service import create_token
+    from app.errors import InvalidInput
+
+    try:
+        create_token(session, role="reporter", name="fältet")
+    except InvalidInput as exc:
+        assert "enhet" in exc.text("sv")
+    else:
+        raise AssertionError("a reporter token without a unit was made")
+    assert create_token(session, role="reporter", name="fältet", organisation="polisen").startswith("lgb_")

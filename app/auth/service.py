@@ -51,6 +51,13 @@ def create_token(session: Session, *, role: str, name: str, organisation: str | 
         raise InvalidInput(
             f"unknown role {role!r}; allowed: {', '.join(r.value for r in Role)}", loc=("role",)
         ) from None
+    if organisation:
+        from app.reference.service import check_organisation
+
+        organisation = check_organisation(session, organisation, ("organisation",))
+    if role_value is Role.reporter and not organisation:
+        raise InvalidInput("a reporter token belongs to a unit: give --organisation", loc=("organisation",),
+                           sv="En rapportörs nyckel hör till en enhet: ange --organisation.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(name=name, role=role_value.value, organisation=organisation, token_hash=_digest(token)))
     record(session, actor=actor, action="token_create", what=f"token {name}",

@@ -45,7 +45,8 @@ def _form_context(session: SessionDep, principal: Principal, day: date,
     return {"status": status, "period": period, "own": own, "own_name": own_name, "existing": existing, "units": units,
             "places": places, "categories": list_categories(session), "values": values,
             "where_names": where_names(session), "tile_url": get_settings().tile_url,
-            "can_write": allowed(principal.role, "reports:write"), "reports": listed}
+            "can_write": allowed(principal.role, "reports:write") and not (principal.role is Role.reporter and not own),
+            "no_unit": principal.role is Role.reporter and not own, "reports": listed}
 
 
 def _blank_event() -> dict[str, Any]:
