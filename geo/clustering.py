@@ -311,7 +311,8 @@ def active_hours(hours: NDArray[np.int64], share: float = 0.5) -> list[int]:
 
 
 def hour_ranges(hours: list[int]) -> list[tuple[int, int]]:
-    """[18, 19, 20, 23, 0, 1] → [(23, 2), (18, 21)]: contiguous spans (end exclusive), wrapping midnight."""
+    """[18, 19, 20, 23, 0, 1] → [(18, 21), (23, 2)]: contiguous spans (end exclusive), wrapping midnight, in
+    the order of a day that starts at 06 (so an evening span comes before the night span after it)."""
     if not hours:
         return []
     present = set(hours)
@@ -325,7 +326,7 @@ def hour_ranges(hours: list[int]) -> list[tuple[int, int]]:
         while (end + 1) % 24 in present:
             end = (end + 1) % 24
         spans.append((h, (end + 1) % 24))
-    return sorted(spans, key=lambda s: -((s[1] - s[0]) % 24 or 24))
+    return sorted(spans, key=lambda s: (s[0] - 6) % 24)
 
 
 def trend_regions(clusters: list[Cluster], x: NDArray[np.float64], y: NDArray[np.float64], *, eps: float,

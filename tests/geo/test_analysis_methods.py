@@ -60,6 +60,7 @@ def test_active_hours_and_ranges() -> None:
     assert active_hours(hours, 0.5) == [22, 23]
     assert hour_ranges([18, 19, 20, 23, 0, 1]) == [(18, 21), (23, 2)]
     assert hour_ranges([17, 18, 19, 20, 23, 0]) == [(17, 21), (23, 1)]
+    assert hour_ranges([22, 23, 0, 20]) == [(20, 21), (22, 1)]  # read in the order of the evening
 
 
 @pytest.mark.parametrize("kernel", ["quartic", "epanechnikov"])
