@@ -22,7 +22,19 @@
         layer.bindTooltip(textOnly(feature.properties.name), { permanent: true, direction: "center", className: "place-label" });
       }
     }).addTo(map);
+    declutter();
   });
+  // Labels that would overlap (Gallerian over Stora torget) are hidden until a closer zoom makes room.
+  function declutter() {
+    var kept = [];
+    document.querySelectorAll("#report-map .place-label").forEach(function (label) {
+      label.style.visibility = "";
+      var r = label.getBoundingClientRect();
+      var clash = kept.some(function (k) { return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top; });
+      if (clash) { label.style.visibility = "hidden"; } else { kept.push(r); }
+    });
+  }
+  map.on("zoomend moveend", function () { setTimeout(declutter, 0); });
   var marker = null;
   // The position is set by a tap or click, by the map's centre (the map pans with the arrow keys, so
   // a keyboard alone can place it), or by the device's position; it is shown in words, with the place

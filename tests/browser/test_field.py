@@ -177,3 +177,23 @@ def test_a_hotspots_details_open_by_tap_and_by_keyboard(context: BrowserContext,
     wait_until(page, "document.querySelector('.leaflet-popup-content') !== null")
     assert "händelser" in page.locator(".leaflet-popup-content").inner_text()
     page.screenshot(path=str(ARTIFACTS / f"hotspot-detaljer-{size[0]}.png"))
+
+
+def test_place_names_on_the_report_map_do_not_overlap(context: BrowserContext, live_server: str,
+                                                      people: dict[str, str]) -> None:
+    page = sign_in_page(context, live_server, people["analyst"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/rapportera")
+    wait_until(page, "document.querySelectorAll('.place-label').length > 3")
+    page.wait_for_timeout(300)
+    overlaps = page.evaluate("""() => {
+        const shown = Array.from(document.querySelectorAll('#report-map .place-label'))
+            .filter(e => e.style.visibility !== 'hidden').map(e => e.getBoundingClientRect());
+        let n = 0;
+        for (let i = 0; i < shown.length; i++) for (let j = i + 1; j < shown.length; j++) {
+            const a = shown[i], b = shown[j];
+            if (a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top) n++;
+        }
+        return [n, shown.length];
+    }""")
+    assert overlaps[0] == 0 and overlaps[1] >= 3, overlaps
