@@ -308,6 +308,7 @@ def load_meeting(session: Any, last_day: date) -> str:
 
     basemap.replace(session, demo_basemap_rows(), DEMO_BASEMAP_SOURCE)
     demo = Principal(token_id=None, name="demo-data", role=Role.admin, organisation=None)
+    session.execute(text("DELETE FROM hotspot_causes WHERE created_by = 'demo-data'"))
     for table, column in (("interventions", "created_by"), ("safety_walks", "created_by"),
                           ("citizen_promises", "created_by"), ("unit_reports", "submitted_by")):
         session.execute(text(f"DELETE FROM {table} WHERE {column} = 'demo-data'"))
@@ -348,4 +349,14 @@ def load_meeting(session: Any, last_day: date) -> str:
         last_day.year, 1, 1).isoformat(), "period_end": date(last_day.year, 12, 31).isoformat(),
         "description": "Polisen och kommunen lovar fler vuxna i rörelse kvällstid vid Resecentrum.",
         "categories": [], "place_ids": [resecentrum], "intervention_ids": [active, done]}, "demo-data")
-    return "a street base, unit reports, a safety walk, two decisions and a citizen promise"
+    from app.causes import service as causes
+
+    session.execute(text("DELETE FROM hotspot_causes WHERE created_by = 'demo-data'"))
+    zone = session.execute(text("SELECT ST_AsGeoJSON(geom)::json FROM places WHERE id = :id"),
+                           {"id": resecentrum}).scalar_one()
+    causes.record(session, decided_on=last_day - timedelta(days=14), hotspot="Resecentrum", geometry=zone,
+                  factors=["Stationer och resecentrum", "Öppna lampfel", "Enheternas iakttagelser"],
+                  cause="[demo] Unga samlas vid stationen fredag och lördag kväll där det är mörkt och inga "
+                        "vuxna finns; försäljning sker i skydd av mörkret vid cykelgaraget.",
+                  intervention_ids=[active], created_by="demo-data")
+    return "a street base, unit reports, a safety walk, two decisions, a recorded cause and a citizen promise"

@@ -7,6 +7,7 @@ finds nothing: every table, column and index of the migrations is described here
 from app.audit.models import AuditEntry
 from app.auth.models import ApiToken, User, WebSession
 from app.basemap.models import BasemapFeature
+from app.causes.models import HotspotCause, cause_interventions
 from app.db import Base
 from app.imports.models import ImportBatch, PoliceEventType
 from app.incidents.models import Incident, IncidentAggregate
@@ -20,8 +21,9 @@ from app.reports.models import UnitReport, UnitReportObservation, unit_report_in
 from app.walks.models import SafetyWalk, WalkFinding
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "BasemapFeature", "Category", "CitizenPromise", "ImportBatch", "Incident",
-    "IncidentAggregate", "Intervention", "Lamp", "LightingReport", "LightingReportEvent", "Organisation", "Place",
-    "PoliceEventType", "PublicRelease", "SafetyWalk", "StreetSegment", "UnitReport", "UnitReportObservation",
-    "User", "WalkFinding", "WebSession", "promise_interventions", "promise_places", "unit_report_incidents",
+    "ApiToken", "AuditEntry", "Base", "BasemapFeature", "Category", "CitizenPromise", "HotspotCause", "ImportBatch",
+    "Incident", "IncidentAggregate", "Intervention", "Lamp", "LightingReport", "LightingReportEvent", "Organisation",
+    "Place", "PoliceEventType", "PublicRelease", "SafetyWalk", "StreetSegment", "UnitReport", "UnitReportObservation",
+    "User", "WalkFinding", "WebSession", "cause_interventions", "promise_interventions", "promise_places",
+    "unit_report_incidents",
 ]

@@ -60,7 +60,7 @@ def clean_tables(database: None) -> Iterator[None]:
     with session_factory()() as s:
         s.execute(text("TRUNCATE incidents, places, import_batches, lamps, street_segments, lighting_reports, "
                        "interventions, unit_reports, safety_walks, citizen_promises, public_releases, "
-                       "basemap_features RESTART IDENTITY CASCADE"))
+                       "basemap_features, hotspot_causes RESTART IDENTITY CASCADE"))
         s.commit()
         seed(s)
 

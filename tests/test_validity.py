@@ -133,3 +133,17 @@ def test_the_harness_measures_the_cells_the_lagesbild_uses() -> None:
     from app.analysis.service import CHANGE_CELL_M
 
     assert validity.CHANGE_CELL_M == CHANGE_CELL_M
+
+
+def test_the_risk_terrain_model_rarely_keeps_a_random_factor_and_recovers_a_planted_one() -> None:
+    rates = validity.rtm_rates(60)
+    assert rates["RTM, CSR and 5 random factors: any factor kept"].share <= 0.05
+    recovered = rates["RTM, risk ×3 within 100 m of 8 sites: recovered, interval holds 3"]
+    assert recovered.share >= 0.9, str(recovered)
+    assert rates["RTM, same: a random factor kept beside it"].share <= 0.05
+
+
+def test_the_harness_measures_the_cells_the_cause_analysis_uses() -> None:
+    from app.analysis.service import RTM_CELL_M
+
+    assert validity.RTM_CELL_M == RTM_CELL_M

@@ -235,6 +235,53 @@ class ChangeMap(Result):
     method_sv: str
 
 
+# -- cause analysis (risk terrain) ---------------------------------------------------------------------
+
+class RiskFactor(_Part):
+    code: str
+    name: str
+    source: str
+    distance_m: float | None
+    relative_risk: float | None
+    interval: tuple[float, float] | None
+    p: float
+    significant: bool
+    cells_near: int
+
+
+class RiskCellProperties(_Part):
+    relative_risk: float
+    count: int
+
+
+class RiskCell(_Part):
+    type: Literal["Feature"] = "Feature"
+    id: int
+    geometry: Geometry
+    properties: RiskCellProperties
+
+
+class NotYetHot(_Part):
+    name: str
+    relative_risk: float
+    incidents: int
+    geometry: Geometry
+
+
+class RiskTerrain(Result):
+    """Risk factors tested on the incident counts of 100 m cells (geo/rtm.py) and the risk surface."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[RiskCell]
+    factors: list[RiskFactor]
+    not_yet_hot: list[NotYetHot]
+    cells: int
+    incidents: int
+    tests: int
+    text_sv: str
+    method_sv: str
+
+
 # -- emerging hot spots ------------------------------------------------------------------------------
 
 class EmergingProperties(_Part):

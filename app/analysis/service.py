@@ -32,9 +32,11 @@ from app.analysis.results import (
     Hotspots,
     NearRepeat,
     Result,
+    RiskTerrain,
     TimeProfile,
 )
 from app.analysis.schemas import (
+    HOTSPOT_DAYS,
     ClusterParams,
     DensityParams,
     EmergingParams,
@@ -51,7 +53,7 @@ from app.errors import InvalidInput
 from app.incidents.service import IncidentFilter, build_filter
 from app.places import naming
 from app.reference.models import Category
-from geo import change, clustering, density, evaluation, hotspots, nearrepeat, temporal
+from geo import change, clustering, density, evaluation, hotspots, nearrepeat, rtm, temporal
 from geo.crs import to_wgs84
 from geo.grid import Grid, GridTooLarge
 
@@ -385,6 +387,95 @@ def _change_map(session: Session, scope: Scope, start: datetime, end: datetime) 
                f"Ingen säkerställd förändring i någon av {result.tests} prövade rutor.")
     return ChangeMap.model_validate({"features": features, "tests": result.tests, "claims": len(result.claims),
                                      **empty, "text_sv": text_sv})
+
+
+# -- cause analysis: risk terrain ------------------------------------------------------------------------
+
+RTM_CELL_M = 100.0
+NOT_YET_HOT = 5
+RTM_METHOD_SV = ("Riskterrängmodell (Caplan & Kennedy): varje faktor prövas som ”inom 100, 200 eller 300 m” på "
+                 "rutor om 100 m, med negativ binomialregression av antalet händelser per ruta; en faktor räknas "
+                 "bara om den höjer risken säkerställt efter korrigering för alla prövningar (Holm). Relativ risk "
+                 "2,0 betyder dubbelt så många händelser nära faktorn som annars, med 95 % intervall.")
+
+
+def risk_terrain(session: Session, scope: Scope) -> RiskTerrain:
+    """Which factors raise the incident count around them (the half-year of the hotspots by default)."""
+    _precise_only(scope)
+    start, end = scope.period(HOTSPOT_DAYS)
+    return cached(session, "risk_terrain", (scope.model_dump_json(), start, end), _risk_terrain, scope, start, end)
+
+
+def _risk_terrain(session: Session, scope: Scope, start: datetime, end: datetime) -> RiskTerrain:
+    from app.causes.factors import factor_layers
+
+    points = load_points(session, scope_filter(session, scope, start, end))
+    echo = _echo(scope, start, end, cell=RTM_CELL_M)
+    factors = factor_layers(session, start, end)
+    if points.size == 0 or not factors:
+        return RiskTerrain(features=[], factors=[], not_yet_hot=[], cells=0, incidents=points.size, tests=0,
+                           parameters=echo, method_sv=RTM_METHOD_SV,
+                           text_sv="Ingen orsaksanalys: " + ("inga händelser med position under perioden."
+                                                             if points.size == 0 else "inga riskfaktorer finns."))
+    try:
+        grid = Grid.covering(float(points.x.min()) - 300, float(points.y.min()) - 300, float(points.x.max()) + 300,
+                             float(points.y.max()) + 300, RTM_CELL_M)
+    except GridTooLarge as exc:
+        raise InvalidInput(str(exc), loc=("query", "bbox")) from None
+    study = hotspots.study_mask(grid, points.x, points.y).ravel()
+    counts = grid.counts(points.x, points.y).ravel()
+    cx, cy = grid.centres()
+    index = np.flatnonzero(study)
+    result = rtm.fit(counts[index], cx[index], cy[index], [f.layer for f in factors])
+    source = {f.layer.code: f.source for f in factors}
+    raised = np.flatnonzero(result.relative_risk > 1.0)
+    rings = grid.cell_polygons_wgs84(index[raised]).round(6)
+    features = [{"type": "Feature", "id": int(index[k]),
+                 "geometry": {"type": "Polygon", "coordinates": [rings[n].tolist()]},
+                 "properties": {"relative_risk": round(float(result.relative_risk[k]), 3),
+                                "count": int(counts[index[k]])}} for n, k in enumerate(raised)]
+    significant = result.significant
+    kept = ", ".join(f"{f.name.lower()} (relativ risk {f.relative_risk:.1f})".replace(".", ",")
+                     for f in significant if f.relative_risk)
+    text_sv = (f"{len(significant)} av {len(result.factors)} faktorer höjer risken säkerställt: {kept}."
+               if significant else f"Ingen av {len(result.factors)} prövade faktorer höjer risken säkerställt.")
+    return RiskTerrain.model_validate({
+        "features": features, "parameters": echo, "cells": result.cells, "incidents": result.incidents,
+        "tests": result.tests, "method_sv": RTM_METHOD_SV, "text_sv": text_sv,
+        "factors": [{"code": f.code, "name": f.name, "source": source[f.code], "distance_m": f.distance_m,
+                     "relative_risk": None if f.relative_risk is None else round(f.relative_risk, 3),
+                     "interval": None if f.interval is None else (round(f.interval[0], 3), round(f.interval[1], 3)),
+                     "p": float(f"{f.p_value:.4g}"), "significant": f.significant, "cells_near": f.cells_near}
+                    for f in result.factors],
+        "not_yet_hot": _not_yet_hot(session, grid, index, result.relative_risk, counts)})
+
+
+def _not_yet_hot(session: Session, grid: Grid, index: NDArray[np.intp], risk: NDArray[np.float64],
+                 counts: NDArray[np.float64]) -> list[dict[str, Any]]:
+    """Areas where the factors make the risk high but incidents are still few: touching cells at the
+    highest risk levels with no more incidents than an ordinary cell, named, highest risk first."""
+    if risk.size == 0 or float(risk.max()) <= 1.0:
+        return []
+    ordinary = float(np.mean(counts[index][risk <= 1.0])) if (risk <= 1.0).any() else 0.0
+    high = risk >= max(2.0, float(np.quantile(risk[risk > 1.0], 0.5)))
+    quiet = np.flatnonzero(high & (counts[index] <= ordinary))
+    if quiet.size == 0:
+        return []
+    rings = grid.cell_polygons_wgs84(index[quiet])
+    cells = [shapely.Polygon(r) for r in rings]
+    merged = shapely.union_all([c.buffer(1e-7) for c in cells])
+    parts = list(getattr(merged, "geoms", [merged]))
+    tree = shapely.STRtree(cells)
+    scored = []
+    for part in parts:
+        members = tree.query(part, predicate="intersects")
+        scored.append((float(np.max(risk[quiet[members]])), int(counts[index[quiet[members]]].sum()), part))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    top = scored[:NOT_YET_HOT]
+    names = naming.name_areas(session, [p for _, _, p in top])
+    return [{"name": name, "relative_risk": round(r, 2), "incidents": n,
+             "geometry": orjson.loads(shapely.to_geojson(shapely.set_precision(p, 1e-6)))}
+            for (r, n, p), name in zip(top, names, strict=True)]
 
 
 # -- density -----------------------------------------------------------------------------------------

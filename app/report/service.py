@@ -82,6 +82,8 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         hotspot_map = _numbered_map(session, near if spread else top, size_px=460)
         hotspot_zoom = _numbered_map(session, top, size_px=300, margin_m=1200) if spread else None
     change = analysis.change_map(session, scope.model_copy(update={"start": start, "end": end}))
+    terrain = analysis.risk_terrain(session, half_year)
+    top_hotspots = hotspots.features[:TOP_HOTSPOTS]
     new_or_growing = {k: v for k, v in emerging.patterns.items()
                       if k.split("_")[0] in ("new", "consecutive", "intensifying")}
     return {
@@ -94,6 +96,8 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         "hotspot_overview": hotspot_zoom,
         "hotspot_period": {"start": half_year.start, "end": end},
         "change": change, "change_map": _change_picture(session, change),
+        "terrain": terrain, "conditions": _conditions(session, top_hotspots, terrain, half_year),
+        "causes": _causes(session, local_end, {row["id"]: row for row in decision_rows + intervention_rows}),
         "change_claims": [f.properties for f in change.features if f.properties.significant],
         "emerging": new_or_growing, "places": [{"name": n, "current": c, "previous": p} for n, c, p in places],
         "lighting": [{"kind": k, "status": s, "description": d, "street": st} for k, s, d, st in open_lighting],
@@ -115,6 +119,63 @@ def _numbered_map(session: Session, features: list[Any], size_px: int, margin_m:
     merged = {"type": "GeometryCollection", "geometries": [f.geometry for f in features]}
     return sheet_minimap(session, merged, size_px=size_px, margin_m=margin_m,
                          numbers=[(f.properties.rank, f.geometry) for f in features])
+
+
+NEAR_HOTSPOT_M = 150  # walk findings this close to a hotspot's outline are part of its conditions
+
+
+def _conditions(session: Session, features: list[Any], terrain: Any, half_year: Scope) -> list[dict[str, Any]]:
+    """Per hotspot, what the group discusses: the risk factors found significant that lie at or near it
+    (within the distance the model kept), the units' observations of places in it and the walk findings
+    beside it, and its hours."""
+    from shapely.geometry import shape
+
+    from app.causes.factors import factor_layers, near
+
+    if not features:
+        return []
+    assert half_year.start is not None and half_year.end is not None
+    layers = {f.layer.code: f.layer for f in factor_layers(session, half_year.start, half_year.end)}
+    significant = [f for f in terrain.factors if f.significant and f.code in layers]
+    out = []
+    for feature in features:
+        area = shape(feature.geometry)
+        wkb = shapely_wkb(area)
+        present = [f for f in significant if near(layers[f.code], area, f.distance_m or 0.0)]
+        observations = session.execute(text(f"""
+            SELECT o.name, p.name, b.text FROM unit_report_observations b JOIN unit_reports r ON r.id = b.report_id
+            JOIN organisations o ON o.code = r.organisation JOIN places p ON p.id = b.place_id
+            WHERE ST_Intersects({PLACE_ZONE_SQL}, ST_SetSRID(ST_GeomFromWKB(:g), 4326))
+              AND r.period_end >= :s ORDER BY r.period_start DESC, b.id LIMIT 5"""),
+            {"g": wkb, "s": half_year.start.date()}).all()
+        findings = session.execute(text("""
+            SELECT f.kind, f.description, f.status FROM walk_findings f
+            WHERE ST_DWithin(f.geom::geography, ST_SetSRID(ST_GeomFromWKB(:g), 4326)::geography, :d)
+            ORDER BY f.id DESC LIMIT 5"""), {"g": wkb, "d": NEAR_HOTSPOT_M}).all()
+        out.append({"rank": feature.properties.rank, "name": feature.properties.name, "factors": present,
+                    "hours": feature.properties.active_hour_ranges,
+                    "observations": [{"unit": u, "place": p, "text": t} for u, p, t in observations],
+                    "findings": [{"kind": k, "description": d, "status": st} for k, d, st in findings]})
+    return out
+
+
+def shapely_wkb(geometry: Any) -> bytes:
+    import shapely
+
+    return bytes(shapely.to_wkb(geometry))
+
+
+def _causes(session: Session, day: date, measures: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The causes recorded so far, each with its interventions as this lägesbild follows them up."""
+    from app.causes import service as causes
+
+    org_names: dict[str, str] = {c: n for c, n in session.execute(text("SELECT code, name FROM organisations"))}
+    out = []
+    for cause in causes.recorded(session, up_to=day):
+        linked = [measures.get(i) or _intervention_row(session, interventions.get(session, i), org_names, day)
+                  for i in cause["intervention_ids"]]
+        out.append({**cause, "interventions": linked})
+    return out
 
 
 CHANGE_COLOURS = {"up": ("#b2182bcc", "#67001f"), "down": ("#2166accc", "#053061"),

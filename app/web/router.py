@@ -327,6 +327,39 @@ async def decision_status(request: Request, session: SessionDep, intervention_id
     return RedirectResponse(back, status_code=303)
 
 
+@router.post("/lagesbild/orsak", response_class=HTMLResponse)
+async def record_cause(request: Request, session: SessionDep) -> Response:
+    """The group writes down the cause it believes in for a numbered hotspot, the evidence it rests on, and
+    the interventions chosen against it; every later lägesbild shows cause → intervention → effect."""
+    from app.causes import service as causes
+    from app.report.service import hotspots_of
+
+    checked = await _decision_form(request, session, "interventions:write", "orsak")
+    if isinstance(checked, Response):
+        return checked
+    form, principal, back = checked
+    try:
+        scope = _lagesbild_scope(str(form.get("period_start") or "") or None, str(form.get("period_end") or "") or None)
+        rank = int(str(form.get("hotspot") or "0"))
+        found = [f for f in hotspots_of(session, scope) if f.properties.rank == rank]
+        if not found:
+            raise InvalidInput("no such hotspot", loc=("body", "hotspot"),
+                               sv=f"Hotspot {rank} finns inte längre; ladda om lägesbilden.")
+        assert scope.end is not None
+        day = (scope.end - timedelta(microseconds=1)).astimezone(ZoneInfo(get_settings().timezone)).date()
+        causes.record(session, decided_on=day, hotspot=found[0].properties.name, geometry=found[0].geometry,
+                      factors=[str(v) for v in form.getlist("factors")], cause=str(form.get("cause") or ""),
+                      intervention_ids=[int(str(v)) for v in form.getlist("intervention_ids")],
+                      created_by=principal.name)
+    except (DomainError, ValueError) as exc:
+        session.rollback()
+        message = exc.text("sv") if isinstance(exc, DomainError) else "Ogiltigt värde i formuläret."
+        page = render_page(request, "form_error.html", principal, message=message, back=back)
+        page.status_code = 422
+        return page
+    return RedirectResponse(back, status_code=303)
+
+
 @router.post("/lagesbild/medborgarlofte", response_class=HTMLResponse)
 async def make_promise(request: Request, session: SessionDep) -> Response:
     """The meeting writes down a citizen promise: what is promised, for which half-years, for which

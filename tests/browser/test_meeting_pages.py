@@ -116,3 +116,34 @@ def test_a_live_map_without_tiles_draws_the_street_base_with_names(context: Brow
         page.screenshot(path=str(ARTIFACTS / f"karta-utan-bakgrund{'-fel' if tiles else ''}.png"))
     finally:
         settings.tile_url = ""
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (390, 844)])
+def test_the_demo_lagesbild_shows_the_cause_analysis_and_a_cause_followed_to_its_effect(
+        context: BrowserContext, live_server: str, people: dict[str, str], meeting: None,
+        size: tuple[int, int]) -> None:
+    page = _sign_in(context, live_server, people["analyst"])
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{live_server}/lagesbild#orsak")
+    section = page.locator("section.causes-section")
+    assert "höjer risken säkerställt" in section.inner_text()
+    factors = page.locator("tr[data-factor]").all_inner_texts()
+    assert any("Stationer och resecentrum" in f for f in factors), factors
+    first = page.locator("ol.conditions li").first
+    assert "Resecentrum" in first.inner_text() and "relativ risk" in first.inner_text()
+    cause = page.locator("ul.recorded-causes > li").first.inner_text()
+    assert "Resecentrum" in cause and "Förstärkt kvällspatrull" in cause and "målområdet" in cause  # → effect
+    assert not CODES.search(section.inner_text()), CODES.search(section.inner_text())
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    section.screenshot(path=str(ARTIFACTS / f"orsaksanalys-{size[0]}.png"))
+
+    # the group writes down a cause for hotspot 2 and links the patrol decision to it
+    page.locator("section.causes-section details summary").click()
+    page.select_option("form.cause-form select[name=hotspot]", "2")
+    page.locator("form.cause-form input[name=factors]").first.check()
+    page.fill("form.cause-form textarea[name=cause]", "Mörk gångväg utan insyn kvällstid")
+    page.locator("form.cause-form input[name=intervention_ids]").first.check()
+    page.locator("form.cause-form button[type=submit]").click()
+    page.wait_for_load_state()
+    recorded = page.locator("ul.recorded-causes > li", has_text="Mörk gångväg utan insyn")
+    assert recorded.count() == 1 and "→ ingen insats" not in recorded.inner_text(), recorded.inner_text()
