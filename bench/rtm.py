@@ -57,10 +57,11 @@ def main() -> None:
     ours, peer = [], []
     for r in range(args.rounds):
         counts, cx, cy, layers = town(np.random.default_rng(r), args.incidents, args.factors)
-        runs = [("ours", lambda: rtm.fit(counts, cx, cy, layers)), ("peer", lambda: by_hand(counts, cx, cy, layers))]
+        data = (counts, cx, cy, layers)
+        runs = [("ours", rtm.fit), ("peer", by_hand)]
         for name, run in runs if r % 2 == 0 else runs[::-1]:
             began = time.perf_counter()
-            result = run()
+            result = run(*data)  # type: ignore[operator]
             (ours if name == "ours" else peer).append(time.perf_counter() - began)
             if name == "ours":
                 kept = [f.code for f in result.significant]  # type: ignore[union-attr]
