@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -110,12 +111,17 @@ def _dispersion(counts: NDArray[np.float64], design: NDArray[np.float64]) -> flo
     return alpha if np.isfinite(alpha) and alpha > 1e-8 else 1e-8
 
 
-def _glm(counts: NDArray[np.float64], design: NDArray[np.float64], alpha: float) -> object:
+def _glm(counts: NDArray[np.float64], design: NDArray[np.float64], alpha: float) -> Any:
+    """The NB2 GLM, or None where it cannot be fitted (too few counts: a boundary problem)."""
     import statsmodels.api as sm
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return sm.GLM(counts, design, family=sm.families.NegativeBinomial(alpha=alpha)).fit()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sm.GLM(counts, design, family=sm.families.NegativeBinomial(alpha=alpha)).fit()
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    return res if np.all(np.isfinite(res.params)) and np.all(np.isfinite(res.bse)) else None
 
 
 def fit(counts: NDArray[np.float64], cx: NDArray[np.float64], cy: NDArray[np.float64],
@@ -135,8 +141,10 @@ def fit(counts: NDArray[np.float64], cx: NDArray[np.float64], cy: NDArray[np.flo
                 continue
             columns[(k, distance)] = x
             res = _glm(y, np.column_stack([ones, x]), dispersion)
-            screened.append((k, distance, float(res.params[1]), float(res.pvalues[1]),  # type: ignore[attr-defined]
-                             float(res.aic)))  # type: ignore[attr-defined]
+            if res is None:
+                screened.append((k, distance, 0.0, 1.0, np.inf))
+                continue
+            screened.append((k, distance, float(res.params[1]), float(res.pvalues[1]), float(res.aic)))
     p_adjusted = _holm(np.array([s[3] for s in screened])) if screened else np.zeros(0)
     best: dict[int, tuple[float, float, float]] = {}  # layer → distance, adjusted p, aic
     for (k, distance, beta, _, aic), p in zip(screened, p_adjusted, strict=True):
@@ -152,9 +160,12 @@ def fit(counts: NDArray[np.float64], cx: NDArray[np.float64], cy: NDArray[np.flo
         design = np.column_stack([ones] + [columns[(k, best[k][0])] for k in kept])
         dispersion = _dispersion(y, design)
         res = _glm(y, design, dispersion)
-        params = np.asarray(res.params)[1:]  # type: ignore[attr-defined]
-        pvals = np.asarray(res.pvalues)[1:]  # type: ignore[attr-defined]
-        ci = np.asarray(res.conf_int(0.05))[1:]  # type: ignore[attr-defined]
+        if res is None:  # cannot be fitted together: the weakest of the screening goes
+            kept.pop(max(range(len(kept)), key=lambda i: best[kept[i]][1]))
+            continue
+        params = np.asarray(res.params)[1:]
+        pvals = np.asarray(res.pvalues)[1:]
+        ci = np.asarray(res.conf_int(0.05))[1:]
         adjusted = _holm(pvals)
         weak = [i for i, (b, p) in enumerate(zip(params, adjusted, strict=True)) if b <= 0 or p >= alpha]
         if not weak:

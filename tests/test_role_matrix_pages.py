@@ -56,6 +56,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/lagesbild/beslut"): ("/lagesbild/beslut", "interventions:write"),
     ("POST", "/lagesbild/beslut/{intervention_id}/status"): ("/lagesbild/beslut/{d}/status", "interventions:write"),
     ("POST", "/lagesbild/medborgarlofte"): ("/lagesbild/medborgarlofte", "promises:write"),
+    ("POST", "/lagesbild/orsak"): ("/lagesbild/orsak", "interventions:write"),
     ("GET", "/rapportera"): ("/rapportera", SIGNED_IN),
     ("GET", "/rapporter"): ("/rapporter", "reports:read"),
     ("POST", "/rapporter"): ("/rapporter", "reports:write"),
@@ -154,6 +155,8 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
         data = {"csrf": headers.get("X-CSRF-Token", ""), "status": "confirmed"}
     elif path == "/felanmalan" and method == "POST":
         data = {"kind": "dark_spot", "lon": "15.13", "lat": "58.323"}
+    elif path == "/lagesbild/orsak":  # no hotspot in an empty database: refused in Swedish, still allowed
+        data = {"csrf": headers.get("X-CSRF-Token", ""), "hotspot": "1", "cause": "Mörkt"}
     elif path == "/lagesbild/medborgarlofte":
         data = {"csrf": headers.get("X-CSRF-Token", ""), "title": f"Löfte {role}", "promise_start": "2025-01-01",
                 "promise_end": "2025-12-31", "place_ids": "1"}
@@ -168,6 +171,8 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
         if r.status_code == 303:  # a form that saved and sends the browser back to its page
             back = r.headers["location"].split("?")[0].split("#")[0]  # its page, or the page it belongs to
             assert method == "POST" and (back.startswith(path) or path.startswith(back)), (endpoint, role, r.headers)
+        elif path == "/lagesbild/orsak":  # let in, and told in Swedish that the database has no hotspot 1
+            assert r.status_code == 422 and "Hotspot 1 finns inte" in r.text, (role, r.status_code)
         else:
             assert r.status_code == 200, (endpoint, collection, role, r.status_code, r.text[:300])
     elif is_page:

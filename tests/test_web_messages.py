@@ -41,7 +41,9 @@ def test_domain_errors_carry_both_languages() -> None:
     exc = InvalidInput("walked_on is in the future", sv="Vandringens datum ligger i framtiden.")
     assert exc.text("sv") == "Vandringens datum ligger i framtiden." and exc.text("en") == exc.msg
     assert InvalidInput("only English").text("sv") == "only English"
-    assert exc.detail() == [{"loc": [], "msg": "walked_on is in the future", "type": "value_error"}]  # API: English
+    assert exc.detail() == [{"loc": [], "msg": "walked_on is in the future", "type": "value_error",  # API: English
+                             "msg_sv": "Vandringens datum ligger i framtiden."}]  # and the pages' scripts' Swedish
+    assert "msg_sv" not in InvalidInput("only English").detail()[0]
 
 
 def test_every_row_reason_a_messy_file_causes_reads_in_swedish(session: Session) -> None:

@@ -392,6 +392,7 @@ def _change_map(session: Session, scope: Scope, start: datetime, end: datetime) 
 # -- cause analysis: risk terrain ------------------------------------------------------------------------
 
 RTM_CELL_M = 100.0
+RTM_MIN_INCIDENTS = 50  # fewer cannot tell a factor from chance at any useful relative risk
 NOT_YET_HOT = 5
 RTM_METHOD_SV = ("Riskterrängmodell (Caplan & Kennedy): varje faktor prövas som ”inom 100, 200 eller 300 m” på "
                  "rutor om 100 m, med negativ binomialregression av antalet händelser per ruta; en faktor räknas "
@@ -412,11 +413,12 @@ def _risk_terrain(session: Session, scope: Scope, start: datetime, end: datetime
     points = load_points(session, scope_filter(session, scope, start, end))
     echo = _echo(scope, start, end, cell=RTM_CELL_M)
     factors = factor_layers(session, start, end)
-    if points.size == 0 or not factors:
+    if points.size < RTM_MIN_INCIDENTS or not factors:
         return RiskTerrain(features=[], factors=[], not_yet_hot=[], cells=0, incidents=points.size, tests=0,
                            parameters=echo, method_sv=RTM_METHOD_SV,
-                           text_sv="Ingen orsaksanalys: " + ("inga händelser med position under perioden."
-                                                             if points.size == 0 else "inga riskfaktorer finns."))
+                           text_sv="Ingen orsaksanalys: " + (
+                               f"för få händelser med position ({points.size}; minst {RTM_MIN_INCIDENTS} behövs)."
+                               if points.size < RTM_MIN_INCIDENTS else "inga riskfaktorer finns."))
     try:
         grid = Grid.covering(float(points.x.min()) - 300, float(points.y.min()) - 300, float(points.x.max()) + 300,
                              float(points.y.max()) + 300, RTM_CELL_M)
