@@ -289,7 +289,19 @@ def demo_basemap_rows() -> list[tuple[str, str | None, bytes]]:
         line = shapely.LineString([(lon, lat) for lat, lon in points])
         rows.append(("street", name, shapely.to_wkb(line)))
     rows.append(("water", "Svartån (demo)", shapely.to_wkb(shapely.Polygon([(lon, lat) for lat, lon in DEMO_WATER]))))
+    for kind, name, lat, lon in DEMO_POIS:  # points of interest: the cause analysis' factors from the street base
+        rows.append((f"poi:{kind}", name, shapely.to_wkb(shapely.Point(lon, lat))))
     return rows
+
+
+DEMO_POIS = (
+    ("station", "Mjölby station (demo)", 58.3228, 15.1325),
+    ("station", "Busshållplats Stora torget (demo)", 58.3249, 15.1306),
+    ("shop", "Kiosk vid Järnvägsgatan (demo)", 58.3234, 15.1316),
+    ("food", "Pizzeria vid torget (demo)", 58.3253, 15.1302),
+    ("bar", "Pub vid torget (demo)", 58.3254, 15.1314),
+    ("food", "Grillen vid Gallerian (demo)", 58.3257, 15.1247),
+)
 
 
 def load_meeting(session: Any, last_day: date) -> str:

@@ -257,3 +257,44 @@ def test_the_live_street_base_answers_a_view_and_nothing_far_out(client: TestCli
         "/karta/gatunat?bbox=15.12,58.32,15.14,58.33&zoom=14").json()["features"]].count("building") == 0
     assert client.get("/karta/gatunat?bbox=15.12,58.32,15.14,58.33&zoom=10").json()["features"] == []
     assert client.get("/karta/gatunat?bbox=15.12,58.32&zoom=15").status_code in (400, 422)
+
+
+POI_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="test">
+  <node id="1" lat="58.3230" lon="15.1280"/><node id="2" lat="58.3236" lon="15.1310"/>
+  <node id="5" lat="58.3233" lon="15.1300"><tag k="amenity" v="pub"/><tag k="name" v="Testpuben"/></node>
+  <node id="6" lat="58.3240" lon="15.1320"><tag k="railway" v="station"/><tag k="name" v="Teststation"/></node>
+  <node id="7" lat="58.3241" lon="15.1321"><tag k="shop" v="kiosk"/></node>
+  <node id="10" lat="58.3250" lon="15.1290"/><node id="11" lat="58.3250" lon="15.1300"/>
+  <node id="12" lat="58.3256" lon="15.1300"/><node id="13" lat="58.3256" lon="15.1290"/>
+  <way id="100"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/><tag k="name" v="Testgatan"/></way>
+  <way id="101"><nd ref="10"/><nd ref="11"/><nd ref="12"/><nd ref="13"/><nd ref="10"/>
+    <tag k="amenity" v="school"/><tag k="name" v="Testskolan"/></way>
+</osm>
+"""
+
+
+def test_points_of_interest_are_imported_and_become_risk_factors(tmp_path: Path, session: Session) -> None:
+    from datetime import UTC, datetime
+
+    from app.causes.factors import factor_layers
+
+    osm = tmp_path / "poi.osm"
+    osm.write_text(POI_OSM, encoding="utf-8")
+    report = import_file(session, osm)
+    assert report.counts.get("poi:bar") == 1 and report.counts.get("poi:station") == 1
+    assert report.counts.get("poi:shop") == 1 and report.counts.get("poi:school") == 1
+    stored = session.execute(text("SELECT subkind, name FROM basemap_features WHERE kind = 'poi' ORDER BY 1")).all()
+    assert [tuple(r) for r in stored] == [("bar", "Testpuben"), ("school", "Testskolan"), ("shop", None),
+                                          ("station", "Teststation")]
+    # a GeoPackage with OSM's own columns
+    points = gpd.GeoDataFrame({"name": ["Pizzerian"], "amenity": ["fast_food"]},
+                              geometry=[shapely.Point(15.13, 58.324)], crs=4326)
+    gpkg = tmp_path / "poi.gpkg"
+    points.to_file(gpkg, layer="poi", driver="GPKG")
+    assert import_file(session, gpkg).counts == {"poi:food": 1}
+    now = datetime.now(UTC)
+    codes = {f.layer.code for f in factor_layers(session, now, now)}
+    assert "restauranger" in codes and "barer" not in codes  # the second import replaced the first
+    live = session.execute(text("SELECT count(*) FROM basemap_features WHERE kind = 'poi'")).scalar()
+    assert live == 1

@@ -8,6 +8,7 @@ are left out, and a file with more than MAX_FEATURES features inside it is refus
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,18 @@ MAX_FEATURES = 500_000
 NAME_COLUMNS = ("name", "namn", "gatunamn", "NAME", "Name")
 WATER = {"water", "wetland", "riverbank", "reservoir", "basin"}
 GREEN = {"park", "grass", "forest", "wood", "meadow", "recreation_ground", "garden", "playground", "village_green"}
+# Points of interest the cause analysis tests as risk factors (app/causes/factors.py), from OSM tags
+POI_TAGS = {
+    "station": {("railway", "station"), ("railway", "halt"), ("public_transport", "station"),
+                ("amenity", "bus_station")},
+    "school": {("amenity", "school"), ("amenity", "college")},
+    "bar": {("amenity", "bar"), ("amenity", "pub"), ("amenity", "nightclub")},
+    "food": {("amenity", "restaurant"), ("amenity", "fast_food"), ("amenity", "cafe")},
+    "shop": {("shop", "convenience"), ("shop", "kiosk"), ("shop", "supermarket"), ("shop", "alcohol"),
+             ("shop", "mall"), ("amenity", "marketplace")},
+}
+POI_KINDS = tuple(POI_TAGS)
+OTHER_TAG = re.compile(r'"([^"]+)"=>"([^"]*)"')
 
 
 @dataclass
@@ -48,15 +61,19 @@ def import_file(session: Session, path: Path, *, source: str | None = None) -> B
     rows: list[tuple[str, str | None, bytes]] = []
     report = BasemapReport()
     for layer in layers:
-        if osm and layer not in ("lines", "multipolygons"):
-            continue  # points and relations: not drawn
+        if osm and layer not in ("points", "lines", "multipolygons"):
+            continue  # relations: not drawn
         frame = _read(path, layer, extent)
-        kinds = _kinds(frame, layer if osm else None)
+        kinds = _kinds(frame, layer if osm else None) if layer != "points" else np.full(len(frame), "", dtype=object)
         names = _names(frame)
-        report.skipped += int((kinds == "").sum())
+        pois = _pois(frame)
+        report.skipped += int(((kinds == "") & (pois == "")).sum())
         keep = kinds != ""
         for kind, name, geom in zip(kinds[keep], names[keep], frame.geometry.to_numpy()[keep], strict=True):
             rows.append((str(kind), name, shapely.to_wkb(shapely.force_2d(geom))))
+        for poi, name, geom in zip(pois[pois != ""], names[pois != ""], frame.geometry.to_numpy()[pois != ""],
+                                   strict=True):  # a point where the thing is, also for a school's grounds
+            rows.append((f"poi:{poi}", name, shapely.to_wkb(shapely.force_2d(shapely.point_on_surface(geom)))))
         if len(rows) > MAX_FEATURES:
             raise InvalidInput(f"more than {MAX_FEATURES} features inside the extent; cut the file to the "
                                "municipality first (ogr2ogr -spat)", loc=("file",),
@@ -68,12 +85,14 @@ def import_file(session: Session, path: Path, *, source: str | None = None) -> B
 
 
 def replace(session: Session, rows: list[tuple[str, str | None, bytes]], source: str) -> None:
-    """The street base becomes `rows` ((kind, name, WKB in WGS84)), in one transaction."""
+    """The street base becomes `rows` ((kind, name, WKB in WGS84)), in one transaction; a point of
+    interest's kind is written "poi:bar"."""
     session.execute(text("DELETE FROM basemap_features"))
     if rows:
-        session.execute(text("""INSERT INTO basemap_features (kind, name, geom, source)
-            VALUES (:k, :n, ST_SetSRID(ST_GeomFromWKB(:g), 4326), :s)"""),
-                        [{"k": k, "n": n, "g": g, "s": source} for k, n, g in rows])
+        session.execute(text("""INSERT INTO basemap_features (kind, subkind, name, geom, source)
+            VALUES (:k, :sub, :n, ST_SetSRID(ST_GeomFromWKB(:g), 4326), :s)"""),
+                        [{"k": k.split(":")[0], "sub": k.split(":")[1] if ":" in k else None, "n": n, "g": g,
+                          "s": source} for k, n, g in rows])
     session.execute(text("SELECT nextval('data_version_seq')"))  # hotspot names may change with the streets
     session.commit()
 
@@ -105,6 +124,30 @@ def _names(frame: gpd.GeoDataFrame) -> np.ndarray:
             return np.array([None if v is None or not str(v).strip() else str(v).strip()[:200] for v in values],
                             dtype=object)
     return np.full(len(frame), None, dtype=object)
+
+
+def _pois(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """The point-of-interest kind of each feature (POI_TAGS) or "": from OSM's tag columns, its
+    `other_tags` (GDAL's OSM driver keeps amenity and shop of points there), or a file's `poi` column."""
+    out = np.full(len(frame), "", dtype=object)
+    if "poi" in frame.columns:
+        given = _column(frame, "poi")
+        return np.array([p if p in POI_KINDS else "" for p in given], dtype=object)
+    keys = {key for pairs in POI_TAGS.values() for key, _ in pairs}
+    columns = {key: _column(frame, key) for key in keys if key in frame.columns}
+    other = _column(frame, "other_tags") if "other_tags" in frame.columns else None
+    if not columns and other is None:
+        return out
+    lookup = {pair: kind for kind, pairs in POI_TAGS.items() for pair in pairs}
+    for i in range(len(frame)):
+        tags = {key: values[i] for key, values in columns.items() if values[i] is not None}
+        if other is not None and other[i]:
+            tags.update(dict(OTHER_TAG.findall(str(other[i]))))
+        for pair in tags.items():
+            if pair in lookup:
+                out[i] = lookup[pair]
+                break
+    return out
 
 
 def _kinds(frame: gpd.GeoDataFrame, osm_layer: str | None) -> np.ndarray:

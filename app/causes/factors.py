@@ -1,6 +1,7 @@
 """The risk factors of the cause analysis, built from what the service already holds: the named places by
-kind, the street base's green areas, open lamp faults and reported dark places, safety-walk findings by
-kind, and the places the units' observations name. Each factor has a Swedish name and its source.
+kind, the street base's green areas and points of interest (stations, schools, bars, restaurants,
+shops), open lamp faults and reported dark places, safety-walk findings by kind, and the places the
+units' observations name. Each factor has a Swedish name and its source.
 
 Areas and lines become points along their outline (every ~25 m) and their centre, so "within 100 m of
 the factor" means within 100 m of its edge, as RTMDx measures distance to a feature."""
@@ -25,6 +26,14 @@ PLACE_KINDS = {  # place kind(s) → (code, Swedish name)
     ("park",): ("parker", "Parker"),
     ("shopping",): ("handel", "Köpcentrum och butiker"),
     ("square",): ("torg", "Torg"),
+}
+
+POI_FACTORS = {  # the street base's points of interest (app/basemap/service.py POI_TAGS)
+    "station": ("hallplatser", "Stationer och busshållplatser (gatukartan)"),
+    "school": ("skolor", "Skolor (gatukartan)"),
+    "bar": ("barer", "Barer, pubar och nattklubbar (gatukartan)"),
+    "food": ("restauranger", "Restauranger, snabbmat och kaféer (gatukartan)"),
+    "shop": ("butiker", "Närbutiker, kiosker och torghandel (gatukartan)"),
 }
 
 
@@ -64,6 +73,9 @@ def factor_layers(session: Session, start: datetime, end: datetime) -> list[Fact
         add(code, name, "platser", "SELECT geom AS g FROM places WHERE kind = ANY(:kinds)", kinds=list(kinds))
     add("gronomraden", "Grönområden (gatukartan)", "gatukarta",
         "SELECT geom AS g FROM basemap_features WHERE kind = 'green'")
+    for subkind, (code, name) in POI_FACTORS.items():
+        add(code, name, "gatukarta", "SELECT geom AS g FROM basemap_features WHERE kind = 'poi' AND subkind = :k",
+            k=subkind)
     add("lampfel", "Öppna lampfel", "belysningsärenden",
         "SELECT geom AS g FROM lighting_reports WHERE kind = 'fault' AND status NOT IN ('fixed', 'rejected')")
     add("morka_platser", "Anmälda mörka platser", "belysningsärenden",
