@@ -94,7 +94,7 @@ NO_DETAIL = {
     "/ogc", "/ogc/collections", "/ogc/collections/{collection_id}", "/ogc/conformance",
     "/open311/v2/services.json", "/patrull/plan", "/rapportera",
     *{f"/api/v1/analysis/{name}" for name in ("clusters", "compare", "density", "emerging", "evaluate", "gistar",
-                                               "near-repeat", "time-profile")},
+                                               "near-repeat", "risk-terrain", "time-profile")},
 }
 
 

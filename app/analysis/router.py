@@ -16,6 +16,7 @@ from app.analysis.results import (
     Hotspots,
     NearRepeat,
     Result,
+    RiskTerrain,
     TimeProfile,
 )
 from app.analysis.schemas import (
@@ -81,6 +82,13 @@ def compare(session: SessionDep, _: Analyst, scope: ScopeQ) -> Response:
             response_class=GeoJSONReply)
 def emerging(session: SessionDep, _: Analyst, scope: ScopeQ, params: Annotated[EmergingParams, Query()]) -> Response:
     return _reply(service.emerging(session, scope, params), GEOJSON)
+
+
+@router.get("/risk-terrain", response_model=RiskTerrain,
+            summary="Risk factors tested on 100 m cells (risk terrain model) and the relative-risk surface",
+            response_class=GeoJSONReply)
+def risk_terrain(session: SessionDep, _: Analyst, scope: ScopeQ) -> Response:
+    return _reply(service.risk_terrain(session, scope), GEOJSON)
 
 
 @router.get("/near-repeat", response_model=NearRepeat,

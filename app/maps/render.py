@@ -28,7 +28,8 @@ from app.i18n import Language, text
 from app.localities import CENTRE, LOCALITIES
 from app.paths import FRONTEND
 
-LAYERS = ("incidents", "density", "hotspots", "gistar", "places", "patrol", "lighting", "public")
+LAYERS = ("incidents", "density", "hotspots", "gistar", "risk", "places", "patrol", "lighting", "public")
+RISK_STEPS = ((16.0, "#993404"), (8.0, "#d95f0e"), (4.0, "#fe9929"), (2.0, "#fec44f"), (1.0, "#fff7bc"))
 
 GI_COLOURS = {3: "#d62f27", 2: "#ed7551", 1: "#fab984", -1: "#c0ccbe", -2: "#849eba", -3: "#4575b5"}
 GI_LABELS = {3: "99 %", 2: "95 %", 1: "90 %"}
@@ -117,8 +118,10 @@ class RemoteAnalysisLayer(Layer):
         self.kind = kind
         self.url = url
         self.gi_colours = {str(k): v for k, v in GI_COLOURS.items()}
+        self.risk_steps = [list(step) for step in RISK_STEPS]
         self.text = {key: t(key, language) for key in ("events", "hours", "trend", "up", "down", "unchanged", "no_data",
-                                                       "study_area", "count", "list_title")}
+                                                       "study_area", "count", "list_title", "relative_risk",
+                                                       "risk_events")}
 
 
 class MapControls(MacroElement):
@@ -197,6 +200,9 @@ def _legend_body(data: MapData, layers: Sequence[str], language: Language) -> st
             [(LIGHTING_FAULT, t("lamp_fault", language)), (LIGHTING_DARK_SPOT, t("dark_spot", language))], dot=True)
             + _swatches([(LIGHTING_PRIORITY[-1], t("priority_high", language)),
                          (LIGHTING_PRIORITY[0], t("priority_low", language))]))
+    if "risk" in layers and "risk" in data.analysis_urls:
+        parts.append(f"<h3>{t('risk', language)}</h3>" + _swatches(
+            [(colour, f"{t('relative_risk', language)} ≥ {int(step)}") for step, colour in reversed(RISK_STEPS)]))
     if "density" in layers and (data.density is not None or "density" in data.analysis_urls):
         parts.append(f"<h3>{t('density', language)}</h3>" + _swatches(
             [("#ffffb2", "låg" if language == "sv" else "low"), ("#bd0026", "hög" if language == "sv" else "high")]))

@@ -23,7 +23,7 @@ from app.reference.service import categories
 View = Literal["oversikt", "analys", "patrull", "belysning", "publik"]
 VIEW_LAYERS: dict[str, tuple[str, ...]] = {
     "oversikt": ("incidents", "density", "hotspots", "places"),
-    "analys": ("incidents", "density", "hotspots", "gistar", "places"),
+    "analys": ("incidents", "density", "hotspots", "gistar", "risk", "places"),
     "patrull": ("patrol", "hotspots", "incidents", "places"),
     "belysning": ("lighting", "incidents", "places"),
     "publik": ("public", "places"),
@@ -86,9 +86,10 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
         places.list_features(session, with_counts=with_counts, start=start, end=end))}
     if analysis_query is not None and view != "publik":
         remote = {"density": "density?bandwidth=250&cell=25&", "hotspots": "clusters?",
-                  "gistar": "gistar?cell=100&only_significant=true&min_confidence=99&"}
+                  "gistar": "gistar?cell=100&only_significant=true&min_confidence=99&", "risk": "risk-terrain?"}
         data.analysis_urls = {k: f"/api/v1/analysis/{v}{analysis_query}" for k, v in remote.items() if k in layers}
         layers = tuple(layer for layer in layers if layer not in data.analysis_urls)
+    layers = tuple(layer for layer in layers if layer != "risk")  # the risk surface is fetched, never embedded
     if "public" in layers:
         from app.public.service import latest_released_quarter, public_cells
 
