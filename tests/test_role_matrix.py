@@ -43,7 +43,8 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/organisations"): PUBLIC,
     ("POST", "/api/v1/imports"): "imports:write",
     **{("GET", f"/api/v1/analysis/{name}"): "analysis:read" for name in (
-        "clusters", "gistar", "density", "time-profile", "compare", "emerging", "near-repeat", "evaluate")},
+        "clusters", "gistar", "density", "time-profile", "compare", "emerging", "near-repeat", "evaluate",
+        "risk-terrain")},
     ("GET", "/api/v1/exports/incidents.{fmt}"): "incidents:read",
     ("GET", "/api/v1/exports/analysis/{layer}.{fmt}"): "analysis:read",
     ("GET", "/api/v1/tiles/{layer}/{z}/{x}/{y}.mvt"): "incidents:read",
