@@ -298,3 +298,24 @@ def test_points_of_interest_are_imported_and_become_risk_factors(tmp_path: Path,
     assert "restauranger" in codes and "barer" not in codes  # the second import replaced the first
     live = session.execute(text("SELECT count(*) FROM basemap_features WHERE kind = 'poi'")).scalar()
     assert live == 1
+
+
+def test_streets_without_a_lamp_near_them_are_a_risk_factor_only_where_lamps_are_known(session: Session) -> None:
+    from datetime import UTC, datetime
+
+    from app.causes.factors import factor_layers
+
+    session.execute(text("""INSERT INTO street_segments (street, geom, source) VALUES
+        ('Ljusgatan', ST_GeomFromText('LINESTRING(15.1280 58.3230, 15.1290 58.3232)', 4326), 'test'),
+        ('Mörkgatan', ST_GeomFromText('LINESTRING(15.1400 58.3300, 15.1410 58.3302)', 4326), 'test')"""))
+    session.commit()
+    now = datetime.now(UTC)
+    assert "obelysta_gator" not in {f.layer.code for f in factor_layers(session, now, now)}  # no lamps known
+    session.execute(text("""INSERT INTO lamps (external_id, geom, source)
+        VALUES ('L1', ST_SetSRID(ST_MakePoint(15.1285, 58.3231), 4326), 'test')"""))
+    session.commit()
+    unlit = next(f.layer for f in factor_layers(session, now, now) if f.layer.code == "obelysta_gator")
+    from geo.crs import to_sweref
+
+    x, _ = to_sweref([15.1405], [58.3301])
+    assert unlit.x.size > 0 and abs(float(unlit.x.mean()) - float(x[0])) < 100  # Mörkgatan only

@@ -1,6 +1,7 @@
 """The risk factors of the cause analysis, built from what the service already holds: the named places by
 kind, the street base's green areas and points of interest (stations, schools, bars, restaurants,
-shops), open lamp faults and reported dark places, safety-walk findings by kind, and the places the
+shops), street segments with no lamp near them (where lamps are imported), open lamp faults and
+reported dark places, safety-walk findings by kind, and the places the
 units' observations name. Each factor has a Swedish name and its source.
 
 Areas and lines become points along their outline (every ~25 m) and their centre, so "within 100 m of
@@ -76,6 +77,10 @@ def factor_layers(session: Session, start: datetime, end: datetime) -> list[Fact
     for subkind, (code, name) in POI_FACTORS.items():
         add(code, name, "gatukarta", "SELECT geom AS g FROM basemap_features WHERE kind = 'poi' AND subkind = :k",
             k=subkind)
+    add("obelysta_gator", "Gatudelar utan gatlykta inom 40 m", "belysning",
+        """SELECT s.geom AS g FROM street_segments s WHERE EXISTS (SELECT 1 FROM lamps) AND NOT EXISTS (
+               SELECT 1 FROM lamps l WHERE ST_DWithin(l.geom::geography,
+                                                      ST_LineInterpolatePoint(s.geom, 0.5)::geography, 40))""")
     add("lampfel", "Öppna lampfel", "belysningsärenden",
         "SELECT geom AS g FROM lighting_reports WHERE kind = 'fault' AND status NOT IN ('fixed', 'rejected')")
     add("morka_platser", "Anmälda mörka platser", "belysningsärenden",

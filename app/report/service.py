@@ -84,6 +84,7 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
     change = analysis.change_map(session, scope.model_copy(update={"start": start, "end": end}))
     terrain = analysis.risk_terrain(session, half_year)
     top_hotspots = hotspots.features[:TOP_HOTSPOTS]
+    recorded = _causes(session, local_end, {row["id"]: row for row in decision_rows + intervention_rows})
     new_or_growing = {k: v for k, v in emerging.patterns.items()
                       if k.split("_")[0] in ("new", "consecutive", "intensifying")}
     return {
@@ -97,7 +98,7 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         "hotspot_period": {"start": half_year.start, "end": end},
         "change": change, "change_map": _change_picture(session, change),
         "terrain": terrain, "conditions": _conditions(session, top_hotspots, terrain, half_year),
-        "causes": _causes(session, local_end, {row["id"]: row for row in decision_rows + intervention_rows}),
+        "causes": recorded, "cause_of": {i["id"]: c for c in recorded for i in c["interventions"]},
         "change_claims": [f.properties for f in change.features if f.properties.significant],
         "emerging": new_or_growing, "places": [{"name": n, "current": c, "previous": p} for n, c, p in places],
         "lighting": [{"kind": k, "status": s, "description": d, "street": st} for k, s, d, st in open_lighting],

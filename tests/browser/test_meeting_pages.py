@@ -133,6 +133,8 @@ def test_the_demo_lagesbild_shows_the_cause_analysis_and_a_cause_followed_to_its
     assert "Resecentrum" in first.inner_text() and "relativ risk" in first.inner_text()
     cause = page.locator("ul.recorded-causes > li").first.inner_text()
     assert "Resecentrum" in cause and "Förstärkt kvällspatrull" in cause and "målområdet" in cause  # → effect
+    decision = page.locator("tr[data-decision]", has_text="Förstärkt kvällspatrull").inner_text()
+    assert "Mot orsaken vid Resecentrum" in decision  # and the decision says which cause it answers
     assert not CODES.search(section.inner_text()), CODES.search(section.inner_text())
     assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
     section.screenshot(path=str(ARTIFACTS / f"orsaksanalys-{size[0]}.png"))
