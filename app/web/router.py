@@ -239,6 +239,15 @@ def _lagesbild_scope(start: str | None, end: str | None) -> Scope:
     return scope_from_text(start, end, None, 14)
 
 
+def _refused(request: Request, session: SessionDep, principal: Principal, exc: Exception, back: str) -> Response:
+    """A lägesbild form refused: nothing stored, a Swedish page naming the problem and the way back."""
+    session.rollback()
+    message = exc.text("sv") if isinstance(exc, DomainError) else "Ogiltigt värde i formuläret."
+    page = render_page(request, "form_error.html", principal, message=message, back=back)
+    page.status_code = 422
+    return page
+
+
 async def _decision_form(request: Request, session: SessionDep, permission: str = "interventions:write",
                          section: str = "beslut") -> tuple[Any, Principal, str] | Response:
     """A decision form posted from the lägesbild: its fields, the writer, and the lägesbild to go back to;
@@ -290,12 +299,8 @@ async def record_decision(request: Request, session: SessionDep) -> Response:
         body["decided_on"] = (scope.end - timedelta(microseconds=1)).astimezone(tz).date().isoformat()
         body["start_date"] = body["start_date"] or date.today().isoformat()
         interventions.create(session, body, principal.name)
-    except (InvalidInput, ValueError) as exc:
-        session.rollback()
-        message = exc.text("sv") if isinstance(exc, InvalidInput) else "Ogiltigt värde i formuläret."
-        page = render_page(request, "form_error.html", principal, message=message, back=back)
-        page.status_code = 422
-        return page
+    except (DomainError, ValueError) as exc:
+        return _refused(request, session, principal, exc, back)
     return RedirectResponse(back, status_code=303)
 
 
@@ -352,11 +357,7 @@ async def record_cause(request: Request, session: SessionDep) -> Response:
                       intervention_ids=[int(str(v)) for v in form.getlist("intervention_ids")],
                       created_by=principal.name)
     except (DomainError, ValueError) as exc:
-        session.rollback()
-        message = exc.text("sv") if isinstance(exc, DomainError) else "Ogiltigt värde i formuläret."
-        page = render_page(request, "form_error.html", principal, message=message, back=back)
-        page.status_code = 422
-        return page
+        return _refused(request, session, principal, exc, back)
     return RedirectResponse(back, status_code=303)
 
 
@@ -388,11 +389,7 @@ async def make_promise(request: Request, session: SessionDep) -> Response:
                                sv="Beskrivningen får vara högst 4 000 tecken.")
         promises.save(session, body, principal.name)
     except (DomainError, ValueError) as exc:
-        session.rollback()
-        message = exc.text("sv") if isinstance(exc, DomainError) else "Ogiltigt värde i formuläret."
-        page = render_page(request, "form_error.html", principal, message=message, back=back)
-        page.status_code = 422
-        return page
+        return _refused(request, session, principal, exc, back)
     return RedirectResponse(back, status_code=303)
 
 
