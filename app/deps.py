@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,15 +34,31 @@ async def _settings() -> Settings:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
+def credential(header: str) -> str | None:
+    """The token in an Authorization header: `Bearer <token>`, or HTTP Basic with the token as the password
+    (any user name; or as the user name with an empty password), which is all QGIS 3.22, older ArcGIS and
+    FME can send."""
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip() or None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        user, _, password = decoded.partition(":")
+        return (password or user).strip() or None
+    return None
+
+
 async def current_principal(request: Request, session: SessionDep) -> Principal | None:
-    """The caller from `Authorization: Bearer <token>` (or `X-API-Key`), else from the browser session
+    """The caller from `Authorization: Bearer <token>` (or Basic, or `X-API-Key`), else from the browser session
     cookie, else None for the public. Cookie-authenticated writes must carry the session's CSRF token in
     `X-CSRF-Token`: a cookie alone never authorises a write (cross-site request forgery).
 
     Async so that a recently seen token costs no thread-pool hand-off; database look-ups still run on
     the thread pool."""
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
+    token = credential(request.headers.get("authorization", "")) or request.headers.get("x-api-key")
     if token:
         cache: TokenCache | None = getattr(request.app.state, "tokens", None)
         principal = (cache.get(token) if cache else None) or await run_in_threadpool(authenticate, session, token,

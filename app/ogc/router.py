@@ -74,7 +74,10 @@ def landing(request: Request, f: str | None = None) -> Response:
     title = "Lägesbild – OGC API Features"
     body = {
         "title": title,
-        "description": "Incidents, places and hotspots of Mjölby's ESM work.",
+        "description": "Incidents, places and hotspots of Mjölby's ESM work. Signed out, only the places are "
+                       "listed: incidents, hotspots and the other staff collections need a token, sent as "
+                       "'Authorization: Bearer <token>', or as HTTP Basic with the token as the password and "
+                       "any user name (QGIS 3.22: Authentication → Basic).",
         "links": [
             {"rel": "self", "href": base, "type": JSON, "title": "this document"},
             {"rel": "alternate", "href": f"{base}?f=html", "type": HTML, "title": "this document as HTML"},
@@ -143,6 +146,9 @@ def _sweref_feature(feature: dict[str, Any]) -> dict[str, Any]:
     return {**feature, "geometry": {"type": geometry["type"], "coordinates": convert(geometry["coordinates"])}}
 
 
+MAX_LIMIT = 10_000
+
+
 @router.get("/collections/{collection_id}/items", summary="Features, filtered by bbox and datetime, paged",
             dependencies=[INCIDENT_READS])
 def items(
@@ -150,13 +156,15 @@ def items(
     bbox: str | None = None,
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
     datetime_: Annotated[str | None, Query(alias="datetime")] = None,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    limit: Annotated[int, Query(ge=1, description="Features per page; above 10,000 is served as 10,000 "
+                                                  "(OGC: a server clamps, it does not refuse)")] = 100,
     after: Annotated[int | None, Query(ge=0, description="Cursor: the last id of the previous page")] = None,
     crs: str | None = None,
     category: Annotated[list[str] | None, Query()] = None,
     f: str | None = None,
 ) -> Response:
     coll = service.collection_for(collection_id, principal)
+    limit = min(limit, MAX_LIMIT)
     srid = service.crs_srid(crs)
     box = _bbox(bbox, bbox_crs, settings)
     start, end = service.parse_datetime(datetime_)
