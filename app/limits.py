@@ -150,6 +150,30 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class HeadAsGet:
+    """HEAD on the OGC API and Open311 paths answers as GET would, without the body (OGC API – Features
+    Part 1 requires HEAD wherever GET is; FastAPI routes only the methods they declare)."""
+
+    PATHS = ("/ogc", "/open311/")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD" or not scope["path"].startswith(self.PATHS):
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body"):
+                    await send({"type": "http.response.body", "body": b""})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 class RateLimit:
     """Per-caller limits: writes per token (or address) per minute, failed sign-ins per address.
 

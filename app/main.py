@@ -25,7 +25,7 @@ from app.incidents.router import router as incidents_router
 from app.interventions.router import router as interventions_router
 from app.lighting.router import open311 as open311_router
 from app.lighting.router import router as lighting_router
-from app.limits import BodySizeLimit, RateLimit, SecurityHeaders
+from app.limits import BodySizeLimit, HeadAsGet, RateLimit, SecurityHeaders
 from app.ogc.router import router as ogc_router
 from app.paths import FRONTEND
 from app.patrol.router import router as patrol_router
@@ -121,4 +121,5 @@ def create_app() -> FastAPI:
                        upload_prefixes=("/api/v1/imports", "/importera"))
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url or None)
     app.add_middleware(CompressData)
+    app.add_middleware(HeadAsGet)
     return app

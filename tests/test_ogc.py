@@ -71,7 +71,7 @@ def test_items_paging_bbox_datetime_and_crs(client: TestClient, tokens: dict[str
     wgs = client.get(f"/ogc/collections/incidents/items/{sweref['features'][0]['id']}", headers=headers).json()
     x, y = to_sweref([wgs["geometry"]["coordinates"][0]], [wgs["geometry"]["coordinates"][1]])
     assert sweref["features"][0]["geometry"]["coordinates"] == pytest.approx([x[0], y[0]], abs=0.01)
-    bad = client.get("/ogc/collections/incidents/items", headers=headers, params={"datetime": "2025-01-01"})
+    bad = client.get("/ogc/collections/incidents/items", headers=headers, params={"datetime": "2025-01-01T12:00"})
     assert bad.status_code == 400 and "time zone" in bad.json()["detail"][0]["msg"]  # OGC: 400, not 422
     unknown_crs = client.get("/ogc/collections/incidents/items", headers=headers, params={"crs": "EPSG:9999"})
     assert unknown_crs.status_code == 400
@@ -134,3 +134,26 @@ def test_a_limit_above_the_maximum_is_clamped_and_a_bad_parameter_is_a_400(clien
     for bad in ("limit=0", "limit=many", "bbox=1,2,3", "datetime=igår", "crs=EPSG:9999"):
         answer = client.get(f"/ogc/collections/places/items?{bad}", headers=headers)
         assert answer.status_code == 400, (bad, answer.status_code, answer.text)
+
+
+def test_head_dates_and_six_number_bboxes_as_the_standard_allows(client: TestClient, tokens: dict[str, str]) -> None:
+    headers = {"Authorization": f"Bearer {tokens['analyst']}"}
+    for when in ("2025-01-01T12:00:00Z", "2025-01-02T23:59:00+00:00", "2025-01-03T00:00:00Z"):
+        client.post("/api/v1/incidents", headers=headers, json={
+            "lon": 15.13, "lat": 58.323, "category": "vald", "occurred_at": when, "source": "polisen"})
+    items = "/ogc/collections/incidents/items"
+
+    def matched(query: str) -> int:
+        r = client.get(f"{items}?{query}", headers=headers)
+        assert r.status_code == 200, (query, r.text)
+        return int(r.json()["numberMatched"])
+
+    assert matched("datetime=2025-01-02") == 1                    # a date: that whole day (UTC)
+    assert matched("datetime=../2025-01-02") == 2                 # an open start up to and including the day
+    assert matched("datetime=2025-01-02/..") == 2
+    assert matched("datetime=2025-01-01/2025-01-02") == 2
+    assert matched("bbox=15.0,58.2,0,15.3,58.4,100") == 3        # 6 numbers: heights ignored
+    head = client.head(items, headers=headers)
+    assert head.status_code == 200 and head.content == b"" and head.headers["content-type"].startswith(
+        "application/geo+json")
+    assert client.head("/ogc/conformance").status_code == 200

@@ -197,6 +197,9 @@ def _inclusive(end: datetime) -> datetime:
 def _bbox(bbox: str | None, bbox_crs: str | None, settings: Any) -> tuple[float, float, float, float] | None:
     if not bbox:
         return None
+    parts = bbox.split(",")
+    if len(parts) == 6:  # with heights (min z, max z): the features have none, so they are ignored
+        bbox = ",".join(parts[:2] + parts[3:5])
     if service.crs_srid(bbox_crs, "bbox-crs") == 3006:
         parts = bbox.split(",")
         try:

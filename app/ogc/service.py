@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -79,13 +79,20 @@ def collection_for(collection_id: str, principal: Principal | None) -> Collectio
 
 
 def parse_datetime(value: str | None) -> tuple[datetime | None, datetime | None]:
-    """RFC 3339 instant or interval ('a/b', '../b', 'a/..'); times need an offset or Z."""
+    """RFC 3339 instant or interval ('a/b', '../b', 'a/..'); times need an offset or Z. A full date
+    ('2025-01-01') means that whole day in UTC: as a start its first moment, as an end its last."""
     if not value:
         return None, None
 
-    def one(part: str) -> datetime | None:
+    def one(part: str, end: bool = False) -> datetime | None:
         if part in ("", ".."):
             return None
+        if len(part) == 10 and part[4] == "-" and part[7] == "-":
+            try:
+                day = datetime.fromisoformat(part).replace(tzinfo=UTC)
+            except ValueError:
+                raise InvalidInput(f"datetime {part!r} is not RFC 3339", loc=("query", "datetime")) from None
+            return day + timedelta(days=1) - timedelta(microseconds=1) if end else day
         try:
             moment = datetime.fromisoformat(part.replace("Z", "+00:00"))
         except ValueError:
@@ -96,11 +103,13 @@ def parse_datetime(value: str | None) -> tuple[datetime | None, datetime | None]
 
     if "/" in value:
         first, _, second = value.partition("/")
-        start, end = one(first), one(second)
+        start, end = one(first), one(second, end=True)
         if start and end and end < start:
             raise InvalidInput("datetime interval ends before it starts", loc=("query", "datetime"))
         return start, end
     instant = one(value)
+    if len(value) == 10:  # a date: the whole day
+        return instant, one(value, end=True)
     return instant, instant
 
 
