@@ -96,9 +96,11 @@ async def public_report(request: Request, session: SessionDep) -> Response:
 
 
 def _same_site(request: Request) -> bool:
-    """A form posted from another site (with a visitor's browser) is refused: no account, so no CSRF key."""
+    """A form posted from another site (with a visitor's browser) is refused: no account, so no CSRF key.
+    Behind a reverse proxy the browser's host arrives as X-Forwarded-Host."""
     origin = request.headers.get("origin") or request.headers.get("referer")
-    return origin is None or urlsplit(origin).netloc == request.url.netloc
+    hosts = {request.url.netloc, *(h.strip() for h in request.headers.get("x-forwarded-host", "").split(",") if h)}
+    return origin is None or urlsplit(origin).netloc in hosts
 
 
 def _public_report(request: Request, session: SessionDep, form: Any) -> Response:
