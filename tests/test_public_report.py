@@ -43,3 +43,10 @@ def test_the_public_form_is_rate_limited_per_address_with_a_swedish_page(client:
         assert refused.headers["content-type"].startswith("text/html")
     finally:
         settings.rate_limit, settings.public_reports_per_hour = before
+
+
+def test_the_signed_out_start_page_has_a_plain_title_and_its_promises_once(client: TestClient) -> None:
+    page = client.get("/").text
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and "Medborgarlöften" not in title, title
+    assert page.count('id="promises-heading"') == 1
