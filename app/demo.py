@@ -363,7 +363,6 @@ def load_meeting(session: Any, last_day: date) -> str:
         "categories": [], "place_ids": [resecentrum], "intervention_ids": [active, done]}, "demo-data")
     from app.causes import service as causes
 
-    session.execute(text("DELETE FROM hotspot_causes WHERE created_by = 'demo-data'"))
     zone = session.execute(text("SELECT ST_AsGeoJSON(geom)::json FROM places WHERE id = :id"),
                            {"id": resecentrum}).scalar_one()
     causes.record(session, decided_on=last_day - timedelta(days=14), hotspot="Resecentrum", geometry=zone,

@@ -411,13 +411,17 @@ def hours_rates(seeds: int) -> dict[str, Rate]:
 CHANGE_CELL_M = 250.0  # the lägesbild's map of change (app/report/service.py)
 
 
+def town_grid(cell: float) -> Grid:
+    """The town box as a grid of `cell`-metre squares."""
+    box = to_sweref(np.array([TOWN[0], TOWN[2]]), np.array([TOWN[1], TOWN[3]]))
+    return Grid.covering(float(box[0].min()), float(box[1].min()), float(box[0].max()), float(box[1].max()), cell)
+
+
 def change_rates(seeds: int) -> dict[str, Rate]:
     """The lägesbild's map of change: two periods of one random process must rarely mark a cell; a
     planted rise (extra events around one spot in the current period) must be marked there."""
     out: dict[str, Rate] = {}
-    box = to_sweref(np.array([TOWN[0], TOWN[2]]), np.array([TOWN[1], TOWN[3]]))
-    grid = Grid.covering(float(box[0].min()), float(box[1].min()), float(box[0].max()), float(box[1].max()),
-                         CHANGE_CELL_M)
+    grid = town_grid(CHANGE_CELL_M)
     for seed in range(seeds):
         rng = np.random.default_rng(80_000 + seed)
         for label, n in (("14 d, ~77 events a period", 77), ("half-year, 1,000 a period", 1_000)):
@@ -444,10 +448,7 @@ RTM_CELL_M = 100.0  # the cause analysis' grid (app/analysis/service.py)
 
 
 def _town_cells() -> tuple[np.ndarray, np.ndarray]:
-    box = to_sweref(np.array([TOWN[0], TOWN[2]]), np.array([TOWN[1], TOWN[3]]))
-    grid = Grid.covering(float(box[0].min()), float(box[1].min()), float(box[0].max()), float(box[1].max()),
-                         RTM_CELL_M)
-    return grid.centres()
+    return town_grid(RTM_CELL_M).centres()
 
 
 def _random_layer(rng: np.random.Generator, code: str, n: int, cx: np.ndarray, cy: np.ndarray) -> rtm.FactorLayer:

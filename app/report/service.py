@@ -129,6 +129,7 @@ def _conditions(session: Session, features: list[Any], terrain: Any, half_year: 
     """Per hotspot, what the group discusses: the risk factors found significant that lie at or near it
     (within the distance the model kept), the units' observations of places in it and the walk findings
     beside it, and its hours."""
+    import shapely
     from shapely.geometry import shape
 
     from app.causes.factors import factor_layers, near
@@ -141,7 +142,7 @@ def _conditions(session: Session, features: list[Any], terrain: Any, half_year: 
     out = []
     for feature in features:
         area = shape(feature.geometry)
-        wkb = shapely_wkb(area)
+        wkb = shapely.to_wkb(area)
         present = [f for f in significant if near(layers[f.code], area, f.distance_m or 0.0)]
         observations = session.execute(text(f"""
             SELECT o.name, p.name, b.text FROM unit_report_observations b JOIN unit_reports r ON r.id = b.report_id
@@ -158,12 +159,6 @@ def _conditions(session: Session, features: list[Any], terrain: Any, half_year: 
                     "observations": [{"unit": u, "place": p, "text": t} for u, p, t in observations],
                     "findings": [{"kind": k, "description": d, "status": st} for k, d, st in findings]})
     return out
-
-
-def shapely_wkb(geometry: Any) -> bytes:
-    import shapely
-
-    return bytes(shapely.to_wkb(geometry))
 
 
 def _causes(session: Session, day: date, measures: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
