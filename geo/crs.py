@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -91,3 +92,44 @@ def lonlat_problem(lon: float, lat: float, extent: Extent) -> str | None:
         f"lon={lon}, lat={lat} is outside the configured extent "
         f"({min_lon},{min_lat},{max_lon},{max_lat})"
     )
+
+
+@lru_cache
+def _authority_transformer(src: str, dst: str) -> Transformer:
+    """A transformer in each CRS's own axis order (not always_xy), for Part 2's CRS URIs."""
+    return Transformer.from_crs(src, dst)
+
+
+@lru_cache
+def north_first(crs: str) -> bool:
+    """Whether a CRS's authority axis order puts northing/latitude first (EPSG:4326 and EPSG:3006 do,
+    OGC CRS84 does not), as OGC API – Features Part 2 requires coordinates in that order."""
+    from pyproj import CRS
+
+    return CRS.from_user_input(crs).axis_info[0].direction in ("north", "south")
+
+
+def bounds_to_crs84(bounds: Extent, crs: str, densify: int = 21) -> Extent:
+    """A box given in `crs` (in that CRS's own axis order) → the lon/lat box that holds all of it.
+
+    The edges are densified before transforming (pyproj's transform_bounds), since a straight edge in
+    SWEREF 99 TM is a curve in lon/lat: transforming only the two corners misses the features near the
+    bulging edges."""
+    transformer = _authority_transformer(crs, "OGC:CRS84")
+    west, south, east, north = transformer.transform_bounds(*bounds, densify_pts=densify)
+    return float(west), float(south), float(east), float(north)
+
+
+def lonlat_to_crs(coordinates: Any, crs: str) -> Any:
+    """GeoJSON coordinates (nested lists of lon, lat) → `crs` in its own axis order (pyproj's
+    authority order: SWEREF 99 TM northing, easting; EPSG:4326 lat, lon), rounded to about a millimetre."""
+    transformer = _authority_transformer("OGC:CRS84", crs)
+    digits = 7 if transformer.target_crs is not None and transformer.target_crs.is_geographic else 3
+
+    def convert(coords: Any) -> Any:
+        if coords and not isinstance(coords[0], list | tuple):
+            a, b = transformer.transform(coords[0], coords[1])
+            return [round(float(a), digits), round(float(b), digits)]
+        return [convert(c) for c in coords]
+
+    return convert(coordinates)

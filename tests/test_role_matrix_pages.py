@@ -31,6 +31,10 @@ SPECIAL = "special"  # tested on its own elsewhere (sign-in flow, OIDC)
 ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/ogc"): ("/ogc", PUBLIC),
     ("GET", "/ogc/conformance"): ("/ogc/conformance", PUBLIC),
+    ("GET", "/ogc/api"): ("/ogc/api", PUBLIC),
+    ("GET", "/ogc/collections/{collection_id}/queryables"): ("/ogc/collections/{c}/queryables", "*"),
+    ("GET", "/ogc/collections/{collection_id}/schema"): ("/ogc/collections/{c}/schema", "*"),
+    ("GET", "/ogc/collections/{collection_id}/feature-schema"): ("/ogc/collections/{c}/feature-schema", "*"),
     ("GET", "/ogc/collections"): ("/ogc/collections", PUBLIC),
     ("GET", "/ogc/collections/{collection_id}"): ("/ogc/collections/{c}", "*"),
     ("GET", "/ogc/collections/{collection_id}/items"): ("/ogc/collections/{c}/items", "*"),

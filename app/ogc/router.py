@@ -8,26 +8,37 @@ import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import numpy as np
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from app.bbox import parse_bbox
-from app.deps import PrincipalDep, SessionDep, SettingsDep, audit_read
+from app.deps import PrincipalDep, SessionDep, audit_read
 from app.errors import InvalidInput
 from app.incidents.service import build_filter
-from app.ogc import service
+from app.ogc import openapi, service
 from app.ogc.service import CONFORMANCE, CRS84, EPSG3006, EPSG4326, ItemsPage
 from app.paths import FRONTEND
-from geo.crs import to_sweref
+from geo.crs import bounds_to_crs84
 
 INCIDENT_READS = audit_read("incidents", only_if=("collection_id", "incidents"))
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 HTML = "text/html"
+SCHEMA_JSON = "application/schema+json"
+OPENAPI_30 = "application/vnd.oai.openapi+json;version=3.0"
 CRS_LIST = [CRS84, EPSG4326, EPSG3006]
+
+
+def _known_only(request: Request, allowed: tuple[str, ...]) -> None:
+    """The unknown-parameter policy (OGC API – Features /rec/core/query-param-unknown): a parameter the
+    API does not define is refused with 400 and the list of those it does, never silently ignored, so
+    `offset=100` or a misspelt `datetime` cannot return the wrong features as if they were right."""
+    unknown = sorted({k for k in request.query_params if k not in allowed})
+    if unknown:
+        raise InvalidInput(f"unknown query parameter {', '.join(map(repr, unknown))}; "
+                           f"this resource takes {', '.join(allowed)}", loc=("query", unknown[0]))
 
 
 def _wants_html(request: Request, f: str | None) -> bool:
@@ -70,6 +81,7 @@ def _base(request: Request) -> str:
 
 @router.get("", summary="Landing page")
 def landing(request: Request, f: str | None = None) -> Response:
+    _known_only(request, ("f",))
     base = _base(request)
     title = "Lägesbild – OGC API Features"
     body = {
@@ -77,12 +89,13 @@ def landing(request: Request, f: str | None = None) -> Response:
         "description": "Incidents, places and hotspots of Mjölby's ESM work. Signed out, only the places are "
                        "listed: incidents, hotspots and the other staff collections need a token, sent as "
                        "'Authorization: Bearer <token>', or as HTTP Basic with the token as the password and "
-                       "any user name (QGIS 3.22: Authentication → Basic).",
+                       "any user name (QGIS 3.22: Authentication → Basic). A query parameter the API does not "
+                       "define is refused with 400 (never ignored); coordinates in crs and bbox-crs follow that "
+                       "CRS's axis order (EPSG:3006: northing, easting; EPSG:4326: latitude, longitude).",
         "links": [
             {"rel": "self", "href": base, "type": JSON, "title": "this document"},
             {"rel": "alternate", "href": f"{base}?f=html", "type": HTML, "title": "this document as HTML"},
-            {"rel": "service-desc", "href": str(request.base_url) + "openapi.json",
-             "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"},
+            {"rel": "service-desc", "href": f"{base}/api", "type": OPENAPI_30, "title": "the API definition"},
             {"rel": "service-doc", "href": str(request.base_url) + "docs", "type": HTML, "title": "API docs"},
             {"rel": "conformance", "href": f"{base}/conformance", "type": JSON, "title": "conformance classes"},
             {"rel": "data", "href": f"{base}/collections", "type": JSON, "title": "collections"},
@@ -91,59 +104,81 @@ def landing(request: Request, f: str | None = None) -> Response:
     return _html(title, body) if _wants_html(request, f) else _json(body)
 
 
+@router.get("/api", summary="The OGC API's service description (OpenAPI 3.0)")
+def api(request: Request) -> Response:
+    _known_only(request, ("f",))
+    return _json(openapi.document(_base(request), MAX_LIMIT), OPENAPI_30)
+
+
 @router.get("/conformance", summary="Conformance classes")
 def conformance(request: Request, f: str | None = None) -> Response:
+    _known_only(request, ("f",))
     body = {"conformsTo": CONFORMANCE}
     return _html("Conformance", body) if _wants_html(request, f) else _json(body)
 
 
-def _collection_doc(request: Request, collection: service.Collection, extent: dict[str, Any]) -> dict[str, Any]:
-    base = _base(request)
+def _collection_doc(request: Request, session: Any, collection: service.Collection) -> dict[str, Any]:
+    base = f"{_base(request)}/collections/{collection.id}"
     return {
         "id": collection.id, "title": collection.title, "description": collection.description,
-        "itemType": "feature", "crs": CRS_LIST, "storageCrs": CRS84, "extent": extent,
+        "itemType": "feature", "crs": CRS_LIST, "storageCrs": CRS84,
+        "extent": service.extent(session, collection),
         "links": [
-            {"rel": "self", "href": f"{base}/collections/{collection.id}", "type": JSON, "title": collection.title},
-            {"rel": "items", "href": f"{base}/collections/{collection.id}/items", "type": GEOJSON,
-             "title": f"{collection.title} (GeoJSON)"},
-            {"rel": "items", "href": f"{base}/collections/{collection.id}/items?f=html", "type": HTML,
-             "title": f"{collection.title} (HTML)"},
+            {"rel": "self", "href": base, "type": JSON, "title": collection.title},
+            {"rel": "items", "href": f"{base}/items", "type": GEOJSON, "title": f"{collection.title} (GeoJSON)"},
+            {"rel": "items", "href": f"{base}/items?f=html", "type": HTML, "title": f"{collection.title} (HTML)"},
+            {"rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "href": f"{base}/queryables",
+             "type": SCHEMA_JSON, "title": "queryables"},
+            {"rel": "http://www.opengis.net/def/rel/ogc/1.0/schema", "href": f"{base}/schema",
+             "type": SCHEMA_JSON, "title": "feature schema"},
+            {"rel": "describedby", "href": f"{base}/feature-schema", "type": SCHEMA_JSON,
+             "title": "the GeoJSON features' schema"},
         ],
     }
 
 
-def _extent(settings: Any) -> dict[str, Any]:
-    return {"spatial": {"bbox": [list(settings.extent)], "crs": CRS84},
-            "temporal": {"interval": [[None, None]], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}}
-
-
 @router.get("/collections", summary="The layers you may read")
-def collections(request: Request, principal: PrincipalDep, settings: SettingsDep, f: str | None = None) -> Response:
+def collections(request: Request, session: SessionDep, principal: PrincipalDep, f: str | None = None) -> Response:
+    _known_only(request, ("f",))
     base = _base(request)
     body = {"links": [{"rel": "self", "href": f"{base}/collections", "type": JSON, "title": "collections"}],
-            "collections": [_collection_doc(request, c, _extent(settings))
-                            for c in service.visible_collections(principal)]}
+            "collections": [_collection_doc(request, session, c) for c in service.visible_collections(principal)]}
     return _html("Collections", body) if _wants_html(request, f) else _json(body)
 
 
 @router.get("/collections/{collection_id}", summary="One layer")
-def collection(request: Request, collection_id: str, principal: PrincipalDep, settings: SettingsDep,
+def collection(request: Request, collection_id: str, session: SessionDep, principal: PrincipalDep,
                f: str | None = None) -> Response:
-    doc = _collection_doc(request, service.collection_for(collection_id, principal), _extent(settings))
+    _known_only(request, ("f",))
+    doc = _collection_doc(request, session, service.collection_for(collection_id, principal))
     return _html(doc["title"], doc) if _wants_html(request, f) else _json(doc)
 
 
-def _sweref_feature(feature: dict[str, Any]) -> dict[str, Any]:
-    """Reproject a GeoJSON feature's coordinates to SWEREF 99 TM (for layers computed in Python)."""
-    def convert(coords: Any) -> Any:
-        array = np.asarray(coords, dtype=float)
-        if array.ndim == 1:
-            x, y = to_sweref([array[0]], [array[1]])
-            return [round(float(x[0]), 3), round(float(y[0]), 3)]
-        return [convert(c) for c in coords]
+@router.get("/collections/{collection_id}/queryables", summary="What the items may be filtered by (Part 3)")
+def queryables(request: Request, collection_id: str, session: SessionDep, principal: PrincipalDep,
+               f: str | None = None) -> Response:
+    _known_only(request, ("f",))
+    coll = service.collection_for(collection_id, principal)
+    enums = {"category": service.category_codes(session)} if coll.id == "incidents" else None
+    doc = service.schema_document(coll, str(request.url.remove_query_params("f")), "queryables", enums)
+    return _html(f"{coll.title}: queryables", doc) if _wants_html(request, f) else _json(doc, SCHEMA_JSON)
 
-    geometry = feature["geometry"]
-    return {**feature, "geometry": {"type": geometry["type"], "coordinates": convert(geometry["coordinates"])}}
+
+@router.get("/collections/{collection_id}/schema", summary="The features' properties and their types (Part 5)")
+def schema(request: Request, collection_id: str, principal: PrincipalDep, f: str | None = None) -> Response:
+    return _schema(request, collection_id, principal, f, "schema")
+
+
+@router.get("/collections/{collection_id}/feature-schema", summary="A GeoJSON feature's schema (describedby)")
+def feature_schema(request: Request, collection_id: str, principal: PrincipalDep, f: str | None = None) -> Response:
+    return _schema(request, collection_id, principal, f, "feature")
+
+
+def _schema(request: Request, collection_id: str, principal: Any, f: str | None, kind: str) -> Response:
+    _known_only(request, ("f",))
+    coll = service.collection_for(collection_id, principal)
+    doc = service.schema_document(coll, str(request.url.remove_query_params("f")), kind)
+    return _html(f"{coll.title}: schema", doc) if _wants_html(request, f) else _json(doc, SCHEMA_JSON)
 
 
 MAX_LIMIT = 10_000
@@ -152,7 +187,7 @@ MAX_LIMIT = 10_000
 @router.get("/collections/{collection_id}/items", summary="Features, filtered by bbox and datetime, paged",
             dependencies=[INCIDENT_READS])
 def items(
-    request: Request, collection_id: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+    request: Request, collection_id: str, session: SessionDep, principal: PrincipalDep,
     bbox: str | None = None,
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
     datetime_: Annotated[str | None, Query(alias="datetime")] = None,
@@ -160,31 +195,33 @@ def items(
                                                   "(OGC: a server clamps, it does not refuse)")] = 100,
     after: Annotated[int | None, Query(ge=0, description="Cursor: the last id of the previous page")] = None,
     crs: str | None = None,
-    category: Annotated[list[str] | None, Query()] = None,
+    category: Annotated[list[str] | None, Query(description="incidents: one or more category codes")] = None,
+    kind: Annotated[str | None, Query(description="places: the kind of place")] = None,
+    locality: Annotated[str | None, Query(description="places: the locality (Mjölby, Skänninge, Mantorp, …)")] = None,
     f: str | None = None,
 ) -> Response:
     coll = service.collection_for(collection_id, principal)
+    _known_only(request, service.ITEMS_PARAMETERS + coll.queryables)
     limit = min(limit, MAX_LIMIT)
-    srid = service.crs_srid(crs)
-    box = _bbox(bbox, bbox_crs, settings)
+    out = service.output_crs(crs)
+    box = _bbox(bbox, bbox_crs)
     start, end = service.parse_datetime(datetime_)
     instant = start if start is not None and start == end else None
     if coll.id == "incidents":
         flt = build_filter(session, bbox=box, start=None if instant else start, categories=category,
                            end=None if instant else (end if end is None else _inclusive(end)), viewer=principal)
-        page = service.incident_items(session, flt, limit=limit, after=after, srid=srid, instant=instant)
+        page = service.incident_items(session, flt, limit=limit, after=after, out=out, instant=instant)
     elif coll.id == "places":
-        page = service.place_items(session, bbox=box, srid=srid, limit=limit, after=after)
+        page = service.place_items(session, bbox=box, out=out, limit=limit, after=after, kind=kind,
+                                   locality=locality)
     else:
-        page = service.hotspot_items(session, bbox=box, start=start, end=end, limit=limit, after=after,
-                                     to_srid=_sweref_feature if srid == 3006 else (lambda x: x))
+        page = service.hotspot_items(session, bbox=box, start=start, end=end, limit=limit, after=after, out=out)
     if _wants_html(request, f):
         return _html(coll.title, {"numberMatched": page.matched, "numberReturned": page.returned,
                                   "features": [f["properties"] | {"id": f.get("id")}
                                                for f in orjson.loads(page.features_json)],
                                   "links": _links(request, page)})
-    crs_uri = crs or CRS84
-    return _collection_response(request, page, crs_uri)
+    return _collection_response(request, page, out.uri)
 
 
 def _inclusive(end: datetime) -> datetime:
@@ -194,27 +231,27 @@ def _inclusive(end: datetime) -> datetime:
     return end + timedelta(microseconds=1)
 
 
-def _bbox(bbox: str | None, bbox_crs: str | None, settings: Any) -> tuple[float, float, float, float] | None:
+def _bbox(bbox: str | None, bbox_crs: str | None) -> tuple[float, float, float, float] | None:
+    """The bbox parameter as a lon/lat box. In another bbox-crs it is read in that CRS's axis order
+    (EPSG:3006: N, E, N, E; EPSG:4326: lat, lon, lat, lon) and transformed with densified edges."""
     if not bbox:
         return None
     parts = bbox.split(",")
     if len(parts) == 6:  # with heights (min z, max z): the features have none, so they are ignored
         bbox = ",".join(parts[:2] + parts[3:5])
-    if service.crs_srid(bbox_crs, "bbox-crs") == 3006:
-        parts = bbox.split(",")
-        try:
-            x0, y0, x1, y1 = (float(p) for p in parts)
-        except ValueError:
-            raise InvalidInput("bbox needs four numbers", loc=("query", "bbox")) from None
-        if not all(math.isfinite(v) for v in (x0, y0, x1, y1)) or x0 >= x1 or y0 >= y1:
-            raise InvalidInput("bbox in EPSG:3006 needs four finite numbers, min before max (E, N, E, N)",
-                               loc=("query", "bbox"))
-        from geo.crs import to_wgs84
-
-        lon, lat = to_wgs84([x0, x1], [y0, y1])
-        return (float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1]))
-    parsed = parse_bbox(bbox)
-    return parsed.as_tuple() if parsed else None
+    box_crs = service.output_crs(bbox_crs, "bbox-crs")
+    if box_crs.uri == CRS84:
+        parsed = parse_bbox(bbox)
+        return parsed.as_tuple() if parsed else None
+    try:
+        a0, b0, a1, b1 = (float(p) for p in bbox.split(","))
+    except ValueError:
+        raise InvalidInput("bbox needs four numbers", loc=("query", "bbox")) from None
+    order = "N, E, N, E" if box_crs.srid == 3006 else "lat, lon, lat, lon"
+    if not all(math.isfinite(v) for v in (a0, b0, a1, b1)) or a0 >= a1 or b0 >= b1:
+        raise InvalidInput(f"bbox in {box_crs.uri} needs four finite numbers in that CRS's axis order, "
+                           f"min before max ({order})", loc=("query", "bbox"))
+    return bounds_to_crs84((a0, b0, a1, b1), box_crs.uri)
 
 
 def _links(request: Request, page: ItemsPage) -> list[dict[str, str]]:
@@ -240,14 +277,15 @@ def _collection_response(request: Request, page: ItemsPage, crs_uri: str) -> Res
 def item(request: Request, collection_id: str, feature_id: int, session: SessionDep, principal: PrincipalDep,
          crs: str | None = None, f: str | None = None) -> Response:
     coll = service.collection_for(collection_id, principal)
-    srid = service.crs_srid(crs)
+    _known_only(request, ("crs", "f"))
+    out = service.output_crs(crs)
     if coll.id == "incidents":
-        feature = service.incident_item(session, feature_id, srid, principal)
+        feature = service.incident_item(session, feature_id, out, principal)
     else:
-        page = (service.place_items(session, bbox=None, srid=srid, limit=1, after=feature_id - 1)
+        page = (service.place_items(session, bbox=None, out=out, limit=1, after=feature_id - 1)
                 if coll.id == "places" else
                 service.hotspot_items(session, bbox=None, start=None, end=None, limit=1, after=feature_id - 1,
-                                      to_srid=_sweref_feature if srid == 3006 else (lambda x: x)))
+                                      out=out))
         found = orjson.loads(page.features_json)
         if not found or found[0]["id"] != feature_id:
             raise service.NotFound(f"{collection_id} feature {feature_id} does not exist", loc=("path", "feature_id"))
@@ -259,4 +297,4 @@ def item(request: Request, collection_id: str, feature_id: int, session: Session
     ]
     if _wants_html(request, f):
         return _html(f"{coll.title} {feature_id}", feature)
-    return _json(feature, GEOJSON, {"Content-Crs": f"<{crs or CRS84}>"})
+    return _json(feature, GEOJSON, {"Content-Crs": f"<{out.uri}>"})

@@ -8,7 +8,6 @@ filter and data version and then cached.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,8 +21,11 @@ from app.analysis import service as analysis
 from app.analysis.schemas import ClusterParams, Scope
 from app.auth.roles import allowed
 from app.auth.service import Principal
+from app.db import data_version
 from app.errors import InvalidInput, NotFound
+from app.incidents.models import LOCATION_PRECISIONS
 from app.incidents.service import STORED_FEATURE, IncidentFilter, check_visible, feature_text_sql, fetch_page
+from geo.crs import lonlat_to_crs, north_first
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG3006 = "http://www.opengis.net/def/crs/EPSG/0/3006"
@@ -38,6 +40,14 @@ CONFORMANCE = [
 ]
 
 
+def _t(kind: str, title: str, *, nullable: bool = False, **extra: Any) -> dict[str, Any]:
+    """One property's JSON Schema; a property that may be null says so (type [kind, "null"])."""
+    return {"title": title, "type": [kind, "null"] if nullable else kind, **extra}
+
+
+DATE_TIME: dict[str, Any] = {"format": "date-time"}
+
+
 @dataclass(frozen=True)
 class Collection:
     id: str
@@ -45,18 +55,126 @@ class Collection:
     description: str
     permission: str | None          # None: public
     kind: str                       # "table" or "analysis"
+    geometry: str                   # the JSON Schema geometry type (OGC Part 5)
+    properties: dict[str, dict[str, Any]]   # each feature property's JSON Schema: GDAL and QGIS read the types
+    queryables: tuple[str, ...] = ()        # properties that filter items as query parameters (/rec/core/fc-filters)
 
 
 COLLECTIONS = {
     c.id: c for c in (
         Collection("incidents", "Händelser", "Incidents (staff only): category, time, source, precision.",
-                   "incidents:read", "table"),
+                   "incidents:read", "table", "Point", {
+                       "category": _t("string", "Kategori"),
+                       "occurred_at": _t("string", "Inträffade", **DATE_TIME),
+                       "reported_at": _t("string", "Rapporterad", nullable=True, **DATE_TIME),
+                       "source": _t("string", "Källa"),
+                       "external_id": _t("string", "Källans id", nullable=True),
+                       "location_precision": _t("string", "Lägesnoggrannhet",
+                                                enum=list(LOCATION_PRECISIONS)),
+                       "precision_m": _t("number", "Noggrannhet (m)", nullable=True),
+                       "description": _t("string", "Beskrivning", nullable=True),
+                       "place_id": _t("integer", "Plats-id", nullable=True),
+                   }, ("category",)),
         Collection("places", "Platser", "Perceived-unsafe places with source, confidence and survey score.",
-                   None, "table"),
+                   None, "table", "Geometry", {
+                       "slug": _t("string", "Kortnamn"),
+                       "name": _t("string", "Namn"),
+                       "kind": _t("string", "Typ"),
+                       "locality": _t("string", "Ort"),
+                       "source": _t("string", "Källa"),
+                       "confidence": _t("string", "Säkerhet"),
+                       "unsafe_share": _t("number", "Andel otrygga", nullable=True, minimum=0, maximum=1),
+                       "survey_year": _t("integer", "Enkätår", nullable=True),
+                   }, ("kind", "locality")),
         Collection("hotspots", "Hotspots", "DBSCAN hotspots of the last 365 days (default parameters).",
-                   "analysis:read", "analysis"),
+                   "analysis:read", "analysis", "Polygon", {
+                       "rank": _t("integer", "Rang"),
+                       "name": _t("string", "Område"),
+                       "count": _t("integer", "Antal händelser"),
+                       "share": _t("number", "Andel"),
+                       "area_ha": _t("number", "Yta (ha)"),
+                       "top_category": _t("string", "Vanligaste kategori", nullable=True),
+                       "active_hours": _t("string", "Aktiva timmar"),
+                       "trend": _t("string", "Trend"),
+                   }),
     )
 }
+# Query parameters every items request may carry; any other is refused with 400 (the unknown-parameter
+# policy, /rec/core/query-param-unknown), so a typo never silently returns unfiltered data.
+ITEMS_PARAMETERS = ("bbox", "bbox-crs", "datetime", "limit", "after", "crs", "f")
+
+
+def schema_document(collection: Collection, url: str, kind: str,
+                    enums: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The collection's properties as JSON Schema, in one of three shapes:
+
+    - "schema": the feature schema of OGC API – Features Part 5 (flat, with x-ogc-role);
+    - "queryables": Part 3's queryables, the properties the items can be filtered by;
+    - "feature": a GeoJSON Feature's schema (the `describedby` link), the shape GDAL's OAPIF driver
+      reads field types from; a nullable type is written as the plain type with "nullable": true,
+      since GDAL takes the type from a string only.
+    """
+    geometry = {"title": "Geometri", "format": f"geometry-{collection.geometry.lower()}",
+                "x-ogc-role": "primary-geometry"}
+    properties: dict[str, Any] = {}
+    if kind == "queryables":
+        properties["geometry"] = geometry
+        if collection.id != "places":
+            properties["datetime"] = {"title": "Tid", "type": "string", "format": "date-time",
+                                      "x-ogc-role": "primary-instant"}
+        for name in collection.queryables:
+            properties[name] = collection.properties[name] | (
+                {"enum": enums[name]} if enums and name in enums else {})
+    elif kind == "schema":
+        properties = {"id": {"title": "Id", "type": "integer", "x-ogc-role": "id"}, **collection.properties,
+                      "geometry": geometry}
+    else:
+        def plain(prop: dict[str, Any]) -> dict[str, Any]:
+            if isinstance(prop["type"], list):
+                return prop | {"type": prop["type"][0], "nullable": True}
+            return prop
+        properties = {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": {"type": "object", "title": collection.geometry},
+            "properties": {"type": "object", "properties": {k: plain(v) for k, v in collection.properties.items()}},
+        }
+    return {"$schema": "https://json-schema.org/draft/2019-09/schema", "$id": url, "type": "object",
+            "title": collection.title, "properties": properties, "additionalProperties": kind != "queryables"}
+
+
+def extent(session: Session, collection: Collection) -> dict[str, Any]:
+    """The collection's real extent: the data's bounding box and time span (cached per data version)."""
+    version = data_version(session)
+
+    def compute() -> dict[str, Any]:
+        table = "places" if collection.id == "places" else "incidents"
+        row = session.execute(text(
+            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM {table}) x"
+        )).one()
+        interval: list[str | None] = [None, None]
+        if collection.id == "incidents":
+            first, last = session.execute(text("SELECT min(occurred_at), max(occurred_at) FROM incidents")).one()
+            interval = [_z(first), _z(last)]
+        elif collection.id == "hotspots":
+            now = datetime.now(UTC)
+            interval = [_z(now - timedelta(days=365)), _z(now)]
+        spatial = [[round(float(v), 6) for v in row]] if row[0] is not None else [[-180.0, -90.0, 180.0, 90.0]]
+        body: dict[str, Any] = {"spatial": {"bbox": spatial, "crs": CRS84}}
+        if collection.id != "places":
+            body["temporal"] = {"interval": [interval], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+        return body
+
+    result: dict[str, Any] = cache.results.get_or_compute(("ogc-extent", collection.id, version), compute)
+    return result
+
+
+def _z(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def category_codes(session: Session) -> list[str]:
+    return list(session.execute(text("SELECT code FROM categories ORDER BY code")).scalars())
 
 
 def visible_collections(principal: Principal | None) -> list[Collection]:
@@ -113,13 +231,27 @@ def parse_datetime(value: str | None) -> tuple[datetime | None, datetime | None]
     return instant, instant
 
 
-def crs_srid(crs: str | None, field: str = "crs") -> int:
-    if crs is None:
-        return 4326
-    srid = CRS_SRID.get(crs)
+@dataclass(frozen=True)
+class OutputCrs:
+    """A CRS a client may ask for (Part 2): its URI, the SRID PostGIS knows it by, and whether its axis
+    order is northing/latitude first, so coordinates are written (and a bbox-crs box read) that way."""
+    uri: str
+    srid: int
+    flip: bool
+
+    def geometry_sql(self, column: str, digits: int | None = None) -> str:
+        geom = column if self.srid == 4326 else f"ST_Transform({column}, {self.srid})"
+        if self.flip:
+            geom = f"ST_FlipCoordinates({geom})"
+        return f"ST_AsGeoJSON({geom}, {digits if digits is not None else (7 if self.srid == 4326 else 3)})"
+
+
+def output_crs(crs: str | None, field: str = "crs") -> OutputCrs:
+    uri = crs or CRS84
+    srid = CRS_SRID.get(uri)
     if srid is None:
         raise InvalidInput(f"{field} {crs!r} is not supported; use {', '.join(CRS_SRID)}", loc=("query", field))
-    return srid
+    return OutputCrs(uri, srid, north_first(uri))
 
 
 @dataclass(frozen=True)
@@ -131,7 +263,7 @@ class ItemsPage:
     has_more: bool
 
 
-def incident_items(session: Session, flt: IncidentFilter, *, limit: int, after: int | None, srid: int,
+def incident_items(session: Session, flt: IncidentFilter, *, limit: int, after: int | None, out: OutputCrs,
                    instant: datetime | None = None) -> ItemsPage:
     where, params = flt.where()
     if instant is not None:
@@ -141,7 +273,7 @@ def incident_items(session: Session, flt: IncidentFilter, *, limit: int, after: 
     if after is not None:
         where += " AND i.id > :after"
         params["after"] = after
-    page = fetch_page(session, where, params, limit=limit, feature=_feature_sql(srid))
+    page = fetch_page(session, where, params, limit=limit, feature=_feature_sql(out))
     matched = cache.results.get_or_compute(
         ("ogc-count", count_where, tuple(sorted((k, str(v)) for k, v in count_params.items())),
          page.data_version),
@@ -150,24 +282,31 @@ def incident_items(session: Session, flt: IncidentFilter, *, limit: int, after: 
     return ItemsPage(page.features_json, page.returned, matched, page.last_id, page.has_more)
 
 
-def _feature_sql(srid: int) -> str:
-    """The stored WGS 84 text, or SWEREF 99 TM coordinates (to the millimetre) built on the fly."""
-    return STORED_FEATURE if srid == 4326 else feature_text_sql("ST_AsGeoJSON(ST_Transform(i.geom, 3006), 3)")
+def _feature_sql(out: OutputCrs) -> str:
+    """The stored CRS84 text, or the coordinates in another CRS and its axis order (SWEREF 99 TM to the
+    millimetre, northing first) built on the fly."""
+    return STORED_FEATURE if out.uri == CRS84 else feature_text_sql(out.geometry_sql("i.geom"))
 
 
-def incident_item(session: Session, feature_id: int, srid: int, viewer: Principal | None) -> dict[str, Any]:
+def incident_item(session: Session, feature_id: int, out: OutputCrs, viewer: Principal | None) -> dict[str, Any]:
     check_visible(session, feature_id, viewer)
-    row = session.execute(text(f"SELECT ({_feature_sql(srid)})::json FROM incidents i WHERE i.id = :id"),
+    row = session.execute(text(f"SELECT ({_feature_sql(out)})::json FROM incidents i WHERE i.id = :id"),
                           {"id": feature_id}).first()
     if row is None:
         raise NotFound(f"incident {feature_id} does not exist", loc=("path", "feature_id"))
     return dict(row[0])
 
 
-def place_items(session: Session, *, bbox: tuple[float, float, float, float] | None, srid: int,
-                limit: int, after: int | None) -> ItemsPage:
-    geometry = "ST_AsGeoJSON(p.geom, 7)" if srid == 4326 else "ST_AsGeoJSON(ST_Transform(p.geom, 3006), 3)"
+def place_items(session: Session, *, bbox: tuple[float, float, float, float] | None, out: OutputCrs,
+                limit: int, after: int | None, kind: str | None = None, locality: str | None = None) -> ItemsPage:
+    geometry = out.geometry_sql("p.geom")
     where, params = "TRUE", dict[str, Any]()
+    if kind is not None:
+        where += " AND p.kind = :kind"
+        params["kind"] = kind
+    if locality is not None:
+        where += " AND p.locality = :locality"
+        params["locality"] = locality
     if bbox:
         where += " AND p.geom && ST_MakeEnvelope(:bx0, :by0, :bx1, :by1, 4326)"
         params.update(bx0=bbox[0], by0=bbox[1], bx1=bbox[2], by1=bbox[3])
@@ -188,7 +327,7 @@ def place_items(session: Session, *, bbox: tuple[float, float, float, float] | N
 
 def hotspot_items(session: Session, *, bbox: tuple[float, float, float, float] | None,
                   start: datetime | None, end: datetime | None, limit: int, after: int | None,
-                  to_srid: Callable[[dict[str, Any]], dict[str, Any]]) -> ItemsPage:
+                  out: OutputCrs) -> ItemsPage:
     scope = Scope(start=start, end=end)
     collection = analysis.clusters(session, scope, ClusterParams())
     features: list[dict[str, Any]] = []
@@ -207,6 +346,10 @@ def hotspot_items(session: Session, *, bbox: tuple[float, float, float, float] |
     matched = len(features)
     if after is not None:
         features = [f for f in features if f["id"] > after]
-    page = [to_srid(f) for f in features[:limit]]
+    page = features[:limit]
+    if out.uri != CRS84:
+        page = [f | {"geometry": {"type": f["geometry"]["type"],
+                                  "coordinates": lonlat_to_crs(f["geometry"]["coordinates"], out.uri)}}
+                for f in page]
     return ItemsPage(orjson.dumps(page).decode(), len(page), matched, page[-1]["id"] if page else None,
                      len(features) > limit)
