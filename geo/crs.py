@@ -120,6 +120,19 @@ def bounds_to_crs84(bounds: Extent, crs: str, densify: int = 21) -> Extent:
     return float(west), float(south), float(east), float(north)
 
 
+def box_outline_crs84(bounds: Extent, crs: str, per_edge: int = 64) -> list[tuple[float, float]]:
+    """A box given in `crs` (its own axis order) as a closed lon/lat ring, each edge densified into
+    `per_edge` segments: in lon/lat the box's straight edges are curves, and a polygon this fine follows
+    them to well under a millimetre at municipal scale, so "inside the box" is answered exactly."""
+    a0, b0, a1, b1 = bounds
+    steps = np.linspace(0.0, 1.0, per_edge + 1)[:-1]
+    a = np.concatenate([a0 + (a1 - a0) * steps, np.full(per_edge, a1), a1 - (a1 - a0) * steps, np.full(per_edge, a0)])
+    b = np.concatenate([np.full(per_edge, b0), b0 + (b1 - b0) * steps, np.full(per_edge, b1), b1 - (b1 - b0) * steps])
+    lon, lat = _authority_transformer(crs, "OGC:CRS84").transform(a, b)
+    ring = [(float(x), float(y)) for x, y in zip(lon, lat, strict=True)]
+    return [*ring, ring[0]]
+
+
 def lonlat_to_crs(coordinates: Any, crs: str) -> Any:
     """GeoJSON coordinates (nested lists of lon, lat) → `crs` in its own axis order (pyproj's
     authority order: SWEREF 99 TM northing, easting; EPSG:4326 lat, lon), rounded to about a millimetre."""

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests need beyond Python: PostgreSQL + PostGIS (the server the tests talk to),
-# Chromium (browser tests), GDAL's ogrinfo (OGC API compliance check), wrk (the load generator of
-# bench/features.py and bench/load.py) and npm (axe-core, the accessibility checker of the browser tests).
+# Chromium (browser tests), GDAL's ogrinfo (OGC API compliance check), QGIS 3.22's Python bindings (its
+# OAPIF provider, tests/test_gis_clients.py), LibreOffice Calc (opens the .xlsx export), wrk (the load
+# generator of bench/features.py and bench/load.py) and npm (axe-core, the accessibility checker).
 # Installs what is missing when root; otherwise prints the exact command.
 set -euo pipefail
 missing=()
@@ -9,13 +10,17 @@ ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing+
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+lean=()  # large packages whose recommends (the QGIS desktop, LibreOffice's GUI) the tests do not need
+/usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || lean+=(python3-qgis)
+command -v soffice >/dev/null 2>&1 || lean+=(libreoffice-calc-nogui)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)  # installs axe-core for the accessibility tests
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && [ ${#lean[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-  echo "Missing system packages. Run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  echo "Missing system packages. Run: sudo apt-get update && sudo apt-get install -y ${missing[*]} ${lean[*]}" >&2
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
-apt-get install -y -q "${missing[@]}" >/dev/null
-echo "installed: ${missing[*]}"
+[ ${#missing[@]} -eq 0 ] || apt-get install -y -q "${missing[@]}" >/dev/null
+[ ${#lean[@]} -eq 0 ] || apt-get install -y -q --no-install-recommends "${lean[@]}" >/dev/null
+echo "installed: ${missing[*]} ${lean[*]}"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
+import shapely
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
@@ -19,7 +20,7 @@ from app.incidents.service import build_filter
 from app.ogc import openapi, service
 from app.ogc.service import CONFORMANCE, CRS84, EPSG3006, EPSG4326, ItemsPage
 from app.paths import FRONTEND
-from geo.crs import bounds_to_crs84
+from geo.crs import bounds_to_crs84, box_outline_crs84
 
 INCIDENT_READS = audit_read("incidents", only_if=("collection_id", "incidents"))
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
@@ -204,18 +205,20 @@ def items(
     _known_only(request, service.ITEMS_PARAMETERS + coll.queryables)
     limit = min(limit, MAX_LIMIT)
     out = service.output_crs(crs)
-    box = _bbox(bbox, bbox_crs)
+    box, outline = _bbox(bbox, bbox_crs)
     start, end = service.parse_datetime(datetime_)
     instant = start if start is not None and start == end else None
     if coll.id == "incidents":
         flt = build_filter(session, bbox=box, start=None if instant else start, categories=category,
                            end=None if instant else (end if end is None else _inclusive(end)), viewer=principal)
-        page = service.incident_items(session, flt, limit=limit, after=after, out=out, instant=instant)
+        page = service.incident_items(session, flt, limit=limit, after=after, out=out, instant=instant,
+                                      outline=outline)
     elif coll.id == "places":
         page = service.place_items(session, bbox=box, out=out, limit=limit, after=after, kind=kind,
-                                   locality=locality)
+                                   locality=locality, outline=outline)
     else:
-        page = service.hotspot_items(session, bbox=box, start=start, end=end, limit=limit, after=after, out=out)
+        page = service.hotspot_items(session, bbox=box, start=start, end=end, limit=limit, after=after, out=out,
+                                     outline=outline)
     if _wants_html(request, f):
         return _html(coll.title, {"numberMatched": page.matched, "numberReturned": page.returned,
                                   "features": [f["properties"] | {"id": f.get("id")}
@@ -231,18 +234,22 @@ def _inclusive(end: datetime) -> datetime:
     return end + timedelta(microseconds=1)
 
 
-def _bbox(bbox: str | None, bbox_crs: str | None) -> tuple[float, float, float, float] | None:
-    """The bbox parameter as a lon/lat box. In another bbox-crs it is read in that CRS's axis order
-    (EPSG:3006: N, E, N, E; EPSG:4326: lat, lon, lat, lon) and transformed with densified edges."""
+def _bbox(bbox: str | None, bbox_crs: str | None) -> tuple[tuple[float, float, float, float] | None, str | None]:
+    """The bbox parameter as a lon/lat envelope, and for a projected bbox-crs also its exact outline.
+
+    In another bbox-crs the numbers are read in that CRS's axis order (EPSG:3006: N, E, N, E; EPSG:4326:
+    lat, lon, lat, lon). A SWEREF 99 TM box is a curved shape in lon/lat: the envelope (densified edges)
+    lets the spatial index find candidates, the outline (WKT, densified) decides exactly which are inside,
+    so the features counted are those inside the box as the client drew it."""
     if not bbox:
-        return None
+        return None, None
     parts = bbox.split(",")
     if len(parts) == 6:  # with heights (min z, max z): the features have none, so they are ignored
         bbox = ",".join(parts[:2] + parts[3:5])
     box_crs = service.output_crs(bbox_crs, "bbox-crs")
     if box_crs.uri == CRS84:
         parsed = parse_bbox(bbox)
-        return parsed.as_tuple() if parsed else None
+        return (parsed.as_tuple() if parsed else None), None
     try:
         a0, b0, a1, b1 = (float(p) for p in bbox.split(","))
     except ValueError:
@@ -251,7 +258,10 @@ def _bbox(bbox: str | None, bbox_crs: str | None) -> tuple[float, float, float, 
     if not all(math.isfinite(v) for v in (a0, b0, a1, b1)) or a0 >= a1 or b0 >= b1:
         raise InvalidInput(f"bbox in {box_crs.uri} needs four finite numbers in that CRS's axis order, "
                            f"min before max ({order})", loc=("query", "bbox"))
-    return bounds_to_crs84((a0, b0, a1, b1), box_crs.uri)
+    if box_crs.srid == 4326:  # the same box, only its axes swapped
+        return (b0, a0, b1, a1), None
+    outline = box_outline_crs84((a0, b0, a1, b1), box_crs.uri)
+    return bounds_to_crs84((a0, b0, a1, b1), box_crs.uri), shapely.Polygon(outline).wkt
 
 
 def _links(request: Request, page: ItemsPage) -> list[dict[str, str]]:

@@ -264,8 +264,11 @@ class ItemsPage:
 
 
 def incident_items(session: Session, flt: IncidentFilter, *, limit: int, after: int | None, out: OutputCrs,
-                   instant: datetime | None = None) -> ItemsPage:
+                   instant: datetime | None = None, outline: str | None = None) -> ItemsPage:
     where, params = flt.where()
+    if outline is not None:  # a bbox in a projected CRS: exactly inside its outline (the envelope is in flt)
+        where += " AND ST_Intersects(i.geom, ST_GeomFromText(:outline, 4326))"
+        params["outline"] = outline
     if instant is not None:
         where += " AND i.occurred_at = :instant"
         params["instant"] = instant
@@ -298,7 +301,8 @@ def incident_item(session: Session, feature_id: int, out: OutputCrs, viewer: Pri
 
 
 def place_items(session: Session, *, bbox: tuple[float, float, float, float] | None, out: OutputCrs,
-                limit: int, after: int | None, kind: str | None = None, locality: str | None = None) -> ItemsPage:
+                limit: int, after: int | None, kind: str | None = None, locality: str | None = None,
+                outline: str | None = None) -> ItemsPage:
     geometry = out.geometry_sql("p.geom")
     where, params = "TRUE", dict[str, Any]()
     if kind is not None:
@@ -310,6 +314,9 @@ def place_items(session: Session, *, bbox: tuple[float, float, float, float] | N
     if bbox:
         where += " AND p.geom && ST_MakeEnvelope(:bx0, :by0, :bx1, :by1, 4326)"
         params.update(bx0=bbox[0], by0=bbox[1], bx1=bbox[2], by1=bbox[3])
+    if outline is not None:
+        where += " AND ST_Intersects(p.geom, ST_GeomFromText(:outline, 4326))"
+        params["outline"] = outline
     matched = int(session.execute(text(f"SELECT count(*) FROM places p WHERE {where}"), params).scalar_one())
     if after is not None:
         where += " AND p.id > :after"
@@ -327,7 +334,7 @@ def place_items(session: Session, *, bbox: tuple[float, float, float, float] | N
 
 def hotspot_items(session: Session, *, bbox: tuple[float, float, float, float] | None,
                   start: datetime | None, end: datetime | None, limit: int, after: int | None,
-                  out: OutputCrs) -> ItemsPage:
+                  out: OutputCrs, outline: str | None = None) -> ItemsPage:
     scope = Scope(start=start, end=end)
     collection = analysis.clusters(session, scope, ClusterParams())
     features: list[dict[str, Any]] = []
@@ -341,7 +348,7 @@ def hotspot_items(session: Session, *, bbox: tuple[float, float, float, float] |
     if bbox:
         import shapely
 
-        box = shapely.box(*bbox)
+        box = shapely.from_wkt(outline) if outline else shapely.box(*bbox)
         features = [f for f in features if shapely.geometry.shape(f["geometry"]).intersects(box)]
     matched = len(features)
     if after is not None:
