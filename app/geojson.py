@@ -5,12 +5,22 @@ from __future__ import annotations
 from typing import Any, Generic, Literal, TypeVar
 
 import orjson
+import shapely
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 GEOJSON = "application/geo+json"
 P = TypeVar("P", bound=BaseModel)
+
+
+def geometry_json(geom: shapely.Geometry, precision: int = 6) -> dict[str, Any]:
+    """A shapely geometry as a GeoJSON geometry as RFC 7946 asks: coordinates to `precision` decimals
+    and polygons wound right-hand (outer rings counter-clockwise, holes clockwise). Orienting comes
+    last: set_precision rebuilds rings and may wind them either way."""
+    fixed = shapely.orient_polygons(shapely.set_precision(geom, 10**-precision))
+    result: dict[str, Any] = orjson.loads(shapely.to_geojson(fixed))
+    return result
 
 
 class Feature(BaseModel, Generic[P]):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import Field
 from sqlalchemy import text
 
@@ -14,24 +15,40 @@ from app.analysis.schemas import ClusterParams, Scope
 from app.auth.roles import allowed
 from app.auth.service import Principal
 from app.deps import SessionDep, TimeRangeDep, audit_read, require
-from app.errors import Forbidden, InvalidInput
+from app.errors import Forbidden, NotFound
 from app.incidents.service import build_filter
 
 router = APIRouter(prefix="/tiles", tags=["vector tiles"])
 MVT = "application/vnd.mapbox-vector-tile"
+MAX_ZOOM = 22
 Reader = Annotated[Principal, Depends(require("incidents:read"))]
 
 
 def _check_tile(z: int, x: int, y: int) -> None:
-    if not (0 <= x < 2**z and 0 <= y < 2**z):
-        raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be below 2^{z}", loc=("path", "x"))
+    """A tile outside the zoom level's range does not exist: 404, as tile servers answer (a client
+    asking past the edge of the world is not a malformed request)."""
+    if z > MAX_ZOOM or not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise NotFound(f"tile {z}/{x}/{y} does not exist: zoom 0–{MAX_ZOOM}, x and y below 2^zoom", loc=("path", "x"),
+                       sv=f"Rutan {z}/{x}/{y} finns inte: zoom 0–{MAX_ZOOM}, x och y under 2^zoom.")
+
+
+def _tile_response(request: Request, body: bytes) -> Response:
+    """The tile with a validator: a client (QGIS, MapLibre) that has it gets 304 and no body. The tag is
+    the content's hash, so a changed dataset changes it; `private`, since the tiles hold staff data,
+    and a short max-age so an edit shows within a minute."""
+    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=60", "Vary": "Authorization, Cookie"}
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=MVT, headers=headers)
 
 
 @router.get("/{layer}/{z}/{x}/{y}.mvt", dependencies=[audit_read("incidents", only_if=("layer", "incidents"))],
             summary="A vector tile (EPSG:3857, extent 4096)",
             response_class=Response, responses={200: {"content": {MVT: {}}}})
-def tile(layer: Literal["incidents", "hotspots"], session: SessionDep, principal: Reader, time: TimeRangeDep,
-         z: Annotated[int, Path(ge=0, le=22)], x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
+def tile(request: Request, layer: Literal["incidents", "hotspots"], session: SessionDep, principal: Reader,
+         time: TimeRangeDep, z: Annotated[int, Path(ge=0, description="zoom level, 0–22")],
+         x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
          category: Annotated[list[str] | None, Query()] = None,
          hour: Annotated[list[Annotated[int, Field(ge=0, le=23)]] | None, Query(max_length=24)] = None,
          weekday: Annotated[list[Annotated[int, Field(ge=1, le=7)]] | None, Query(max_length=7)] = None) -> Response:
@@ -67,4 +84,4 @@ def tile(layer: Literal["incidents", "hotspots"], session: SessionDep, principal
                           FROM h WHERE h.geom && ST_TileEnvelope(:z, :x, :y))
             SELECT ST_AsMVT(tile.*, 'hotspots') FROM tile"""),
             {"features": orjson.dumps(features).decode(), "z": z, "x": x, "y": y}).scalar_one()
-    return Response(bytes(body or b""), media_type=MVT)
+    return _tile_response(request, bytes(body or b""))

@@ -86,6 +86,7 @@ class HotspotProperties(_Part):
 
 class HotspotFeature(_Part):
     type: Literal["Feature"] = "Feature"
+    id: int = Field(description="The hotspot's rank (1: most incidents), as RFC 7946's feature id")
     geometry: Geometry
     properties: HotspotProperties
 

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import numpy as np
-import orjson
 import shapely
 from numpy.typing import NDArray
 from sqlalchemy import select
@@ -50,6 +49,7 @@ from app.bbox import parse_bbox
 from app.config import get_settings
 from app.db import data_version
 from app.errors import InvalidInput
+from app.geojson import geometry_json
 from app.incidents.service import IncidentFilter, build_filter
 from app.places import naming
 from app.reference.models import Category
@@ -101,8 +101,7 @@ def _to_wgs84(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def _feature(geom: shapely.Geometry, properties: dict[str, Any], precision: int = 6) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": orjson.loads(shapely.to_geojson(shapely.set_precision(
-        geom, 10**-precision))), "properties": properties}
+    return {"type": "Feature", "geometry": geometry_json(geom, precision), "properties": properties}
 
 
 # -- clusters -----------------------------------------------------------------------------------------
@@ -141,7 +140,7 @@ def _clusters(session: Session, scope: Scope, params: ClusterParams, start: date
         cats, counts = np.unique(members.category.astype(str), return_counts=True)
         order = np.argsort(-counts, kind="stable")
         hours = clustering.active_hours(members.hour)
-        features.append(_feature(outline, {
+        features.append({"id": rank} | _feature(outline, {
             "rank": rank,
             "name": name,
             "count": members.size,
@@ -221,7 +220,7 @@ def _study_area(x: NDArray[np.float64], y: NDArray[np.float64], cells: int, cell
     return {"basis": "populated", "footprint_m": hotspots.FOOTPRINT_CELL_M, "cells": cells,
             "km2": round(cells * cell * cell / 1e6, 3),
             "text_sv": "Analysområdet: rutor om 250 m där någon händelse (alla kategorier) finns under perioden",
-            "geometry": orjson.loads(shapely.to_geojson(shapely.set_precision(outline, 1e-6)))}
+            "geometry": geometry_json(outline)}
 
 
 def _mask(n: int, members: NDArray[np.intp]) -> NDArray[np.bool_]:
@@ -476,7 +475,7 @@ def _not_yet_hot(session: Session, grid: Grid, index: NDArray[np.intp], risk: ND
     top = scored[:NOT_YET_HOT]
     names = naming.name_areas(session, [p for _, _, p in top])
     return [{"name": name, "relative_risk": round(r, 2), "incidents": n,
-             "geometry": orjson.loads(shapely.to_geojson(shapely.set_precision(p, 1e-6)))}
+             "geometry": geometry_json(p)}
             for (r, n, p), name in zip(top, names, strict=True)]
 
 
