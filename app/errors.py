@@ -85,12 +85,42 @@ def _ogc_status(request: Request, status: int) -> int:
     return 400 if status == 422 and request.url.path.startswith("/ogc") else status
 
 
+def _open311(request: Request, detail: list[dict[str, Any]], status: int,
+             headers: dict[str, str] | None) -> Response:
+    """Open311 GeoReport v2's error shape: [{"code", "description"}], or <errors> in XML for a .xml
+    path; an invalid request is 400 there, as the spec lists it."""
+    code = 400 if status == 422 else status
+    errors = [{"code": code, "description": ": ".join(
+        p for p in (".".join(str(x) for x in item.get("loc", [])[1:]), str(item.get("msg", ""))) if p)}
+        for item in detail]
+    if request.url.path.endswith(".xml"):
+        from xml.etree import ElementTree
+
+        root = ElementTree.Element("errors")
+        for error in errors:
+            element = ElementTree.SubElement(root, "error")
+            ElementTree.SubElement(element, "code").text = str(error["code"])
+            ElementTree.SubElement(element, "description").text = str(error["description"])
+        body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(root, encoding="utf-8",
+                                                                                xml_declaration=False)
+        return Response(body, status_code=code, media_type="text/xml; charset=utf-8", headers=headers)
+    return JSONResponse(errors, status_code=code, headers=headers)
+
+
+def _reply(request: Request, detail: list[dict[str, Any]], status: int,
+           headers: dict[str, str] | None = None) -> Response:
+    """Every API error in one shape, {"detail": [...]}, but in the shape of the protocol where one
+    defines its own (Open311)."""
+    if request.url.path.startswith("/open311/"):
+        return _open311(request, detail, status, headers)
+    return JSONResponse({"detail": detail}, status_code=_ogc_status(request, status), headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         retry = exc.context.get("retry_after")
-        return JSONResponse({"detail": exc.detail()}, status_code=_ogc_status(request, exc.status_code),
-                            headers={"Retry-After": str(retry)} if retry else None)
+        return _reply(request, exc.detail(), exc.status_code, {"Retry-After": str(retry)} if retry else None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -101,7 +131,7 @@ def install_error_handlers(app: FastAPI) -> None:
         else:
             loc = ["header", "authorization"] if exc.status_code == 401 else ["request"]
             detail = [{"loc": loc, "msg": str(exc.detail), "type": HTTP_KINDS.get(exc.status_code, "http_error")}]
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        return _reply(request, detail, exc.status_code, dict(exc.headers) if exc.headers else None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -114,13 +144,13 @@ def install_error_handlers(app: FastAPI) -> None:
              "type": e.get("type", "value_error"), "msg_sv": validation_error(dict(e), "sv")}
             for e in exc.errors()
         ]
-        return JSONResponse({"detail": detail}, status_code=_ogc_status(request, 422))
+        return _reply(request, detail, 422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # A fault of ours: logged by the server (the exception is re-raised after this answer), never shown.
-        return JSONResponse({"detail": [{"loc": ["server"], "msg": "internal error; it has been logged",
-                                         "type": "server_error"}]}, status_code=500)
+        return _reply(request, [{"loc": ["server"], "msg": "internal error; it has been logged",
+                                 "type": "server_error"}], 500)
 
     @app.exception_handler(DataError)
     async def _data(_: Request, exc: DataError) -> JSONResponse:

@@ -23,10 +23,10 @@ from app.exports.router import router as exports_router
 from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
 from app.interventions.router import router as interventions_router
-from app.lighting.router import open311 as open311_router
 from app.lighting.router import router as lighting_router
 from app.limits import BodySizeLimit, HeadAsGet, RateLimit, SecurityHeaders
 from app.ogc.router import router as ogc_router
+from app.open311.router import router as open311_router
 from app.paths import FRONTEND
 from app.patrol.router import router as patrol_router
 from app.places.router import router as places_router

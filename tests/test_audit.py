@@ -94,7 +94,8 @@ NO_DETAIL = {
     "/ogc", "/ogc/collections", "/ogc/collections/{collection_id}", "/ogc/conformance", "/ogc/api",
     "/ogc/collections/{collection_id}/queryables", "/ogc/collections/{collection_id}/schema",
     "/ogc/collections/{collection_id}/feature-schema",
-    "/open311/v2/services.json", "/patrull/plan", "/rapportera",
+    "/open311/v2/services.{fmt}", "/open311/v2/discovery.{fmt}", "/open311/v2/services/{service_code}.{fmt}",
+    "/patrull/plan", "/rapportera",
     *{f"/api/v1/analysis/{name}" for name in ("clusters", "compare", "density", "emerging", "evaluate", "gistar",
                                                "near-repeat", "risk-terrain", "time-profile")},
 }

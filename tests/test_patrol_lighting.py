@@ -147,4 +147,4 @@ def test_open311_round_trip(client: TestClient, tokens: dict[str, str]) -> None:
     assert refused.status_code == 403
     unknown = client.post("/open311/v2/requests.json", data={"service_code": "potholes", "lat": "58.3245",
                                                              "long": "15.129", "api_key": tokens["reporter"]})
-    assert unknown.status_code == 422 and "streetlight" in unknown.json()["detail"][0]["msg"]
+    assert unknown.status_code == 400 and "streetlight" in unknown.json()[0]["description"]  # GeoReport v2 errors

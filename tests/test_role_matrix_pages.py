@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app import health
 from app.auth.roles import PERMISSIONS, Role
-from app.lighting.router import open311
+from app.open311.router import router as open311
 from app.ogc.router import router as ogc
 from app.ogc.service import COLLECTIONS
 from app.web.account import router as account_web
@@ -40,10 +40,12 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/ogc/collections/{collection_id}/items"): ("/ogc/collections/{c}/items", "*"),
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): ("/ogc/collections/incidents/items/{i}",
                                                                     "incidents:read"),
-    ("GET", "/open311/v2/services.json"): ("/open311/v2/services.json", PUBLIC),
-    ("POST", "/open311/v2/requests.json"): ("/open311/v2/requests.json", "lighting:report"),
-    ("GET", "/open311/v2/requests.json"): ("/open311/v2/requests.json", PUBLIC),
-    ("GET", "/open311/v2/requests/{request_id}.json"): ("/open311/v2/requests/{r}.json", PUBLIC),
+    ("GET", "/open311/v2/discovery.{fmt}"): ("/open311/v2/discovery.json", PUBLIC),
+    ("GET", "/open311/v2/services.{fmt}"): ("/open311/v2/services.json", PUBLIC),
+    ("GET", "/open311/v2/services/{service_code}.{fmt}"): ("/open311/v2/services/streetlight.xml", PUBLIC),
+    ("POST", "/open311/v2/requests.{fmt}"): ("/open311/v2/requests.json", "lighting:report"),
+    ("GET", "/open311/v2/requests.{fmt}"): ("/open311/v2/requests.json", PUBLIC),
+    ("GET", "/open311/v2/requests/{request_id}.{fmt}"): ("/open311/v2/requests/{r}.json", PUBLIC),
     ("GET", "/"): ("/", PUBLIC),
     ("GET", "/karta/{view}"): ("/karta/analys", "analysis:read"),
     # the map document itself falls back to the public (aggregated) map for those who may not analyse

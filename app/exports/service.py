@@ -46,7 +46,9 @@ def incident_frame(session: Session, flt: IncidentFilter) -> pd.DataFrame:
                ST_Y(i.geom) AS lat, ST_X(i.geom) AS lon, i.description
         FROM incidents i JOIN categories c ON c.code = i.category LEFT JOIN places p ON p.id = i.place_id
         WHERE {where} ORDER BY i.id LIMIT {MAX_EXPORT_ROWS}"""), {**params, "tz": get_settings().timezone})
-    return pd.DataFrame(rows.all(), columns=list(rows.keys()))
+    frame = pd.DataFrame(rows.all(), columns=list(rows.keys()))
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)  # a date-time column even when empty
+    return frame
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

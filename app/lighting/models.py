@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -33,6 +33,8 @@ class StreetSegment(Base):
 
 class LightingReport(Base):
     __tablename__ = "lighting_reports"
+    __table_args__ = (CheckConstraint("located_by IN ('position', 'place', 'street')",
+                                      name="lighting_report_located_by"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -43,6 +45,10 @@ class LightingReport(Base):
     lamp_id: Mapped[int | None] = mapped_column(ForeignKey("lamps.id", ondelete="SET NULL"))
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("street_segments.id", ondelete="SET NULL"))
     geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    address: Mapped[str | None] = mapped_column(Text, doc="The address as the reporter gave it (Open311).")
+    media_url: Mapped[str | None] = mapped_column(Text, doc="A photo's link (Open311 media_url).")
+    located_by: Mapped[str] = mapped_column(String(16), server_default="position",
+                                            doc="position: the reporter's; place or street: found from the address")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())

@@ -173,7 +173,8 @@ def import_streets(session: Session, doc: dict[str, Any], source: str) -> dict[s
 
 def create_report(session: Session, *, kind: str, lon: float, lat: float, description: str | None,
                   reported_by: str, source: str = "kommunen", lamp_external_id: str | None = None,
-                  commit: bool = True) -> int:
+                  commit: bool = True, address: str | None = None, media_url: str | None = None,
+                  located_by: str = "position") -> int:
     if kind not in KIND_SV:
         raise InvalidInput(f"kind must be one of {', '.join(KIND_SV)}", loc=("body", "kind"),
                            sv="Välj om det gäller en trasig lampa eller en mörk plats.")
@@ -193,8 +194,8 @@ def create_report(session: Session, *, kind: str, lon: float, lat: float, descri
         WHERE ST_DWithin(geom::geography, {point}::geography, :d) ORDER BY geom <-> {point} LIMIT 1"""),
         {"lon": lon, "lat": lat, "d": SEGMENT_LINK_M}).scalar()
     report = LightingReport(kind=kind, description=description, reported_by=reported_by, source=source,
-                            lamp_id=lamp_id, segment_id=segment_id,
-                            geom=func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326))
+                            lamp_id=lamp_id, segment_id=segment_id, address=address, media_url=media_url,
+                            located_by=located_by, geom=func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326))
     session.add(report)
     session.flush()
     session.add(LightingReportEvent(report_id=report.id, from_status=None, to_status="reported",
