@@ -1,12 +1,16 @@
 """OGC API items benchmark: Lägesbild's /ogc items next to tipg serving the same table, same run.
 
     .venv/bin/python bench/features.py [--rows 100000] [--seconds 10] [--rounds 3] [--connections 16] [--workers 1]
-                                       [--floor]
+                                       [--floor] [--boxes random|fixed]
 
 bench/dataset.py fills a database; both servers run on loopback ports (one uvicorn process each), and
-wrk (bench/wrk.py) drives them over a bounded time with bbox queries that return about 1,000 features
-(limit=1000; tipg asked for the same nine properties). tipg 1.6 is installed into its own virtual
-environment under .bench/ on first use (pip, from PyPI), so the project's dependencies stay untouched.
+wrk (bench/wrk.py) drives them over a bounded time with bbox queries of about 1,000 features
+(limit=1000; tipg asked for the same nine properties). With --boxes random (the default) every request
+asks for another box, as a panning map or QGIS does: 2,000 boxes of the same size centred on stored
+incidents, taken in turn by a wrk Lua script, so no server's cache answers a repeat; --boxes fixed
+repeats the one box (what earlier runs measured, where Lägesbild's count cache always hits). tipg 1.6
+is installed into its own virtual environment under .bench/ on first use (pip, from PyPI), so the
+project's dependencies stay untouched.
 Prints requests/s, p50 and p99 latency, errors and CPU per request (server processes, PostgreSQL) per
 server, and the ratio. With --floor a third server joins the rounds: bench/items_floor.py, the leanest
 Python answer to the same request (no auth, audit, limits or framework), to show what the machine
@@ -80,6 +84,41 @@ def bbox_with(url: str, target: int = 1000) -> str:
     return ",".join(f"{v:.6f}" for v in box)
 
 
+def random_boxes(url: str, box: str, n: int = 2000, seed: int = 23) -> list[str]:
+    """n boxes the size of `box`, each centred on a randomly drawn stored incident (so dense and sparse
+    parts of town come in proportion to where the data is, as a map user pans)."""
+    from sqlalchemy import create_engine, text
+
+    x0, y0, x1, y1 = (float(v) for v in box.split(","))
+    hx, hy = (x1 - x0) / 2, (y1 - y0) / 2
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT setseed(:s)"), {"s": seed / 100})
+        centres = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incidents TABLESAMPLE BERNOULLI (5) "
+                                    "ORDER BY random() LIMIT :n"), {"n": n}).all()
+    engine.dispose()
+    return [f"{x - hx:.6f},{y - hy:.6f},{x + hx:.6f},{y + hy:.6f}" for x, y in centres]
+
+
+def lua_script(paths: list[str]) -> Path:
+    """A wrk script that sends the paths in turn, each thread from its own starting point."""
+    import tempfile
+
+    body = ",\n".join(f'"{p}"' for p in paths)
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(f"""paths = {{
+{body}
+}}
+counter = 0
+function init(args) counter = math.random(#paths) end
+function request()
+  counter = counter % #paths + 1
+  return wrk.format("GET", paths[counter])
+end
+""")
+    return script
+
+
 def _stat(proc: Path) -> list[str]:
     return (proc / "stat").read_text().rsplit(")", 1)[1].split()  # fields after the command name
 
@@ -112,9 +151,10 @@ def cpu_ms_between(before: dict[int, int], after: dict[int, int]) -> float:
     return sum(ticks - before.get(pid, 0) for pid, ticks in after.items()) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def measure(name: str, url: str, headers: dict[str, str], server: int, args: argparse.Namespace) -> wrk.Figures:
+def measure(name: str, url: str, headers: dict[str, str], server: int, args: argparse.Namespace,
+            script: Path | None = None) -> wrk.Figures:
     before = cpu_ticks(server), cpu_ticks(match="postgres: ")
-    figures = wrk.run(url, connections=args.connections, seconds=args.seconds, headers=headers)
+    figures = wrk.run(url, connections=args.connections, seconds=args.seconds, headers=headers, script=script)
     after = cpu_ticks(server), cpu_ticks(match="postgres: ")
     server_ms, db_ms = (cpu_ms_between(b, a) / max(figures.requests, 1) for a, b in zip(after, before, strict=True))
     print(f"  {name:<22} {figures.per_second:>7.1f} req/s  p50 {figures.p50_ms:>7.1f} ms  p99 {figures.p99_ms:>7.1f} ms"
@@ -130,6 +170,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes for each server")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --seconds per server")
     parser.add_argument("--floor", action="store_true", help="also run bench/items_floor.py, the bare floor")
+    parser.add_argument("--boxes", choices=("random", "fixed"), default="random",
+                        help="a new box on every request (default), or one box repeated")
     args = parser.parse_args()
     from bench.dataset import make
 
@@ -156,34 +198,44 @@ def main() -> None:
         for port in (ours_port, tipg_port, floor_port)[:len(servers)]:
             wait_port(port)
         time.sleep(2)
-        print(f"{args.rows} incidents, bbox {box}, limit 1000, {args.connections} connections, "
+        boxes = random_boxes(url, box) if args.boxes == "random" else [box]
+        print(f"{args.rows} incidents, {'2,000 random boxes the size of ' if len(boxes) > 1 else 'bbox '}{box}, "
+              f"limit 1000, {args.connections} connections, "
               f"{args.rounds} rounds of {args.seconds:.0f} s per server, {args.workers} uvicorn process(es) each, "
               f"driver wrk")
-        targets = [
-            ("Lägesbild /ogc items", f"http://127.0.0.1:{ours_port}/ogc/collections/incidents/items?bbox={box}"
-             f"&limit=1000", {"Authorization": f"Bearer {token}"}, servers[0].pid),
-            ("tipg 1.6.1 items", f"http://127.0.0.1:{tipg_port}/collections/public.incidents/items?bbox={box}"
-             f"&limit=1000&properties={PROPERTIES}", {}, servers[1].pid),
+        paths = [
+            ("Lägesbild /ogc items", ours_port, "/ogc/collections/incidents/items?bbox={}&limit=1000",
+             {"Authorization": f"Bearer {token}"}, servers[0].pid),
+            ("tipg 1.6.1 items", tipg_port, "/collections/public.incidents/items?bbox={}&limit=1000"
+             f"&properties={PROPERTIES}", {}, servers[1].pid),
         ]
         if args.floor:
-            targets.append(("bare ASGI floor", f"http://127.0.0.1:{floor_port}/items?bbox={box}&limit=1000", {},
-                            servers[2].pid))
-        for _, target, headers, _ in targets:
-            wrk.run(target, connections=4, seconds=2, headers=headers)  # warm up: connections, caches, plans
+            paths.append(("bare ASGI floor", floor_port, "/items?bbox={}&limit=1000", {}, servers[2].pid))
+        targets = [(name, f"http://127.0.0.1:{port}", lua_script([path.format(b) for b in boxes]), headers, pid)
+                   for name, port, path, headers, pid in paths]
+        for _, target, script, headers, _ in targets:  # warm up: connections, plans (not the measured boxes' cache:
+            wrk.run(target, connections=4, seconds=2, headers=headers, script=script)  # 2,000 boxes cycle)
         # Alternate the servers round by round: this machine's speed drifts by tens of per cent within a
         # minute, and the ratio must compare the two under the same conditions.
         runs: list[list[wrk.Figures]] = [[] for _ in targets]
         for round_ in range(1, args.rounds + 1):
             print(f"round {round_}")
-            for runs_of, (name, target, headers, pid) in zip(runs, targets, strict=True):
-                runs_of.append(measure(name, target, headers, pid, args))
+            for runs_of, (name, target, script, headers, pid) in zip(runs, targets, strict=True):
+                runs_of.append(measure(name, target, headers, pid, args, script))
         rates = [sum(f.requests for f in r) / (args.seconds * args.rounds) for r in runs]
         for (name, *_), r, rate in zip(targets, runs, rates, strict=True):
-            print(f"{name:<24} {rate:>7.1f} req/s over {args.rounds} rounds, p99 {max(f.p99_ms for f in r):.0f} ms "
-                  f"in the worst round, {sum(f.errors for f in r)} errors")
-        print(f"ratio: Lägesbild serves {rates[0] / rates[1]:.1f}× tipg's requests per second")
+            print(f"{name:<24} {rate:>7.1f} req/s over {args.rounds} rounds (rounds {min(f.per_second for f in r):.1f}–"
+                  f"{max(f.per_second for f in r):.1f}), p99 {max(f.p99_ms for f in r):.0f} ms in the worst round, "
+                  f"{sum(f.errors for f in r)} errors")
+
+        def spread(k: int) -> str:  # the ratio round by round: this machine's speed drifts within a minute
+            per_round = [a.per_second / b.per_second for a, b in zip(runs[0], runs[k], strict=True) if b.per_second]
+            return f"{min(per_round):.2f}–{max(per_round):.2f}" if per_round else "n/a"
+
+        print(f"ratio: Lägesbild serves {rates[0] / rates[1]:.1f}× tipg's requests per second (rounds {spread(1)})")
         if args.floor:
-            print(f"floor: Lägesbild serves {rates[0] / rates[2]:.0%} of the bare floor's requests per second")
+            print(f"floor: Lägesbild serves {rates[0] / rates[2]:.0%} of the bare floor's requests per second "
+                  f"(rounds {spread(2)})")
     finally:
         for server in servers:
             server.terminate()

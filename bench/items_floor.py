@@ -33,7 +33,9 @@ async def _connections() -> asyncio.Queue[psycopg.AsyncConnection[Any]]:
         url = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
         pool: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
         for _ in range(CONNECTIONS):
-            pool.put_nowait(await psycopg.AsyncConnection.connect(url, autocommit=True))
+            # planned with each box's values, as Lägesbild's connections are (a generic plan cannot see the box)
+            pool.put_nowait(await psycopg.AsyncConnection.connect(url, autocommit=True,
+                                                                  options="-c plan_cache_mode=force_custom_plan"))
         _pool = pool
     return _pool
 

@@ -32,19 +32,30 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 
 
-def load(browser, url: str, cookie: tuple[str, str] | None, ready_js: str,  # type: ignore[no-untyped-def]
+def sign_in(page, origin: str, token: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in as a person does, on the sign-in page with the API key: the pages read the session
+    cookie this sets (a token cookie of one's own is not a session, and shows the public view)."""
+    page.goto(f"{origin}/logga-in", timeout=60_000)
+    page.click("details.token-login summary")
+    page.fill("#token", token)
+    with page.expect_navigation(timeout=60_000):
+        page.press("#token", "Enter")
+    if "/logga-in" in page.url:
+        raise SystemExit(f"signing in failed: still on {page.url}")
+
+
+def load(browser, url: str, token: str | None, ready_js: str,  # type: ignore[no-untyped-def]
          complete_js: str | None = None) -> tuple[int, float, float | None]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
-    if cookie:
-        origin = "/".join(url.split("/")[:3]) + "/"
-        context.add_cookies([{"name": cookie[0], "value": cookie[1], "url": origin}])
+    page = context.new_page()
+    if token:
+        sign_in(page, "/".join(url.split("/")[:3]), token)
     received = [0]
 
     def count(response) -> None:  # type: ignore[no-untyped-def]
         with contextlib.suppress(Exception):  # redirects and aborted requests have no body
             received[0] += len(response.body())
 
-    page = context.new_page()
     page.on("response", count)
     start = time.perf_counter()
     page.goto(url, timeout=300_000)
@@ -116,7 +127,7 @@ def main() -> None:
                 ready = "document.documentElement.dataset.incidentsLoaded > 0"
                 done = "document.documentElement.dataset.analysisLoaded >= 1"
                 for label in ("Lägesbild analysis map (cold)", "Lägesbild analysis map (warm)"):
-                    received, seconds, complete = load(browser, page_url, ("lagesbild_token", token), ready, done)
+                    received, seconds, complete = load(browser, page_url, token, ready, done)
                     print(f"{size:>9} {label:<34} {received / 1e6:>7.2f} {seconds:>8.2f}  interactive; hotspot "
                           f"layer in at {complete:.2f} s", flush=True)
             finally:

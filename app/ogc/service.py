@@ -276,12 +276,13 @@ def incident_items(session: Session, flt: IncidentFilter, *, limit: int, after: 
     if after is not None:
         where += " AND i.id > :after"
         params["after"] = after
-    page = fetch_page(session, where, params, limit=limit, feature=_feature_sql(out))
+    # numberMatched first (cached per filter and data version): it also chooses the page's plan
     matched = cache.results.get_or_compute(
         ("ogc-count", count_where, tuple(sorted((k, str(v)) for k, v in count_params.items())),
-         page.data_version),
+         data_version(session)),
         lambda: int(session.execute(text(f"SELECT count(*) FROM incidents i WHERE {count_where}"),
                                     count_params).scalar_one()))
+    page = fetch_page(session, where, params, limit=limit, feature=_feature_sql(out), matched=matched)
     return ItemsPage(page.features_json, page.returned, matched, page.last_id, page.has_more)
 
 
