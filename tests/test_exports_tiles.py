@@ -129,7 +129,8 @@ def test_every_export_opens_in_gdal_without_a_warning(client: TestClient, tokens
          "t": f"2026-0{1 + k % 9}-1{k % 9}T21:30:00+02:00"} for k in range(120)])
     session.commit()
     headers = auth(tokens["analyst"])
-    for name in ("incidents.gpkg", "incidents.geojson", "analysis/clusters.gpkg", "analysis/clusters.geojson"):
+    for name in ("incidents.gpkg", "incidents.geojson", "incidents.xlsx", "analysis/clusters.gpkg",
+                 "analysis/clusters.geojson", "analysis/clusters.xlsx"):
         r = client.get(f"/api/v1/exports/{name}", headers=headers,
                        params={"start": "2025-12-01T00:00:00Z", "end": "2026-11-30T00:00:00Z"} if "analysis" in name
                        else None)

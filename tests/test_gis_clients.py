@@ -74,6 +74,12 @@ def test_gdal_312_reads_sweref_99_tm_to_the_millimetre_and_filters_by_a_sweref_b
     np.testing.assert_allclose(got, want, atol=0.001, rtol=0)  # easting, northing: not swapped, to the mm
     # the feature schema gives GDAL real types, even though the first page starts with 40 nulls
     assert seen["types"]["precision_m"] == "float64" and seen["types"]["occurred_at"].startswith("datetime64")
+    # EPSG:4326: GDAL asks for CRS84 (the same datum, lon/lat order) and must place every point where PostGIS does
+    wgs = _gdal(live_server, tokens["analyst"], "EPSG:4326")
+    lonlat = {int(i): (float(x), float(y)) for i, x, y in session.execute(
+        text("SELECT id, ST_X(geom), ST_Y(geom) FROM incidents")).all()}
+    np.testing.assert_allclose(np.array([wgs["points"][str(i)] for i in sorted(lonlat)]),
+                               np.array([lonlat[i] for i in sorted(lonlat)]), atol=1e-7, rtol=0)
     # a spatial filter in SWEREF 99 TM: GDAL sends bbox + bbox-crs, the count is PostGIS's own
     boxed = _gdal(live_server, tokens["analyst"], "EPSG:3006", BOX_3006)
     assert len(boxed["points"]) == _inside_box_3006(session) > 50

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from app import health
 from app.auth.roles import PERMISSIONS, Role
-from app.open311.router import router as open311
 from app.ogc.router import router as ogc
 from app.ogc.service import COLLECTIONS
+from app.open311.router import router as open311
 from app.web.account import router as account_web
 from app.web.admin import router as admin_web
 from app.web.esm import router as esm
