@@ -1,6 +1,8 @@
 """OGC API – Features endpoints under /ogc (JSON, and HTML for people). QGIS: add an "OGC API - Features"
-connection with URL http://host:8000/ogc and, for staff layers, an authentication header
-`Authorization: Bearer <token>` (or `X-API-Key: <token>`)."""
+connection with URL http://host:8000/ogc and, for staff layers, an authentication configuration of type
+Basic (any user name, the token as the password; QGIS 3.22 has no other that fits) or, from QGIS 3.26,
+API Header with `Authorization: Bearer <token>`. Thin: the work is in service.py, the OpenAPI 3.0
+description in openapi.py."""
 
 from __future__ import annotations
 

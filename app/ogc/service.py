@@ -1,4 +1,4 @@
-"""OGC API – Features (Part 1 Core, Part 2 CRS) over Lägesbild's layers.
+"""OGC API – Features (Part 1 Core, Part 2 CRS, Part 3 queryables) over Lägesbild's layers.
 
 PostGIS builds each page of features as one JSON text (as tipg's slow path does in Python, feature
 by feature, here it is `json_agg` in the database), and paging is by key (`after` = last id), so a page
