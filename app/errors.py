@@ -110,10 +110,16 @@ def _open311(request: Request, detail: list[dict[str, Any]], status: int,
 def _reply(request: Request, detail: list[dict[str, Any]], status: int,
            headers: dict[str, str] | None = None) -> Response:
     """Every API error in one shape, {"detail": [...]}, but in the shape of the protocol where one
-    defines its own (Open311)."""
+    defines its own (Open311). Authentication challenges separated by ";;" become one header each."""
+    challenges = [c.strip() for c in (headers or {}).get("WWW-Authenticate", "").split(";;") if c.strip()]
+    headers = {k: v for k, v in (headers or {}).items() if k != "WWW-Authenticate"} or None
     if request.url.path.startswith("/open311/"):
-        return _open311(request, detail, status, headers)
-    return JSONResponse({"detail": detail}, status_code=_ogc_status(request, status), headers=headers)
+        response = _open311(request, detail, status, headers)
+    else:
+        response = JSONResponse({"detail": detail}, status_code=_ogc_status(request, status), headers=headers)
+    for challenge in challenges:  # one header per scheme: browsers read only the first scheme of a list
+        response.headers.append("WWW-Authenticate", challenge)
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

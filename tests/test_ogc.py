@@ -124,6 +124,8 @@ def test_qgis_322_and_older_clients_sign_in_with_http_basic(client: TestClient, 
     assert bad.status_code == 401
     anonymous = client.get("/ogc/collections/incidents/items")
     assert anonymous.status_code == 401 and "Basic" in anonymous.headers["www-authenticate"]
+    # one header per scheme: a browser reads only the first scheme of a list and would never ask
+    assert anonymous.headers.get_list("www-authenticate") == ['Basic realm="Lagesbild"', 'Bearer realm="Lagesbild"']
     assert "HTTP Basic" in client.get("/ogc?f=json").json()["description"]
 
 

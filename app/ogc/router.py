@@ -58,6 +58,12 @@ def _json(body: Any, media_type: str = JSON, headers: dict[str, str] | None = No
     return Response(content=content, media_type=media_type, headers=headers)
 
 
+# nested tables, stacked key above value on a phone (they ran off a 390 px screen)
+HTML_CSS = (" td,th{vertical-align:top} td{overflow-wrap:anywhere} main{overflow-x:auto}"
+            " @media (max-width:600px){table,tbody,tr,th,td{display:block} th{padding:.3em 0 0}"
+            " td{padding:0 0 0 .8em}}")
+
+
 def _html(title: str, body: dict[str, Any]) -> HTMLResponse:
     """A plain, readable HTML view of any OGC document (people browsing the API)."""
     from html import escape
@@ -74,7 +80,7 @@ def _html(title: str, body: dict[str, Any]) -> HTMLResponse:
 
     css = (FRONTEND / "static" / "app.css").read_text() if (FRONTEND / "static" / "app.css").exists() else ""
     return HTMLResponse(f"<!doctype html><html lang='sv'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-                        f"<style>{css} td,th{{vertical-align:top}}</style></head><body><main>"
+                        f"<style>{css}{HTML_CSS}</style></head><body><main>"
                         f"<h1>{escape(title)}</h1>{render(body)}</main></body></html>")
 
 

@@ -192,7 +192,7 @@ def collection_for(collection_id: str, principal: Principal | None) -> Collectio
 
         raise HTTPException(401 if principal is None else 403,
                             f"collection {collection_id!r} needs a token with {collection.permission}",
-                            headers={"WWW-Authenticate": 'Bearer realm="Lagesbild", Basic realm="Lagesbild"'})
+                            headers={"WWW-Authenticate": 'Basic realm="Lagesbild";;Bearer realm="Lagesbild"'})
     return collection
 
 
