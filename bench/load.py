@@ -1,13 +1,14 @@
 """Load benchmark: mixed reads and writes at rising concurrency, from other processes on loopback.
 
     .venv/bin/python bench/load.py [--rows 100000] [--seconds 8] [--levels 1 4 16 64] [--workers 2]
-    .venv/bin/python bench/load.py --think-ms 1000 --seconds 30 --levels 16 64 128
+    .venv/bin/python bench/load.py --think-ms 1000 --seconds 30 --levels 16 64 128 200 256
 
 bench/dataset.py fills a database; the app serves it with `--workers` uvicorn processes (rate limits
 off: this measures capacity, not the limiter). Per concurrency level, for a bounded time, the clients
 are split 70 / 10 / 20 between bbox reads (/api/v1/incidents, ~1,000 incidents a page), hotspot
 analysis (cached after the first) and incident creation, each kind driven by its own wrk process
-(bench/wrk.py) at the same time. Prints requests/s, p50/p99 latency per kind and the error count.
+(bench/wrk.py) at the same time. Prints requests/s, p50/p99 latency per kind and the error count, and
+the largest level at which bbox reads kept p99 under 100 ms with no error.
 
 Two client models. By default each client sends its next request the moment the last one is answered:
 N clients keep N requests in flight, which measures capacity, and by Little's law latency is then
@@ -120,6 +121,7 @@ def main() -> None:
             print(f"{args.rows} incidents, {args.workers} workers, bbox read returns ~1,000 incidents, driver wrk, "
                   f"{model}")
             print(f"{'clients':>7} {'req/s':>8} {'errors':>6}  per kind (clients): p50 / p99 ms")
+            held: list[int] = []  # levels at which the bbox reads stayed under 100 ms p99 with no error
             for clients in args.levels:
                 result = level(base, token, box, clients, args.seconds, script)
                 total = sum(f.requests for f in result.values()) / args.seconds
@@ -127,6 +129,10 @@ def main() -> None:
                 parts = split(clients)
                 kinds = "  ".join(f"{kind} ({parts[kind]}) {f.p50_ms:.0f}/{f.p99_ms:.0f}" for kind, f in result.items())
                 print(f"{clients:>7} {total:>8.1f} {errors:>6}  {kinds}", flush=True)
+                if errors == 0 and result["bbox read"].p99_ms < 100:
+                    held.append(clients)
+            print(f"largest level with bbox-read p99 < 100 ms and 0 errors: {max(held) if held else 'none'} clients"
+                  f" (levels tried: {', '.join(map(str, args.levels))})")
         finally:
             server.terminate()
             server.wait(timeout=30)
