@@ -109,17 +109,6 @@ def north_first(crs: str) -> bool:
     return CRS.from_user_input(crs).axis_info[0].direction in ("north", "south")
 
 
-def bounds_to_crs84(bounds: Extent, crs: str, densify: int = 21) -> Extent:
-    """A box given in `crs` (in that CRS's own axis order) → the lon/lat box that holds all of it.
-
-    The edges are densified before transforming (pyproj's transform_bounds), since a straight edge in
-    SWEREF 99 TM is a curve in lon/lat: transforming only the two corners misses the features near the
-    bulging edges."""
-    transformer = _authority_transformer(crs, "OGC:CRS84")
-    west, south, east, north = transformer.transform_bounds(*bounds, densify_pts=densify)
-    return float(west), float(south), float(east), float(north)
-
-
 def box_outline_crs84(bounds: Extent, crs: str, per_edge: int = 64) -> list[tuple[float, float]]:
     """A box given in `crs` (its own axis order) as a closed lon/lat ring, each edge densified into
     `per_edge` segments: in lon/lat the box's straight edges are curves, and a polygon this fine follows

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import orjson
-import pandas as pd
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.analysis import service as analysis
@@ -51,7 +50,7 @@ def export_incidents(fmt: Format, session: SessionDep, principal: Reader, bbox: 
     gdf = service.incidents_geodataframe(frame.drop(columns=["occurred_local"]))
     if fmt == "gpkg":
         return _download(service.geopackage(gdf, "handelser"), "handelser", fmt)
-    gdf["occurred_at"] = pd.to_datetime(gdf["occurred_at"], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%SZ")  # RFC 3339
+    gdf["occurred_at"] = gdf["occurred_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")  # RFC 3339 (the frame's is UTC)
     collection = gdf.drop(columns=["lat", "lon"]).set_index("id").to_geo_dict(drop_id=False)
     for feature in collection["features"]:  # geopandas writes the index as text; the id is a number
         feature["id"] = int(feature["id"])

@@ -119,7 +119,7 @@ def excel_workbook(frame: pd.DataFrame, sheet: str, headers: dict[str, str] | No
     for values in zip(*columns, strict=True):
         row: list[Any] = []
         for k, value in enumerate(values):
-            if isinstance(value, str) and value.startswith(FORMULA_PREFIXES[:4]):
+            if isinstance(value, str) and value.startswith("="):  # openpyxl reads only "=…" as a formula
                 cell = WriteOnlyCell(ws, value=value)
                 cell.data_type = "s"  # text, never a formula
                 row.append(cell)

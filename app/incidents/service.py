@@ -54,7 +54,15 @@ class Page:
 SORT_FIRST = 0.4
 
 
-def page_order(session: Session, where: str, params: dict[str, Any], limit: int, matched: int | None) -> str:
+def table_state(session: Session) -> tuple[int, int]:
+    """The data version (for caches keyed on it) and the planner's row count of incidents, in one trip."""
+    version, rows = session.execute(text(f"SELECT ({DATA_VERSION_SQL}), greatest(reltuples, 0)::bigint "
+                                         "FROM pg_class WHERE oid = 'incidents'::regclass")).one()
+    return int(version), int(rows)
+
+
+def page_order(session: Session, where: str, params: dict[str, Any], limit: int, matched: int | None,
+               rows: int | None = None) -> str:
     """The ORDER BY that gives this filter its fast plan: `i.id` (walk the primary key) or `i.id + 0`
     (the same order, but PostgreSQL must collect the matches by their own index and sort them). The
     planner alone picked the walk for boxes of ~10,000 clustered matches and lost 20×."""
@@ -64,19 +72,19 @@ def page_order(session: Session, where: str, params: dict[str, Any], limit: int,
         plan = session.execute(text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM incidents i WHERE {where}"),
                                params).scalar_one()
         matched = int(plan[0]["Plan"]["Plan Rows"])
-    rows = session.execute(text("SELECT greatest(reltuples, 0)::bigint FROM pg_class "
-                                "WHERE oid = 'incidents'::regclass")).scalar_one()
+    if rows is None:
+        rows = table_state(session)[1]
     return "i.id + 0" if matched * matched < SORT_FIRST * max(rows, matched) * (limit + 1) else "i.id"
 
 
 def fetch_page(session: Session, where: str, params: dict[str, Any], *, limit: int,
-               feature: str = STORED_FEATURE, matched: int | None = None) -> Page:
+               feature: str = STORED_FEATURE, matched: int | None = None, table_rows: int | None = None) -> Page:
     """Keyset page in id order: PostgreSQL hands over ready feature texts and Python only joins them
     (cheaper than an aggregate with a window over the page, 8.2 → 5.5 ms for 1,000 features). The data
     version comes with the page, so callers that cache on it need no second round trip; an empty page
     still returns it (the LEFT JOIN keeps one row). The order's plan fits the number of matches
-    (`page_order`); `matched` is that number when the caller knows it."""
-    order = page_order(session, where, params, limit, matched)
+    (`page_order`); `matched` is that number and `table_rows` the table's when the caller knows them."""
+    order = page_order(session, where, params, limit, matched, table_rows)
     result = cast(CursorResult[Any], session.execute(text(f"""
         SELECT p.id, p.feature, v.version FROM ({DATA_VERSION_SQL}) v (version)
         LEFT JOIN LATERAL (SELECT i.id, {feature} AS feature FROM incidents i WHERE {where}

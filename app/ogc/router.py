@@ -22,7 +22,7 @@ from app.incidents.service import build_filter
 from app.ogc import openapi, service
 from app.ogc.service import CONFORMANCE, CRS84, EPSG3006, EPSG4326, ItemsPage
 from app.paths import FRONTEND
-from geo.crs import bounds_to_crs84, box_outline_crs84
+from geo.crs import box_outline_crs84
 
 INCIDENT_READS = audit_read("incidents", only_if=("collection_id", "incidents"))
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
@@ -166,11 +166,7 @@ def collection(request: Request, collection_id: str, session: SessionDep, princi
 @router.get("/collections/{collection_id}/queryables", summary="What the items may be filtered by (Part 3)")
 def queryables(request: Request, collection_id: str, session: SessionDep, principal: PrincipalDep,
                f: str | None = None) -> Response:
-    _known_only(request, ("f",))
-    coll = service.collection_for(collection_id, principal)
-    enums = {"category": service.category_codes(session)} if coll.id == "incidents" else None
-    doc = service.schema_document(coll, str(request.url.remove_query_params("f")), "queryables", enums)
-    return _html(f"{coll.title}: queryables", doc) if _wants_html(request, f) else _json(doc, SCHEMA_JSON)
+    return _schema(request, collection_id, principal, f, "queryables", session)
 
 
 @router.get("/collections/{collection_id}/schema", summary="The features' properties and their types (Part 5)")
@@ -183,11 +179,13 @@ def feature_schema(request: Request, collection_id: str, principal: PrincipalDep
     return _schema(request, collection_id, principal, f, "feature")
 
 
-def _schema(request: Request, collection_id: str, principal: Any, f: str | None, kind: str) -> Response:
+def _schema(request: Request, collection_id: str, principal: Any, f: str | None, kind: str,
+            session: Any = None) -> Response:
     _known_only(request, ("f",))
     coll = service.collection_for(collection_id, principal)
-    doc = service.schema_document(coll, str(request.url.remove_query_params("f")), kind)
-    return _html(f"{coll.title}: schema", doc) if _wants_html(request, f) else _json(doc, SCHEMA_JSON)
+    enums = {"category": service.category_codes(session)} if session is not None and coll.id == "incidents" else None
+    doc = service.schema_document(coll, str(request.url.remove_query_params("f")), kind, enums)
+    return _html(f"{coll.title}: {kind}", doc) if _wants_html(request, f) else _json(doc, SCHEMA_JSON)
 
 
 MAX_LIMIT = 10_000
@@ -246,8 +244,8 @@ def _bbox(bbox: str | None, bbox_crs: str | None) -> tuple[tuple[float, float, f
     """The bbox parameter as a lon/lat envelope, and for a projected bbox-crs also its exact outline.
 
     In another bbox-crs the numbers are read in that CRS's axis order (EPSG:3006: N, E, N, E; EPSG:4326:
-    lat, lon, lat, lon). A SWEREF 99 TM box is a curved shape in lon/lat: the envelope (densified edges)
-    lets the spatial index find candidates, the outline (WKT, densified) decides exactly which are inside,
+    lat, lon, lat, lon). A SWEREF 99 TM box is a curved shape in lon/lat: its densified outline's envelope
+    lets the spatial index find candidates, the outline (WKT) decides exactly which are inside,
     so the features counted are those inside the box as the client drew it."""
     if not bbox:
         return None, None
@@ -268,8 +266,9 @@ def _bbox(bbox: str | None, bbox_crs: str | None) -> tuple[tuple[float, float, f
                            f"min before max ({order})", loc=("query", "bbox"))
     if box_crs.srid == 4326:  # the same box, only its axes swapped
         return (b0, a0, b1, a1), None
-    outline = box_outline_crs84((a0, b0, a1, b1), box_crs.uri)
-    return bounds_to_crs84((a0, b0, a1, b1), box_crs.uri), shapely.Polygon(outline).wkt
+    outline = shapely.Polygon(box_outline_crs84((a0, b0, a1, b1), box_crs.uri))
+    west, south, east, north = shapely.bounds(outline).tolist()
+    return (west, south, east, north), outline.wkt
 
 
 def _links(request: Request, page: ItemsPage) -> list[dict[str, str]]:

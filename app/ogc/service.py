@@ -24,7 +24,14 @@ from app.auth.service import Principal
 from app.db import data_version
 from app.errors import InvalidInput, NotFound
 from app.incidents.models import LOCATION_PRECISIONS
-from app.incidents.service import STORED_FEATURE, IncidentFilter, check_visible, feature_text_sql, fetch_page
+from app.incidents.service import (
+    STORED_FEATURE,
+    IncidentFilter,
+    check_visible,
+    feature_text_sql,
+    fetch_page,
+    table_state,
+)
 from geo.crs import lonlat_to_crs, north_first
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -144,28 +151,33 @@ def schema_document(collection: Collection, url: str, kind: str,
 
 
 def extent(session: Session, collection: Collection) -> dict[str, Any]:
-    """The collection's real extent: the data's bounding box and time span (cached per data version)."""
-    version = data_version(session)
+    """The collection's real extent: the data's bounding box and time span. The hotspots lie within the
+    incidents and span the last 365 days."""
+    table = "places" if collection.id == "places" else "incidents"
+    box, first, last, computed = _table_extent(session, table)
+    body: dict[str, Any] = {"spatial": {"bbox": [box], "crs": CRS84}}
+    if collection.id == "hotspots":  # as of the extent's computation, so every document says the same
+        first, last = _z(computed - timedelta(days=365)), _z(computed)
+    if collection.id != "places":
+        body["temporal"] = {"interval": [[first, last]], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+    return body
 
-    def compute() -> dict[str, Any]:
-        table = "places" if collection.id == "places" else "incidents"
+
+def _table_extent(session: Session, table: str) -> tuple[list[float], str | None, str | None, datetime]:
+    """A table's bounding box, (incidents) first and last time, and when this was computed: once per
+    data version."""
+    def compute() -> tuple[list[float], str | None, str | None, datetime]:
         row = session.execute(text(
             f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM {table}) x"
         )).one()
-        interval: list[str | None] = [None, None]
-        if collection.id == "incidents":
-            first, last = session.execute(text("SELECT min(occurred_at), max(occurred_at) FROM incidents")).one()
-            interval = [_z(first), _z(last)]
-        elif collection.id == "hotspots":
-            now = datetime.now(UTC)
-            interval = [_z(now - timedelta(days=365)), _z(now)]
-        spatial = [[round(float(v), 6) for v in row]] if row[0] is not None else [[-180.0, -90.0, 180.0, 90.0]]
-        body: dict[str, Any] = {"spatial": {"bbox": spatial, "crs": CRS84}}
-        if collection.id != "places":
-            body["temporal"] = {"interval": [interval], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
-        return body
+        box = [round(float(v), 6) for v in row] if row[0] is not None else [-180.0, -90.0, 180.0, 90.0]
+        if table != "incidents":
+            return box, None, None, datetime.now(UTC)
+        first, last = session.execute(text("SELECT min(occurred_at), max(occurred_at) FROM incidents")).one()
+        return box, _z(first), _z(last), datetime.now(UTC)
 
-    result: dict[str, Any] = cache.results.get_or_compute(("ogc-extent", collection.id, version), compute)
+    result: tuple[list[float], str | None, str | None, datetime] = cache.results.get_or_compute(
+        ("ogc-extent", table, data_version(session)), compute)
     return result
 
 
@@ -239,11 +251,12 @@ class OutputCrs:
     srid: int
     flip: bool
 
-    def geometry_sql(self, column: str, digits: int | None = None) -> str:
+    def geometry_sql(self, column: str) -> str:
+        """GeoJSON geometry in this CRS and axis order: 7 decimals of a degree or 3 of a metre (~1 cm, 1 mm)."""
         geom = column if self.srid == 4326 else f"ST_Transform({column}, {self.srid})"
         if self.flip:
             geom = f"ST_FlipCoordinates({geom})"
-        return f"ST_AsGeoJSON({geom}, {digits if digits is not None else (7 if self.srid == 4326 else 3)})"
+        return f"ST_AsGeoJSON({geom}, {7 if self.srid == 4326 else 3})"
 
 
 def output_crs(crs: str | None, field: str = "crs") -> OutputCrs:
@@ -277,12 +290,13 @@ def incident_items(session: Session, flt: IncidentFilter, *, limit: int, after: 
         where += " AND i.id > :after"
         params["after"] = after
     # numberMatched first (cached per filter and data version): it also chooses the page's plan
+    version, rows = table_state(session)
     matched = cache.results.get_or_compute(
-        ("ogc-count", count_where, tuple(sorted((k, str(v)) for k, v in count_params.items())),
-         data_version(session)),
+        ("ogc-count", count_where, tuple(sorted((k, str(v)) for k, v in count_params.items())), version),
         lambda: int(session.execute(text(f"SELECT count(*) FROM incidents i WHERE {count_where}"),
                                     count_params).scalar_one()))
-    page = fetch_page(session, where, params, limit=limit, feature=_feature_sql(out), matched=matched)
+    page = fetch_page(session, where, params, limit=limit, feature=_feature_sql(out), matched=matched,
+                      table_rows=rows)
     return ItemsPage(page.features_json, page.returned, matched, page.last_id, page.has_more)
 
 

@@ -95,8 +95,7 @@ def _as_request(row: Any, staff: bool) -> dict[str, Any]:
     address = row.address or row.street
     if not staff:  # as the public cells: a 250 m square's centre and the day, not a doorstep and a second
         lat, lon = _snap(lat, lon)
-        created, updated = (t.astimezone(_zone()).replace(hour=0, minute=0, second=0, microsecond=0)
-                            for t in (created, updated))
+        created, updated = _day(created), _day(updated)
         address = row.street
     return {"service_request_id": str(row.id), "status": OPEN311_STATUS[row.status],
             "status_notes": lighting.STATUS_SV[row.status], "service_name": lighting.KIND_SV[row.kind],
