@@ -171,7 +171,7 @@ def test_killed_import_leaves_no_partial_rows(session: Session, tmp_path: Path) 
     # Wait until the import is under way (its staging COPY is running), then kill it hard.
     while time.monotonic() < deadline:
         active = session.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY import_staging%'")).scalar()
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY incidents%'")).scalar()
         session.rollback()
         if active:
             break

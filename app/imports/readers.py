@@ -1,7 +1,8 @@
 """File readers: CSV (any Swedish export), Excel workbooks, GeoJSON points and the police events feed.
 
-Each reader yields `Candidate` rows with raw text per canonical field, streaming where the format
-allows (CSV), so memory stays flat however large the file.
+Each reader yields `Block`s: a chunk of rows held column by column (raw text per canonical field), so
+the importer can check a whole chunk at once. CSV and Excel stream, so memory stays flat however large
+the file.
 """
 
 from __future__ import annotations
@@ -26,19 +27,75 @@ FORMATS: tuple[str, ...] = get_args(Format)
 csv.field_size_limit(1_000_000)
 
 
+BLOCK_ROWS = 10_000  # rows per block: large enough for the bulk checks to pay, small enough to stay flat
+
+
 @dataclass
-class Candidate:
-    """One input row: raw values by canonical field, or a ready position / a reason to skip."""
+class Block:
+    """Rows of one chunk, column by column.
+
+    `values[field][k]` is row k's stripped text for a canonical field ('' where empty); `rows[k]` its
+    number as the user sees it (line in the CSV, row in Excel, feature or event number). `errors` are
+    rows refused while reading, which have no values."""
+
+    rows: list[int]
+    values: dict[str, list[str]]
+    sweref: list[list[str]] = field(default_factory=list)  # the two grid-coordinate columns, when present
+    lonlat: tuple[list[float], list[float]] | None = None  # positions already numbers (GeoJSON)
+    crs_sweref: bool = False  # lonlat holds metres in a Swedish grid
+    precision: str | None = None  # the source's own precision (police feed: municipality)
+    precision_m: int | None = None
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, field, reason)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> list[str] | None:
+        return self.values.get(name)
+
+    def subset(self, keep: list[int]) -> Block:
+        """The rows at the given positions, in that order."""
+        return Block(
+            rows=[self.rows[k] for k in keep],
+            values={name: [col[k] for k in keep] for name, col in self.values.items()},
+            sweref=[[col[k] for k in keep] for col in self.sweref],
+            lonlat=None if self.lonlat is None else ([self.lonlat[0][k] for k in keep],
+                                                      [self.lonlat[1][k] for k in keep]),
+            crs_sweref=self.crs_sweref, precision=self.precision, precision_m=self.precision_m,
+            errors=list(self.errors),
+        )
+
+
+@dataclass
+class _Record:
+    """One feature or event on its way into a block."""
 
     row: int
     values: dict[str, str] = field(default_factory=dict)
-    sweref: tuple[str, ...] = ()
     lonlat: tuple[float, float] | None = None
-    crs_sweref: bool = False
-    skip: str | None = None
-    precision: str | None = None
-    precision_m: int | None = None
     error: tuple[str, str] | None = None  # (field, reason) found while reading
+
+
+def _record_blocks(records: Iterable[_Record], size: int, *, crs_sweref: bool = False, precision: str | None = None,
+                   precision_m: int | None = None, positioned: bool = False) -> Iterator[Block]:
+    """GeoJSON features and police events, gathered into blocks."""
+    for chunk in _batched(records, size):
+        good = [r for r in chunk if r.error is None]
+        names = {name for r in good for name in r.values}
+        yield Block(
+            rows=[r.row for r in good],
+            values={name: [r.values.get(name, "") for r in good] for name in sorted(names)},
+            lonlat=([r.lonlat[0] for r in good if r.lonlat], [r.lonlat[1] for r in good if r.lonlat])
+            if positioned else None,
+            crs_sweref=crs_sweref, precision=precision, precision_m=precision_m,
+            errors=[(r.row, *r.error) for r in chunk if r.error is not None],
+        )
+
+
+def _batched(items: Iterable[_Record], size: int) -> Iterator[list[_Record]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def sniff_format(head: bytes, filename: str) -> Format:
@@ -118,7 +175,8 @@ def _bounded_rows(rows: Iterator[list[str]], first_row: int) -> Iterator[tuple[i
         row_no += 1
 
 
-def read_csv(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple[ColumnMap, Iterator[Candidate]]:
+def read_csv(stream: IO[bytes], mapping: dict[str, str] | None = None,
+             size: int = BLOCK_ROWS) -> tuple[ColumnMap, Iterator[Block]]:
     """Open a CSV export and return its column map and a row iterator (rows numbered as lines, so the
     first data row under a header on line 1 is row 2). Title lines above the header are passed over.
 
@@ -139,7 +197,7 @@ def read_csv(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple[
 
     header_no, header, delimiter, columns = _find_header(leading(), mapping, "the file")
     rows = _bounded_rows(csv.reader(lines, delimiter=delimiter), header_no + 1)
-    return columns, _candidates(columns, len(header), rows)
+    return columns, _table_blocks(columns, len(header), rows, size)
 
 
 def parse_json(raw: bytes) -> Any:
@@ -176,27 +234,46 @@ def _find_header(leading: Iterator[tuple[int, list[str], str]], mapping: dict[st
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _candidates(columns: ColumnMap, n_fields: int, numbered: Iterable[tuple[int, list[str]]]) -> Iterator[Candidate]:
-    """Table rows (already text) → candidates; blank rows are passed over, over-long ones refused."""
-    wanted = list(columns.index.items())
-    for line_no, cells in numbered:
-        if not cells or not any(c.strip() for c in cells):
-            continue
-        if len(cells) > n_fields and any(c.strip() for c in cells[n_fields:]):
-            yield Candidate(row=line_no, error=("row", f"has {len(cells)} fields, the header has {n_fields}"))
-            continue
-        if len(cells) < n_fields:  # many exporters drop trailing empty fields
-            cells = cells + [""] * (n_fields - len(cells))
-        yield Candidate(
-            row=line_no,
-            values={name: cells[i].strip() for name, i in wanted if cells[i].strip()},
-            sweref=tuple(cells[i].strip() for i in columns.sweref),
-        )
+def _table_blocks(columns: ColumnMap, n_fields: int, numbered: Iterable[tuple[int, list[str]]],
+                  size: int) -> Iterator[Block]:
+    """Table rows (already text) → blocks; blank rows are passed over, over-long ones refused."""
+    iterator = iter(numbered)
+    while True:
+        rows: list[int] = []
+        table: list[list[str]] = []
+        errors: list[tuple[int, str, str]] = []
+        for line_no, cells in iterator:
+            if len(cells) != n_fields:
+                if len(cells) > n_fields and any(c.strip() for c in cells[n_fields:]):
+                    errors.append((line_no, "row", f"has {len(cells)} fields, the header has {n_fields}"))
+                    continue
+                # many exporters drop trailing empty fields
+                cells = cells[:n_fields] + [""] * (n_fields - len(cells))
+            rows.append(line_no)
+            table.append(cells)
+            if len(rows) + len(errors) >= size:
+                break
+        if not rows and not errors:
+            return
+        yield _table_block(columns, rows, table, errors)
+
+
+def _table_block(columns: ColumnMap, rows: list[int], table: list[list[str]],
+                 errors: list[tuple[int, str, str]]) -> Block:
+    values = {name: [cells[i].strip() for cells in table] for name, i in columns.index.items()}
+    sweref = [[cells[i].strip() for cells in table] for i in columns.sweref]
+    block = Block(rows=rows, values=values, sweref=sweref, errors=errors)
+    # A row is blank when every cell is; only rows whose read columns are all empty need the full look.
+    used = [*values.values(), *sweref]
+    empty = [k for k, cells in enumerate(zip(*used, strict=True)) if not any(cells)] if used else []
+    blank = {k for k in empty if not any(c.strip() for c in table[k])}
+    return block.subset([k for k in range(len(rows)) if k not in blank]) if blank else block
 
 
 # -- Excel ---------------------------------------------------------------------------------------------
 
-def read_xlsx(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple[ColumnMap, Iterator[Candidate]]:
+def read_xlsx(stream: IO[bytes], mapping: dict[str, str] | None = None,
+              size: int = BLOCK_ROWS) -> tuple[ColumnMap, Iterator[Block]]:
     """The first worksheet of an .xlsx workbook, header in its first rows (a title above it is passed
     over), rows numbered as Excel shows them. Streams the sheet (read-only mode) and takes formulas'
     saved values. Cells are turned into the text the CSV path reads, so both go through the same
@@ -223,7 +300,7 @@ def read_xlsx(stream: IO[bytes], mapping: dict[str, str] | None = None) -> tuple
                 yield row_no, cells, ""
 
     _, header, _, columns = _find_header(leading(), mapping, "the first worksheet")
-    return columns, _candidates(columns, len(header), numbered)
+    return columns, _table_blocks(columns, len(header), numbered, size)
 
 
 MAX_XLSX_UNPACKED = 300_000_000   # bytes of a workbook's parts once unzipped (1M rows × 10 columns ≈ 200 MB)
@@ -283,7 +360,7 @@ def _crs_is_sweref(doc: dict[str, Any]) -> bool:
     return code.isdigit() and (3006 <= int(code) <= 3018 or int(code) == 3021)
 
 
-def read_geojson(stream: IO[bytes], mapping: dict[str, str] | None = None) -> Iterator[Candidate]:
+def read_geojson(stream: IO[bytes], mapping: dict[str, str] | None = None, size: int = BLOCK_ROWS) -> Iterator[Block]:
     doc = parse_json(stream.read())
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
         doc.get("features"), list
@@ -291,25 +368,26 @@ def read_geojson(stream: IO[bytes], mapping: dict[str, str] | None = None) -> It
         raise InvalidInput("GeoJSON must be a FeatureCollection with a 'features' array", loc=("file",))
     sweref = _crs_is_sweref(doc)
     fields: dict[str, str | None] = {}
-    for number, feature in enumerate(doc["features"], start=1):
-        yield _feature_candidate(number, feature, fields, mapping, sweref)
+    records = (_feature_record(number, feature, fields, mapping)
+               for number, feature in enumerate(doc["features"], start=1))
+    return _record_blocks(records, size, crs_sweref=sweref, positioned=True)
 
 
-def _feature_candidate(number: int, feature: Any, fields: dict[str, str | None],
-                       mapping: dict[str, str] | None, sweref: bool) -> Candidate:
+def _feature_record(number: int, feature: Any, fields: dict[str, str | None],
+                    mapping: dict[str, str] | None) -> _Record:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        return Candidate(row=number, error=("feature", "is not a GeoJSON Feature"))
+        return _Record(row=number, error=("feature", "is not a GeoJSON Feature"))
     geometry = feature.get("geometry")
     if not isinstance(geometry, dict) or geometry.get("type") != "Point":
         kind = geometry.get("type") if isinstance(geometry, dict) else geometry
-        return Candidate(row=number, error=("geometry", f"must be a Point, got {kind!r}"))
+        return _Record(row=number, error=("geometry", f"must be a Point, got {kind!r}"))
     coords = geometry.get("coordinates")
     if (not isinstance(coords, list) or len(coords) < 2
             or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords[:2])):
-        return Candidate(row=number, error=("geometry", "Point coordinates must be [lon, lat] numbers"))
+        return _Record(row=number, error=("geometry", "Point coordinates must be [lon, lat] numbers"))
     props = feature.get("properties") or {}
     if not isinstance(props, dict):
-        return Candidate(row=number, error=("properties", "must be an object"))
+        return _Record(row=number, error=("properties", "must be an object"))
     values: dict[str, str] = {}
     for key, raw in props.items():
         if key not in fields:
@@ -321,7 +399,7 @@ def _feature_candidate(number: int, feature: Any, fields: dict[str, str | None],
         values["time"] = values.pop("clock")
     if "external_id" not in values and feature.get("id") is not None:
         values["external_id"] = str(feature["id"])
-    return Candidate(row=number, values=values, lonlat=(float(coords[0]), float(coords[1])), crs_sweref=sweref)
+    return _Record(row=number, values=values, lonlat=(float(coords[0]), float(coords[1])))
 
 
 # -- The police events feed ----------------------------------------------------------------------------
@@ -329,7 +407,7 @@ def _feature_candidate(number: int, feature: Any, fields: dict[str, str | None],
 MUNICIPALITY_PRECISION_M = 10_000
 
 
-def read_police_feed(stream: IO[bytes]) -> Iterator[Candidate]:
+def read_police_feed(stream: IO[bytes], size: int = BLOCK_ROWS) -> Iterator[Block]:
     """The Swedish police's public events feed: a JSON array of events.
 
     The feed's position is the centre of the municipality or county, never the incident's, so each
@@ -338,19 +416,21 @@ def read_police_feed(stream: IO[bytes]) -> Iterator[Candidate]:
     events = parse_json(stream.read())
     if not isinstance(events, list):
         raise InvalidInput("the police feed must be a JSON array of events", loc=("file",))
-    for number, event in enumerate(events, start=1):
-        if not isinstance(event, dict):
-            yield Candidate(row=number, error=("event", "is not an object"))
-            continue
-        location = event.get("location") or {}
-        gps = str(location.get("gps", "")) if isinstance(location, dict) else ""
-        values = {
-            "time": str(event.get("datetime", "")).strip(),
-            "category": str(event.get("type", "")).strip(),
-            "external_id": str(event.get("id", "")).strip(),
-            "description": " – ".join(str(event[k]).strip() for k in ("name", "summary") if event.get(k)),
-            "position": gps,
-            "location_name": str(location.get("name", "")) if isinstance(location, dict) else "",
-        }
-        yield Candidate(row=number, values={k: v for k, v in values.items() if v},
-                        precision="municipality", precision_m=MUNICIPALITY_PRECISION_M)
+    return _record_blocks((_event_record(number, event) for number, event in enumerate(events, start=1)), size,
+                          precision="municipality", precision_m=MUNICIPALITY_PRECISION_M)
+
+
+def _event_record(number: int, event: Any) -> _Record:
+    if not isinstance(event, dict):
+        return _Record(row=number, error=("event", "is not an object"))
+    location = event.get("location") or {}
+    gps = str(location.get("gps", "")) if isinstance(location, dict) else ""
+    values = {
+        "time": str(event.get("datetime", "")).strip(),
+        "category": str(event.get("type", "")).strip(),
+        "external_id": str(event.get("id", "")).strip(),
+        "description": " – ".join(str(event[k]).strip() for k in ("name", "summary") if event.get(k)),
+        "position": gps,
+        "location_name": str(location.get("name", "")) if isinstance(location, dict) else "",
+    }
+    return _Record(row=number, values={k: v for k, v in values.items() if v})

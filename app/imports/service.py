@@ -1,8 +1,9 @@
 """The import engine shared by `lagesbild import` and `POST /api/v1/imports`.
 
-Rows are read as a stream, validated in chunks (numbers, times, positions, categories, places) and
-sent with PostgreSQL COPY into a temporary staging table; an INSERT … SELECT per chunk moves them into
-`incidents`, skipping rows already stored (same source + external id), while the next chunk is parsed.
+Rows are read as a stream in blocks, and each block is checked in bulk, field by field (numbers, times,
+positions, categories, places); forms that need care go one value at a time through the same functions.
+Checked rows go to `incidents` with a binary COPY per 50,000 rows while the next block is read (rows
+already stored, same source + external id, are skipped; see _ChunkWriter).
 Everything happens in one transaction, so a file goes in whole or not at all (a bad row found late rolls
 back the chunks already moved), and a killed import leaves nothing behind.
 """
@@ -13,9 +14,9 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -27,22 +28,35 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.imports.models import ImportBatch, PoliceEventType
-from app.imports.readers import Candidate, Format, read_csv, read_geojson, read_police_feed, read_xlsx, sniff_format
-from app.imports.values import ValueProblem, content_hash, parse_coordinate, parse_number, parse_when
+from app.imports.readers import Block, Format, read_csv, read_geojson, read_police_feed, read_xlsx, sniff_format
+from app.imports.values import (
+    UNIX_EPOCH,
+    ValueProblem,
+    content_hash,
+    parse_coordinate,
+    parse_numbers,
+    parse_when_many,
+)
 from app.incidents.models import LOCATION_PRECISIONS
 from app.places.zones import POINT_PLACE_RADIUS_M, Zones
 from app.places.zones import zones as place_zones
 from app.reference.service import category_lookup, check_organisation, normalise
 from geo.crs import SWEDISH_GRIDS, grid_to_wgs84, in_extent, lonlat_problem
 
-CHUNK_ROWS = 5_000
 MAX_REPORTED_ERRORS = 1_000
 MAX_DESCRIPTION = 5_000
 NORTHING = (6.0e6, 7.8e6)
 EASTING = (5.0e4, 2.0e6)  # SWEREF 99 local zones (~50–250 km) to RT90 (~1,200–1,900 km)
 
-STAGING_COLUMNS = ("row_no", "lon", "lat", "category", "occurred_at", "source", "external_id",
-                   "location_precision", "precision_m", "description", "place_id")
+PG_EPOCH_US = 946_684_800_000_000  # PostgreSQL counts time from 2000-01-01 UTC, in microseconds
+_EWKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
+
+# Binary COPY: the geometry goes as EWKB and the time as PostgreSQL's own microsecond count; the server
+# reads them with the columns' receive functions, so they are declared by the wire types they share.
+COPY_COLUMNS = ("geom, category, occurred_at, source, external_id, location_precision, precision_m, description, "
+                "place_id, import_batch_id")
+COPY_TYPES = ("bytea", "text", "int8", "text", "text", "text", "int4", "text", "int4", "int4")
+
 
 
 @dataclass(frozen=True)
@@ -184,15 +198,15 @@ def run_import(
     check_organisation(session, source, ("source",))
     context = _load_context(session, fmt, options.timezone or get_settings().timezone)
     counted = io.BufferedReader(_CountingReader(stream, on_bytes), buffer_size=1 << 20)
-    candidates = _open(counted, fmt, options.mapping)
+    blocks = _open(counted, fmt, options.mapping)
     report = ImportReport(format=fmt, source=source, dry_run=options.dry_run)
     rejects = _RejectsWriter(options.rejects_path)
 
     conn = session.connection()
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE import_staging (row_no int, lon float8, lat float8, category text, "
-        "occurred_at timestamptz, source text, external_id text, location_precision text, precision_m int, "
-        "description text, place_id int) ON COMMIT DROP"
+        "CREATE TEMP TABLE import_staging (geom geometry, category text, occurred_at timestamptz, source text, "
+        "external_id text, location_precision text, precision_m int, description text, place_id int, "
+        "import_batch_id int) ON COMMIT DROP"
     )
     batch = None
     if not options.dry_run:
@@ -202,11 +216,11 @@ def run_import(
         session.flush()
     raw = conn.connection.driver_connection
     assert raw is not None
-    writer = _ChunkWriter(raw, batch_id=batch.id if batch else None)
+    writer = _ChunkWriter(raw, source, batch_id=batch.id if batch else None)
     try:
-        for chunk in _chunks(candidates, CHUNK_ROWS):
-            report.rows_read += len(chunk)
-            good, errors, skipped = _validate(chunk, context, source)
+        for block in blocks:
+            report.rows_read += len(block) + len(block.errors)
+            good, errors, skipped = _validate(block, context, source)
             for reason in skipped:
                 report.skipped_reasons[reason] = report.skipped_reasons.get(reason, 0) + 1
             report.skipped += len(skipped)
@@ -248,34 +262,41 @@ def run_import(
 
 
 class _ChunkWriter:
-    """Moves validated chunks into the database on a thread of its own, so PostgreSQL inserts chunk k while
-    Python parses chunk k+1 (two cores: about half the wall time). The connection is used by this thread
-    only until close(); everything stays in the caller's one transaction. With no batch (dry run) rows
-    only go to the staging table, where the duplicate count looks at them afterwards."""
+    """Moves checked rows into the database on a thread of its own, so PostgreSQL stores batch k while
+    Python reads and checks batch k+1 (two cores: about half the wall time). The connection is used by
+    this thread only until close(); everything stays in the caller's one transaction.
 
-    INSERT = """INSERT INTO incidents (geom, category, occurred_at, source, external_id, location_precision,
-                    precision_m, description, place_id, import_batch_id)
-                SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4326), category, occurred_at, source, external_id,
-                       location_precision, precision_m, description, place_id, %s
-                FROM import_staging ORDER BY occurred_at
-                ON CONFLICT (source, external_id) DO NOTHING"""
+    A batch goes straight into `incidents` with a binary COPY inside a savepoint: the rate the table itself
+    accepts. Rows already stored (same source and external id) are looked up first when the source has
+    rows; if the unique constraint still fires (a duplicate within the file, or a concurrent import), the
+    savepoint is rolled back and that batch and the rest go the careful way: COPY into a staging table,
+    then INSERT … ON CONFLICT DO NOTHING, which keeps the first of each key. A dry run only fills the
+    staging table, where the duplicate count looks at it afterwards."""
 
-    def __init__(self, raw: Any, batch_id: int | None) -> None:
+    BATCH_ROWS = 10_000  # per COPY: the database starts on the first rows almost at once
+
+    INSERT = f"""INSERT INTO incidents ({COPY_COLUMNS}) SELECT {COPY_COLUMNS} FROM import_staging
+                 ORDER BY occurred_at ON CONFLICT (source, external_id) DO NOTHING"""
+
+    def __init__(self, raw: Any, source: str, batch_id: int | None) -> None:
         import queue
         import threading
 
         self.raw = raw
+        self.source = source
         self.batch_id = batch_id
+        self.direct = batch_id is not None
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE source = %s)", (source,))
+            self.probe = bool(cursor.fetchone()[0])
         self.inserted = 0
-        self.pending: list[tuple[Any, ...]] = []
+        self.pending = StagedRows()
         self.failure: BaseException | None = None
-        self.queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=1)  # memory stays flat
+        self.queue: queue.Queue[StagedRows | None] = queue.Queue(maxsize=1)  # memory stays flat
         self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
         self.thread.start()
 
-    BATCH_ROWS = 50_000  # per INSERT … SELECT: fewer statements, each big enough to amortise its overhead
-
-    def add(self, rows: list[tuple[Any, ...]]) -> None:
+    def add(self, rows: StagedRows) -> None:
         self.pending.extend(rows)
         if len(self.pending) >= self.BATCH_ROWS:
             self._put()
@@ -283,9 +304,9 @@ class _ChunkWriter:
     def _put(self) -> None:
         if self.failure is not None:
             raise self.failure
-        if self.pending:
+        if len(self.pending):
             self.queue.put(self.pending)
-            self.pending = []
+            self.pending = StagedRows()
 
     def close(self) -> None:
         self._put()
@@ -309,24 +330,47 @@ class _ChunkWriter:
             except BaseException as exc:  # handed to the producer thread
                 self.failure = exc
 
-    def _write(self, rows: list[tuple[Any, ...]]) -> None:
+    def _copy(self, cursor: Any, table: str, rows: StagedRows) -> int:
+        with cursor.copy(f"COPY {table} ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)") as copy:
+            copy.set_types(COPY_TYPES)
+            for row in rows.rows(self.source, self.batch_id):
+                copy.write_row(row)
+        return len(rows)
+
+    def _write(self, rows: StagedRows) -> None:
+        import psycopg
+
         with self.raw.cursor() as cursor:
-            with cursor.copy(f"COPY import_staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            if self.direct:
+                if self.probe:
+                    cursor.execute("SELECT external_id FROM incidents WHERE source = %s AND external_id = ANY(%s)",
+                                   (self.source, rows.external_id))
+                    stored = {r[0] for r in cursor.fetchall()}
+                    if stored:
+                        rows = rows.without([k for k, key in enumerate(rows.external_id) if key in stored])
+                cursor.execute("SAVEPOINT import_batch")
+                try:
+                    self.inserted += self._copy(cursor, "incidents", rows)
+                except psycopg.errors.UniqueViolation:
+                    cursor.execute("ROLLBACK TO SAVEPOINT import_batch")
+                    self.direct = False
+                else:
+                    cursor.execute("RELEASE SAVEPOINT import_batch")
+                    return
+            self._copy(cursor, "import_staging", rows)
             if self.batch_id is not None:
-                cursor.execute(self.INSERT, (self.batch_id,))
+                cursor.execute(self.INSERT)
                 self.inserted += max(cursor.rowcount, 0)
                 cursor.execute("TRUNCATE import_staging")
 
 
-def _open(stream: IO[bytes], fmt: Format, mapping: dict[str, str] | None) -> Iterator[Candidate]:
+def _open(stream: IO[bytes], fmt: Format, mapping: dict[str, str] | None) -> Iterator[Block]:
     if fmt == "csv":
-        _, rows = read_csv(stream, mapping)
-        return rows
+        _, blocks = read_csv(stream, mapping)
+        return blocks
     if fmt == "xlsx":
-        _, rows = read_xlsx(stream, mapping)
-        return rows
+        _, blocks = read_xlsx(stream, mapping)
+        return blocks
     if fmt == "geojson":
         return read_geojson(stream, mapping)
     return read_police_feed(stream)
@@ -362,114 +406,260 @@ def _radius(is_point: bool, area_m2: float) -> int:
     return round(POINT_PLACE_RADIUS_M if is_point else max(10.0, math.sqrt(area_m2 / math.pi)))
 
 
-def _chunks(items: Iterable[Candidate], size: int) -> Iterator[list[Candidate]]:
-    chunk: list[Candidate] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 @dataclass
-class _Pending:
-    candidate: Candidate
-    category: str
-    occurred_at: datetime
-    precision: str
-    place_id: int | None
-    description: str | None
-    lon: float = float("nan")
-    lat: float = float("nan")
-    precision_m: int | None = None
-    easting: float | None = None
-    northing: float | None = None
+class StagedRows:
+    """Checked rows of one block, column by column, in the order COPY sends them (COPY_COLUMNS)."""
+
+    geom: list[bytes] = field(default_factory=list)  # EWKB points, SRID 4326
+    category: list[str] = field(default_factory=list)
+    occurred: list[int] = field(default_factory=list)  # microseconds since 2000-01-01 UTC
+    external_id: list[str] = field(default_factory=list)
+    precision: list[str] = field(default_factory=list)
+    precision_m: list[int | None] = field(default_factory=list)
+    description: list[str | None] = field(default_factory=list)
+    place_id: list[int | None] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.geom)
+
+    def without(self, drop: list[int]) -> StagedRows:
+        gone = set(drop)
+        keep = [k for k in range(len(self)) if k not in gone]
+        return StagedRows(**{name: [getattr(self, name)[k] for k in keep] for name in self.__dataclass_fields__})
+
+    def extend(self, other: StagedRows) -> None:
+        for name in self.__dataclass_fields__:
+            getattr(self, name).extend(getattr(other, name))
+
+    def rows(self, source: str, batch_id: int | None) -> Iterator[tuple[Any, ...]]:
+        """Rows in COPY_COLUMNS order, earliest first (rows stored in time order make time filters cheap)."""
+        order = np.argsort(np.asarray(self.occurred, dtype=np.int64), kind="stable").tolist()
+        for k in order:
+            yield (self.geom[k], self.category[k], self.occurred[k], source, self.external_id[k], self.precision[k],
+                   self.precision_m[k], self.description[k], self.place_id[k], batch_id)
 
 
-def _validate(
-    chunk: list[Candidate], ctx: _Context, source: str
-) -> tuple[list[tuple[Any, ...]], list[RowError], list[str]]:
-    """Check one chunk; return staging rows, row errors and skip reasons."""
-    errors: list[RowError] = []
-    skipped: list[str] = []
-    pending: list[_Pending] = []
-    for cand in chunk:
-        if cand.error:
-            errors.append(RowError(cand.row, *cand.error))
-            continue
-        row_errors: list[RowError] = []
-        category = _category(cand, ctx, row_errors, skipped)
-        if category is None and not row_errors:
-            continue  # skipped by the police type table
-        occurred_at = _time(cand, ctx, row_errors)
-        precision = cand.values.get("precision", cand.precision or "exact").lower()
-        if precision not in LOCATION_PRECISIONS:
-            row_errors.append(RowError(cand.row, "precision",
-                                       f"{precision!r} is not one of {', '.join(LOCATION_PRECISIONS)}"))
-        place_id = None
-        if "place" in cand.values:
-            key = normalise(cand.values["place"])
-            place_id = ctx.places.get(key)
-            if key in ctx.ambiguous_places:
-                row_errors.append(RowError(cand.row, "place", f"{cand.values['place']!r} names several places: "
-                                                              f"{'; '.join(ctx.ambiguous_places[key])}"))
-            elif place_id is None:
-                row_errors.append(RowError(cand.row, "place", f"unknown place {cand.values['place']!r}"))
-        description = cand.values.get("description")
-        if description and len(description) > MAX_DESCRIPTION:
-            row_errors.append(RowError(cand.row, "description", f"longer than {MAX_DESCRIPTION} characters"))
-        item = _Pending(cand, category or "", occurred_at or datetime.min, precision, place_id, description,
-                        precision_m=cand.precision_m)
-        _position(item, ctx, row_errors)
-        if row_errors:
-            errors.extend(row_errors)
+
+
+class _BlockCheck:
+    """Checks one block in bulk, field by field, in the order a person reads a row (category, time, precision,
+    place, description, position), collecting every problem of every row."""
+
+    def __init__(self, block: Block, ctx: _Context) -> None:
+        self.block = block
+        self.ctx = ctx
+        self.n = len(block)
+        self.problems: dict[int, list[tuple[str, str]]] = {}  # position in block → (field, reason)
+        self.skipped: list[str] = []
+
+    def keep_only(self, keep: list[int]) -> None:
+        """Go on with the rows at these positions (rows passed over have no problems to carry)."""
+        new = {old: i for i, old in enumerate(keep)}
+        self.block = self.block.subset(keep)
+        self.n = len(keep)
+        self.problems = {new[k]: v for k, v in self.problems.items()}
+
+    def col(self, name: str) -> list[str]:
+        return self.block.values.get(name) or [""] * self.n
+
+    def fail(self, k: int, field_name: str, reason: str) -> None:
+        self.problems.setdefault(k, []).append((field_name, reason))
+
+    def categories(self) -> tuple[list[str], list[int]]:
+        """Category codes, and the positions of rows the police type table says to pass over."""
+        ctx, codes, drop = self.ctx, [""] * self.n, []
+        seen: dict[str, tuple[str | None, str | None]] = {}  # raw → (code, skip reason or error)
+        for k, raw in enumerate(self.col("category")):
+            if not raw:
+                self.fail(k, "category", "empty")
+                continue
+            if raw not in seen:
+                seen[raw] = _category(raw, ctx)
+            code, why = seen[raw]
+            if code is not None:
+                codes[k] = code
+            elif ctx.format == "police":
+                drop.append(k)
+                self.skipped.append(why or "")
+            else:
+                self.fail(k, "category", why or "")
+        return codes, drop
+
+    def times(self) -> np.ndarray:
+        times, dates = self.col("time"), self.block.values.get("date")
+        if dates is None:
+            main, clocks, names = times, None, None
         else:
-            pending.append(item)
+            clock = self.col("clock")
+            main = [t or d for t, d in zip(times, dates, strict=True)]
+            clocks = ["" if t else c for t, c in zip(times, clock, strict=True)]
+            names = ["date" if d and not t else "time" for t, d in zip(times, dates, strict=True)]
+        micros, problems = parse_when_many(main, clocks, self.ctx.tz)
+        for k, reason in problems.items():
+            self.fail(k, names[k] if names else "time", reason)
+        return micros
 
-    _project_sweref(pending, ctx)
-    good: list[_Pending] = []
-    for item in pending:
-        problem = lonlat_problem(item.lon, item.lat, ctx.extent)
-        if problem is None:
-            good.append(item)
-        elif ctx.format == "police":
-            name = item.candidate.values.get("location_name", "?")
-            skipped.append(f"outside the configured area ({name})")
+    def precisions(self) -> list[str]:
+        default = self.block.precision or "exact"
+        out = [(p or default).lower() for p in self.col("precision")]
+        for k, value in enumerate(out):
+            if value not in LOCATION_PRECISIONS:
+                self.fail(k, "precision", f"{value!r} is not one of {', '.join(LOCATION_PRECISIONS)}")
+        return out
+
+    def places(self) -> list[int | None]:
+        ids: list[int | None] = [None] * self.n
+        named = self.block.values.get("place")
+        for k, name in enumerate(named or ()):
+            if not name:
+                continue
+            key = normalise(name)
+            ids[k] = self.ctx.places.get(key)
+            if key in self.ctx.ambiguous_places:
+                self.fail(k, "place", f"{name!r} names several places: {'; '.join(self.ctx.ambiguous_places[key])}")
+            elif ids[k] is None:
+                self.fail(k, "place", f"unknown place {name!r}")
+        return ids
+
+    def descriptions(self) -> list[str | None]:
+        out: list[str | None] = [d or None for d in self.col("description")]
+        for k, text_value in enumerate(out):
+            if text_value and len(text_value) > MAX_DESCRIPTION:
+                self.fail(k, "description", f"longer than {MAX_DESCRIPTION} characters")
+        return out
+
+    def positions(self, place_ids: list[int | None], precisions: list[str],
+                  precision_m: list[int | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """lon, lat and a mask of rows given in metres (easting, northing in lon, lat until projected). A row
+        uses the first of: a ready point (GeoJSON), lat/lon columns, two grid columns, a 'lat,lon' cell, a
+        known place's centre."""
+        n, values = self.n, self.block.values
+        lon, lat = np.full(n, math.nan), np.full(n, math.nan)
+        metres = np.zeros(n, dtype=bool)
+        if self.block.lonlat is not None:
+            lon[:], lat[:] = self.block.lonlat
+            metres[:] = self.block.crs_sweref
+            return lon, lat, metres
+        lat_text, lon_text = values.get("lat"), values.get("lon")
+        todo = np.ones(n, dtype=bool)
+        if lat_text is not None or lon_text is not None:
+            lat_col, lon_col = self.col("lat"), self.col("lon")
+            rows = [k for k in range(n) if lat_col[k] or lon_col[k]]
+            if rows:
+                lat[rows], lat_bad = parse_numbers([lat_col[k] for k in rows], parse_coordinate)
+                lon[rows], lon_bad = parse_numbers([lon_col[k] for k in rows], parse_coordinate)
+                for i, k in enumerate(rows):
+                    if i in lat_bad or i in lon_bad:
+                        self.fail(k, "position", lat_bad.get(i) or lon_bad[i])
+                todo[rows] = False
+        if len(self.block.sweref) == 2 and todo.any():
+            rows = np.flatnonzero(todo).tolist()
+            a, a_bad = parse_numbers([self.block.sweref[0][k] for k in rows])
+            b, b_bad = parse_numbers([self.block.sweref[1][k] for k in rows])
+            as_given = _grid_like(a, b)
+            swapped = ~as_given & _grid_like(b, a)
+            lon[rows] = np.where(swapped, b, a)
+            lat[rows] = np.where(swapped, a, b)
+            metres[rows] = True
+            for i, k in enumerate(rows):
+                if i in a_bad or i in b_bad:
+                    self.fail(k, "position", a_bad.get(i) or b_bad[i])
+                elif not (as_given[i] or swapped[i]):
+                    self.fail(k, "position", f"({a[i]}, {b[i]}) are not coordinates in a Swedish grid (SWEREF 99 "
+                                             "TM or local zone, RT90: easting 50–2000 km, northing 6000–7800 km)")
+            todo[:] = False
+        pairs, given_precision, named = self.col("position"), self.col("precision"), self.col("place")
+        for k in np.flatnonzero(todo).tolist():
+            place = place_ids[k]
+            try:
+                if pairs[k]:
+                    first, second = _split_pair(pairs[k])
+                    # Swedish sources write "lat,lon"; accept either order when only one lands in the area.
+                    lon[k], lat[k] = (first, second) if in_extent(first, second, self.ctx.extent) else (second, first)
+                elif place is not None:  # only a known place: its centre, with the place's radius
+                    lon[k], lat[k], radius = self.ctx.place_centres[place]
+                    if not given_precision[k]:
+                        precisions[k], precision_m[k] = "place", radius
+                elif not named[k]:  # a place that could not be told has its own error already
+                    self.fail(k, "position", "empty")
+            except ValueProblem as exc:
+                self.fail(k, "position", str(exc))
+        return lon, lat, metres
+
+
+def _grid_like(east: np.ndarray, north: np.ndarray) -> np.ndarray:
+    return (east >= EASTING[0]) & (east <= EASTING[1]) & (north >= NORTHING[0]) & (north <= NORTHING[1])
+
+
+def _validate(block: Block, ctx: _Context, source: str) -> tuple[StagedRows, list[RowError], list[str]]:
+    """Check one block; return its good rows ready for COPY, row errors (by row, then field) and skip reasons."""
+    check = _BlockCheck(block, ctx)
+    categories, dropped = check.categories()
+    if dropped:  # passed over by the police type table: no further checks
+        gone = set(dropped)
+        keep = [k for k in range(len(block)) if k not in gone]
+        check.keep_only(keep)
+        block, categories = check.block, [categories[k] for k in keep]
+    occurred = check.times()
+    precisions = check.precisions()
+    place_ids = check.places()
+    descriptions = check.descriptions()
+    precision_m: list[int | None] = [block.precision_m] * len(block)
+    lon, lat, metres = check.positions(place_ids, precisions, precision_m)
+
+    ok = np.ones(len(block), dtype=bool)
+    ok[list(check.problems)] = False
+    _project_sweref(lon, lat, metres & ok, ctx)
+    min_lon, min_lat, max_lon, max_lat = ctx.extent
+    inside = (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
+    location = block.values.get("location_name")
+    for k in np.flatnonzero(ok & ~inside).tolist():
+        ok[k] = False
+        problem = lonlat_problem(float(lon[k]), float(lat[k]), ctx.extent) or "outside the configured extent"
+        if ctx.format == "police":
+            check.skipped.append(f"outside the configured area ({location[k] if location else '?'})")
         else:
-            errors.append(RowError(item.candidate.row, "position", problem))
-    _assign_places(good, ctx)
-    rows = [
-        (
-            item.candidate.row, item.lon, item.lat, item.category, item.occurred_at, source,
-            item.candidate.values.get("external_id") or content_hash(
-                item.occurred_at.isoformat(), item.category, round(item.lon, 6), round(item.lat, 6),
-                item.description),
-            item.precision, item.precision_m, item.description, item.place_id,
-        )
-        for item in good
-    ]
-    return rows, errors, skipped
+            check.fail(k, "position", problem)
+
+    good = np.flatnonzero(ok)
+    rows = StagedRows()
+    todo = [k for k in good.tolist() if place_ids[k] is None]
+    for k, place in zip(todo, ctx.zones.assign(lon[todo].tolist(), lat[todo].tolist()), strict=True):
+        place_ids[k] = place
+    points = np.zeros(len(good), dtype=_EWKB_POINT)
+    points["order"], points["type"], points["srid"] = 1, 0x20000001, 4326  # little endian, point with SRID
+    points["x"], points["y"] = lon[good], lat[good]
+    raw, size = points.tobytes(), _EWKB_POINT.itemsize
+    rows.geom = [raw[i * size:(i + 1) * size] for i in range(len(good))]
+    ids = block.values.get("external_id")
+    for k in good.tolist():
+        rows.category.append(categories[k])
+        rows.occurred.append(int(occurred[k]) - PG_EPOCH_US)
+        rows.external_id.append((ids[k] if ids else "") or _content_id(int(occurred[k]), categories[k],
+                                                                       float(lon[k]), float(lat[k]), descriptions[k]))
+        rows.precision.append(precisions[k])
+        rows.precision_m.append(precision_m[k])
+        rows.description.append(descriptions[k])
+        rows.place_id.append(place_ids[k])
+    errors = [RowError(block.rows[k], f, reason) for k in sorted(check.problems) for f, reason in check.problems[k]]
+    errors = [RowError(row, f, reason) for row, f, reason in block.errors] + errors
+    errors.sort(key=lambda e: e.row)
+    return rows, errors, check.skipped
 
 
-def _category(cand: Candidate, ctx: _Context, errors: list[RowError], skipped: list[str]) -> str | None:
-    raw = cand.values.get("category")
-    if not raw:
-        errors.append(RowError(cand.row, "category", "empty"))
-        return None
+def _category(raw: str, ctx: _Context) -> tuple[str | None, str | None]:
+    """A category cell → (code, None), or (None, why): for the police feed why the event is passed over,
+    otherwise the row's error."""
     if ctx.format == "police":
         mapped = ctx.police_types.get(normalise(raw))
         if mapped is None:
             if normalise(raw).startswith("sammanfattning"):
-                skipped.append("summary of a shift, not an incident")
-            else:
-                skipped.append(f"no category for police event type {raw!r} (add it to police_event_types)")
-            return None
+                return None, "summary of a shift, not an incident"
+            return None, f"no category for police event type {raw!r} (add it to police_event_types)"
         code, note = mapped
-        if code is None:
-            skipped.append(f"{raw}: {note or 'not an incident'}")
-        return code
+        return code, None if code is not None else f"{raw}: {note or 'not an incident'}"
     code = ctx.category_cache.get(raw)
     if code is None:
         code = ctx.categories.get(normalise(raw))
@@ -477,67 +667,14 @@ def _category(cand: Candidate, ctx: _Context, errors: list[RowError], skipped: l
             ctx.category_cache[raw] = code
     if code is None:
         allowed = ", ".join(sorted(set(ctx.categories.values())))
-        errors.append(RowError(cand.row, "category", f"unknown category {raw!r}; allowed: {allowed}"))
-    return code
+        return None, f"unknown category {raw!r}; allowed: {allowed}"
+    return code, None
 
 
-def _time(cand: Candidate, ctx: _Context, errors: list[RowError]) -> datetime | None:
-    values = cand.values
-    if "time" in values:
-        main, clock, name = values["time"], None, "time"
-    elif "date" in values:
-        main, clock, name = values["date"], values.get("clock"), "date"
-    else:
-        errors.append(RowError(cand.row, "time", "empty"))
-        return None
-    try:
-        return parse_when(main, clock, ctx.tz)
-    except ValueProblem as exc:
-        errors.append(RowError(cand.row, name, str(exc)))
-        return None
-
-
-def _position(item: _Pending, ctx: _Context, errors: list[RowError]) -> None:
-    cand = item.candidate
-    values = cand.values
-    try:
-        if cand.lonlat is not None:
-            if cand.crs_sweref:
-                item.easting, item.northing = cand.lonlat
-            else:
-                item.lon, item.lat = cand.lonlat
-        elif "lat" in values or "lon" in values:
-            item.lat = parse_coordinate(values.get("lat", ""))
-            item.lon = parse_coordinate(values.get("lon", ""))
-        elif len(cand.sweref) == 2:
-            a, b = (parse_number(v) for v in cand.sweref)
-            _assign_sweref(item, a, b)
-        elif "position" in values:
-            first, second = _split_pair(values["position"])
-            # Swedish sources write "lat,lon"; accept either order when only one lands in the area.
-            if in_extent(first, second, ctx.extent):
-                item.lon, item.lat = first, second
-            else:
-                item.lon, item.lat = second, first
-        elif item.place_id is not None:  # only a known place: its centre, with the place's radius
-            item.lon, item.lat, radius = ctx.place_centres[item.place_id]
-            if "precision" not in values:
-                item.precision, item.precision_m = "place", radius
-        elif "place" in values:
-            pass  # a place that could not be told: its own error says why, a second one would only repeat it
-        else:
-            errors.append(RowError(cand.row, "position", "empty"))
-    except ValueProblem as exc:
-        errors.append(RowError(cand.row, "position", str(exc)))
-
-
-def _assign_sweref(item: _Pending, a: float, b: float) -> None:
-    for east, north in ((a, b), (b, a)):
-        if EASTING[0] <= east <= EASTING[1] and NORTHING[0] <= north <= NORTHING[1]:
-            item.easting, item.northing = east, north
-            return
-    raise ValueProblem(f"({a}, {b}) are not coordinates in a Swedish grid (SWEREF 99 TM or local zone, RT90: "
-                       "easting 50–2000 km, northing 6000–7800 km)")
+def _content_id(unix_us: int, category: str, lon: float, lat: float, description: str | None) -> str:
+    """The id of a row that has none (content_hash of what it says), so re-importing a file adds nothing."""
+    when = UNIX_EPOCH + timedelta(microseconds=unix_us)
+    return content_hash(when.isoformat(), category, round(lon, 6), round(lat, 6), description)
 
 
 def _split_pair(text_value: str) -> tuple[float, float]:
@@ -549,27 +686,17 @@ def _split_pair(text_value: str) -> tuple[float, float]:
     return parse_coordinate(parts[0]), parse_coordinate(parts[1])
 
 
-def _project_sweref(items: list[_Pending], ctx: _Context) -> None:
-    """Metres → WGS84 for every row of the chunk that came in a grid, in one vectorised call per grid.
-    Files rarely say which grid: SWEREF 99 TM, RT90 and the local zones are told apart by which puts the
-    point inside the municipality, and the report counts the rows read in each."""
-    todo = [i for i in items if i.easting is not None]
-    if not todo:
+def _project_sweref(lon: np.ndarray, lat: np.ndarray, metres: np.ndarray, ctx: _Context) -> None:
+    """Metres → WGS84, in place, for the rows given in a grid (easting in `lon`, northing in `lat`), in one
+    vectorised call. Files rarely say which grid: SWEREF 99 TM, RT90 and the local zones are told apart by
+    which puts the point inside the municipality, and the report counts the rows read in each."""
+    rows = np.flatnonzero(metres)
+    if not len(rows):
         return
-    lon, lat, grids = grid_to_wgs84([float(i.easting or 0) for i in todo], [float(i.northing or 0) for i in todo],
-                                    ctx.extent)
-    for item, x, y in zip(todo, lon, lat, strict=True):
-        item.lon, item.lat = float(x), float(y)
+    lon[rows], lat[rows], grids = grid_to_wgs84(lon[rows], lat[rows], ctx.extent)
     for epsg, n in zip(*np.unique(grids[grids > 0], return_counts=True), strict=True):
         name = SWEDISH_GRIDS[int(epsg)]
         ctx.grids[name] = ctx.grids.get(name, 0) + int(n)
-
-
-def _assign_places(items: list[_Pending], ctx: _Context) -> None:
-    """Link rows without a named place to the smallest place whose catchment holds them."""
-    todo = [i for i in items if i.place_id is None]
-    for item, place_id in zip(todo, ctx.zones.assign([i.lon for i in todo], [i.lat for i in todo]), strict=True):
-        item.place_id = place_id
 
 
 class _RejectsWriter:

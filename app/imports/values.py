@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
+
+import numpy as np
+import pandas as pd
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _CLOCK_DOTS = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?:\.(\d{2}))?$")
@@ -187,3 +192,63 @@ def content_hash(*parts: object) -> str:
     """Stable id for a row that has none, so re-importing the same file adds nothing."""
     digest = hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
     return f"sha1:{digest[:24]}"
+
+
+# -- Many values at once -------------------------------------------------------------------------------
+# The importer reads a block of rows per call. The forms almost every export uses are read in bulk; every
+# other value goes through the one-at-a-time function above, so a value always means what it means alone.
+
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d*)?(?:[eE][-+]?\d+)?\Z")
+_PLAIN_LOCAL = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?\Z")
+NO_TIME = np.iinfo(np.int64).min  # a row whose time could not be read
+UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def parse_numbers(texts: Sequence[str], one: Callable[[str], float] = parse_number
+                  ) -> tuple[np.ndarray, dict[int, str]]:
+    """`one` applied to each text (parse_number or parse_coordinate): the values (NaN where a text could not
+    be read) and the problems by position. Plain decimals ('58,3236', '-15.1') are read directly; they mean
+    the same to both functions."""
+    plain = _PLAIN_NUMBER.match
+    values = np.array([float(t.replace(",", ".")) if plain(t) else math.nan for t in texts], dtype=np.float64)
+    problems: dict[int, str] = {}
+    for k in np.flatnonzero(~np.isfinite(values)).tolist():
+        try:
+            values[k] = one(texts[k])
+        except ValueProblem as exc:
+            problems[k] = str(exc)
+    return values, problems
+
+
+def parse_when_many(dates: Sequence[str], clocks: Sequence[str] | None, tz: tzinfo,
+                    now: datetime | None = None) -> tuple[np.ndarray, dict[int, str]]:
+    """parse_when for each row: microseconds since 1970 UTC (NO_TIME where a row failed) and the problems
+    by position. Plain local times ('2025-06-07 21:30', with 'T' or seconds) are converted in bulk; a
+    time the clock change makes ambiguous or impossible, and every other form, takes parse_when itself."""
+    now = now or datetime.now(UTC)
+    if clocks is None:
+        texts = list(dates)
+    else:
+        texts = [f"{d} {c.removeprefix('kl.').removeprefix('kl').strip()}" if c else d
+                 for d, c in zip(dates, clocks, strict=True)]
+    out = np.full(len(texts), NO_TIME, dtype=np.int64)
+    plain = [k for k, t in enumerate(texts) if _PLAIN_LOCAL.match(t)]
+    if plain:
+        parsed = pd.to_datetime(pd.Series([texts[k] for k in plain], dtype=object), format="ISO8601",
+                                errors="coerce")
+        utc = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert(None)
+        micros = utc.dt.as_unit("us").to_numpy().view(np.int64)
+        low = (EARLIEST - UNIX_EPOCH) // _MICROSECOND
+        high = (now + timedelta(days=1) - UNIX_EPOCH) // _MICROSECOND
+        ok = (micros != NO_TIME) & (micros >= low) & (micros <= high)
+        out[np.asarray(plain)[ok]] = micros[ok]
+    problems: dict[int, str] = {}
+    for k in np.flatnonzero(out == NO_TIME).tolist():
+        try:
+            value = parse_when(dates[k], clocks[k] if clocks is not None else None, tz, now)
+        except ValueProblem as exc:
+            problems[k] = str(exc)
+        else:
+            out[k] = (value - UNIX_EPOCH) // _MICROSECOND
+    return out, problems
