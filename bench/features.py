@@ -1,7 +1,7 @@
-"""OGC API items benchmark: Lägesbild's /ogc items next to tipg serving the same table, same run.
+"""OGC API items benchmark: Lägesbild's /ogc items next to tipg and pygeoapi serving the same table, same run.
 
     .venv/bin/python bench/features.py [--rows 100000] [--seconds 10] [--rounds 3] [--connections 16] [--workers 1]
-                                       [--floor] [--boxes random|fixed]
+                                       [--floor] [--boxes random|fixed] [--no-pygeoapi]
 
 bench/dataset.py fills a database; both servers run on loopback ports (one uvicorn process each), and
 wrk (bench/wrk.py) drives them over a bounded time with bbox queries of about 1,000 features
@@ -9,8 +9,9 @@ wrk (bench/wrk.py) drives them over a bounded time with bbox queries of about 1,
 asks for another box, as a panning map or QGIS does: 2,000 boxes of the same size centred on stored
 incidents, taken in turn by a wrk Lua script, so no server's cache answers a repeat; --boxes fixed
 repeats the one box (what earlier runs measured, where Lägesbild's count cache always hits). tipg 1.6
-is installed into its own virtual environment under .bench/ on first use (pip, from PyPI), so the
-project's dependencies stay untouched.
+and pygeoapi 0.21 (its PostgreSQL provider, Starlette app) are each installed into a virtual environment
+of their own under .bench/ on first use (pip, from PyPI), so the project's dependencies stay untouched;
+both are asked for the same nine properties.
 Prints requests/s, p50 and p99 latency, errors and CPU per request (server processes, PostgreSQL) per
 server, and the ratio. With --floor a third server joins the rounds: bench/items_floor.py, the leanest
 Python answer to the same request (no auth, audit, limits or framework), to show what the machine
@@ -33,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 from bench import wrk  # noqa: E402
 
 TIPG_VENV = ROOT / ".bench" / "tipg-venv"
+PYGEOAPI_VENV = ROOT / ".bench" / "pygeoapi-venv"
+PYGEOAPI_VERSION = "0.21.0"  # the last release for Python 3.11, the project's Python
 # tipg serves every column unless told; ask for the nine properties Lägesbild's items carry, so both
 # answer the same features (and tipg does not also send the stored `feature` text of migration 0012)
 PROPERTIES = "category,occurred_at,reported_at,source,external_id,location_precision,precision_m,description,place_id"
@@ -50,6 +53,62 @@ def ensure_tipg() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(TIPG_VENV)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", "tipg==1.6.1", "uvicorn"], check=True)
     return python
+
+
+def ensure_pygeoapi() -> Path:
+    python = PYGEOAPI_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PYGEOAPI_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", f"pygeoapi=={PYGEOAPI_VERSION}", "uvicorn",
+                        "starlette", "psycopg2-binary", "sqlalchemy", "geoalchemy2",
+                        "pygeofilter[backend-sqlalchemy]"], check=True)
+    return python
+
+
+def pygeoapi_server(url: str, port: int, folder: Path, workers: list[str]) -> subprocess.Popen[bytes]:
+    """pygeoapi's Starlette app over the same `incidents` table, with its PostgreSQL provider."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    config = folder / "pygeoapi.yml"
+    config.write_text(f"""server:
+  bind: {{host: 127.0.0.1, port: {port}}}
+  url: http://127.0.0.1:{port}
+  mimetype: application/json; charset=UTF-8
+  encoding: utf-8
+  languages: [en-US]
+  limits: {{default_items: 10, max_items: 10000}}
+  map: {{url: https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png, attribution: OpenStreetMap}}
+logging: {{level: ERROR}}
+metadata:
+  identification: {{title: bench, description: bench, keywords: [bench], terms_of_service: none, url: none}}
+  license: {{name: none}}
+  provider: {{name: none}}
+  contact: {{name: none}}
+resources:
+  incidents:
+    type: collection
+    title: incidents
+    description: incidents
+    keywords: [incidents]
+    extents:
+      spatial: {{bbox: [14.5, 58.0, 15.7, 58.6], crs: http://www.opengis.net/def/crs/OGC/1.3/CRS84}}
+    providers:
+      - type: feature
+        name: PostgreSQL
+        data: {{host: {u.host}, port: {u.port}, dbname: {u.database}, user: {u.username}, password: {u.password},
+               search_path: [public]}}
+        id_field: id
+        table: incidents
+        geom_field: geom
+""")
+    python = ensure_pygeoapi()
+    openapi = folder / "pygeoapi-openapi.yml"
+    env = {**os.environ, "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
+    subprocess.run([str(python.parent / "pygeoapi"), "openapi", "generate", str(config), "--output-file", str(openapi)],
+                   env=env, check=True, capture_output=True)
+    return subprocess.Popen([str(python), "-m", "uvicorn", "pygeoapi.starlette_app:APP", "--port", str(port),
+                             "--log-level", "warning", *workers], env=env)
 
 
 def wait_port(port: int, seconds: float = 60) -> None:
@@ -170,6 +229,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes for each server")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --seconds per server")
     parser.add_argument("--floor", action="store_true", help="also run bench/items_floor.py, the bare floor")
+    parser.add_argument("--no-pygeoapi", dest="pygeoapi", action="store_false",
+                        help="leave out pygeoapi (installed into .bench/pygeoapi-venv on first use)")
     parser.add_argument("--boxes", choices=("random", "fixed"), default="random",
                         help="a new box on every request (default), or one box repeated")
     args = parser.parse_args()
@@ -180,7 +241,10 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": url}
     token = subprocess.run([sys.executable, "-m", "app.cli", "token", "create", "--role", "analyst", "--name", "bench"],
                            env=env, capture_output=True, text=True, check=True).stdout.strip()
-    ours_port, tipg_port, floor_port = free_port(), free_port(), free_port()
+    ours_port, tipg_port, floor_port, pygeoapi_port = free_port(), free_port(), free_port(), free_port()
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp())
     plain_url = url.replace("postgresql+psycopg://", "postgresql://")
     workers = ["--workers", str(args.workers)]
     servers = [
@@ -191,11 +255,16 @@ def main() -> None:
                          env={**os.environ, "DATABASE_URL": plain_url, "TIPG_DB_SCHEMAS": '["public"]',
                               "TIPG_DB_TABLES": '["public.incidents"]', "TIPG_MAX_FEATURES_PER_QUERY": "10000"}),
     ]
+    ports = [ours_port, tipg_port]
+    if args.pygeoapi:
+        servers.append(pygeoapi_server(url, pygeoapi_port, scratch, workers))
+        ports.append(pygeoapi_port)
     if args.floor:
         servers.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.items_floor:app", "--port",
                                          str(floor_port), "--log-level", "warning", *workers], env=env, cwd=ROOT))
+        ports.append(floor_port)
     try:
-        for port in (ours_port, tipg_port, floor_port)[:len(servers)]:
+        for port in ports:
             wait_port(port)
         time.sleep(2)
         boxes = random_boxes(url, box) if args.boxes == "random" else [box]
@@ -209,8 +278,13 @@ def main() -> None:
             ("tipg 1.6.1 items", tipg_port, "/collections/public.incidents/items?bbox={}&limit=1000"
              f"&properties={PROPERTIES}", {}, servers[1].pid),
         ]
+        if args.pygeoapi:
+            paths.append((f"pygeoapi {PYGEOAPI_VERSION} items", pygeoapi_port,
+                          "/collections/incidents/items?bbox={}&limit=1000&f=json" f"&properties={PROPERTIES}", {},
+                          servers[ports.index(pygeoapi_port)].pid))
         if args.floor:
-            paths.append(("bare ASGI floor", floor_port, "/items?bbox={}&limit=1000", {}, servers[2].pid))
+            paths.append(("bare ASGI floor", floor_port, "/items?bbox={}&limit=1000", {},
+                          servers[ports.index(floor_port)].pid))
         targets = [(name, f"http://127.0.0.1:{port}", lua_script([path.format(b) for b in boxes]), headers, pid)
                    for name, port, path, headers, pid in paths]
         for _, target, script, headers, _ in targets:  # warm up: connections, plans (not the measured boxes' cache:
@@ -233,13 +307,20 @@ def main() -> None:
             return f"{min(per_round):.2f}–{max(per_round):.2f}" if per_round else "n/a"
 
         print(f"ratio: Lägesbild serves {rates[0] / rates[1]:.1f}× tipg's requests per second (rounds {spread(1)})")
-        if args.floor:
-            print(f"floor: Lägesbild serves {rates[0] / rates[2]:.0%} of the bare floor's requests per second "
-                  f"(rounds {spread(2)})")
+        for k, (name, *_) in enumerate(targets[2:], start=2):
+            if name.startswith("pygeoapi"):
+                print(f"ratio: Lägesbild serves {rates[0] / rates[k]:.1f}× pygeoapi's requests per second "
+                      f"(rounds {spread(k)})")
+            else:
+                print(f"floor: Lägesbild serves {rates[0] / rates[k]:.0%} of the bare floor's requests per second "
+                      f"(rounds {spread(k)})")
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=20)
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
