@@ -25,6 +25,8 @@ app.add_typer(token_app, name="token")
 basemap_app = typer.Typer(help="The street base for printed maps and maps without internet.")
 app.add_typer(user_app, name="user")
 app.add_typer(basemap_app, name="basemap")
+police_app = typer.Typer(help="The police's public events feed (polisen.se/api/events).")
+app.add_typer(police_app, name="police-feed")
 console = Console(stderr=True)
 
 
@@ -241,6 +243,26 @@ def token_revoke(token_id: int = typer.Argument(..., help="The token's id (see `
     with _session() as session, _refused_in_red():
         name = revoke_token(session, token_id, actor="cli")
     console.print(f"token {token_id} ({name}) revoked")
+
+
+@police_app.command("sync")
+def police_feed_sync(
+    url: str | None = typer.Option(None, help="Feed address (default: LAGESBILD_POLICE_FEED_URL)"),
+    retries: bool = typer.Option(True, help="Try again after 5 and 30 s when the fetch fails"),
+) -> None:
+    """Fetch the police events feed once and store the new events (each event once, however often run).
+    The feed holds about 8 days of events: run it at least daily (cron), or set
+    LAGESBILD_POLICE_FEED_INTERVAL_MINUTES for the served app to do it."""
+    from app.db import session_factory
+    from app.policefeed.service import RETRY_SECONDS, sync
+
+    _ensure_schema()
+    result = sync(session_factory(), url, retry_seconds=RETRY_SECONDS if retries else ())
+    if not result.ok:
+        console.print(f"[red]polisens händelser kunde inte hämtas: {result.message}[/red]")
+        raise typer.Exit(1)
+    console.print(f"polisens händelser: {result.events} lästa, {result.inserted} nya, {result.duplicates} redan "
+                  f"sparade, {result.skipped} utelämnade")
 
 
 @basemap_app.command("import")

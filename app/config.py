@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     session_hours: float = Field(default=10.0, description="A web sign-in lasts this long (a working day).")
     login_max_failures: int = Field(default=5, description="Failed passwords in a row before an account locks.")
     login_lockout_minutes: float = Field(default=15.0, description="How long a locked account stays locked.")
+    police_feed_url: str = Field(default="https://polisen.se/api/events?locationname=Mjölby;Östergötlands län",
+                                 description="Where `lagesbild police-feed sync` and the background job fetch the "
+                                 "police events feed (the municipality and its county: county-level events that "
+                                 "name a locality of the municipality are kept).")
+    police_feed_interval_minutes: float = Field(default=0, ge=0, description="Fetch the police feed this often "
+                                                "while the app runs; 0 (the default) leaves it off. The feed holds "
+                                                "about 8 days of events for the whole country.")
+    police_feed_max_bytes: int = Field(default=20_000_000, description="A feed answer larger than this is refused.")
+    police_feed_timeout_seconds: float = 30.0
     oidc_issuer: str | None = Field(default=None, description="OpenID Connect issuer URL (its "
                                     "/.well-known/openid-configuration is read); unset hides OIDC sign-in.")
     oidc_client_id: str | None = None

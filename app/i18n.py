@@ -44,6 +44,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no": ('Nej', 'No'),
     "ur_saved": ('Tack! Rapporten är sparad (nr {id}).', 'Thank you! The report is saved (no. {id}).'),
     "not_saved": ('Det sparades inte:', 'Nothing was saved:'),
+    "feed_stale": ('Polisens händelser hämtades senast {when}, för mer än {days} dygn sedan. Flödet visar bara '
+                   'de senaste cirka 8 dygnen, så händelser kan ha gått förlorade. Senaste försöket: {last}.',
+                   "The police's events were last fetched {when}, more than {days} days ago. The feed shows only "
+                   'about the last 8 days, so events may have been lost. Last attempt: {last}.'),
+    "feed_never": ('Polisens händelser har aldrig hämtats utan fel. Senaste försöket: {last}.',
+                   "The police's events have never been fetched without an error. Last attempt: {last}."),
     "ur_summary": ('Sammanfattning', 'Summary'),
     "ur_events_legend": ('Händelser (tid och plats)', 'Events (time and place)'),
     "ur_when": ('När', 'When'),

@@ -14,3 +14,4 @@ _FILE = json.loads((DATA / "localities.json").read_text(encoding="utf-8"))
 LOCALITIES: tuple[tuple[str, float, float], ...] = tuple(
     (loc["name"], float(loc["lat"]), float(loc["lon"])) for loc in _FILE["localities"])  # name, lat, lon
 CENTRE: tuple[float, float] = (float(_FILE["centre"]["lat"]), float(_FILE["centre"]["lon"]))
+MUNICIPALITY: str = str(_FILE["municipality"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -30,6 +31,7 @@ from app.open311.router import router as open311_router
 from app.paths import FRONTEND
 from app.patrol.router import router as patrol_router
 from app.places.router import router as places_router
+from app.policefeed.router import router as police_feed_router
 from app.promises.router import router as promises_router
 from app.public.router import router as public_router
 from app.reference.router import router as reference_router
@@ -55,10 +57,26 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     analysis_runner.enable()  # analyses in a child process, off this event loop
     app.state.tokens = TokenCache()
     app.state.tokens.start(lambda: libpq_url(database_url()))
+    feed = _police_feed_job()
     yield
+    if feed is not None:
+        feed.stop()
     app.state.tokens.stop()
     reads.flush(timeout=5.0)  # the audit rows of the last reads, before the connections go
     get_engine().dispose()
+
+
+def _police_feed_job() -> Any:
+    """The police feed's background fetch, when LAGESBILD_POLICE_FEED_INTERVAL_MINUTES is set."""
+    minutes = get_settings().police_feed_interval_minutes
+    if minutes <= 0:
+        return None
+    from app.db import session_factory
+    from app.policefeed.service import SyncJob
+
+    job = SyncJob(session_factory(), minutes)
+    job.start()
+    return job
 
 
 def freeze_startup_objects() -> None:
@@ -99,6 +117,7 @@ def create_app() -> FastAPI:
     api.include_router(reports_router)
     api.include_router(walks_router)
     api.include_router(promises_router)
+    api.include_router(police_feed_router)
     # routes are matched in order: the busiest read paths (OGC items for QGIS, the API) first
     app.include_router(ogc_router)
     app.include_router(api)

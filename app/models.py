@@ -14,6 +14,7 @@ from app.incidents.models import Incident, IncidentAggregate
 from app.interventions.models import Intervention
 from app.lighting.models import Lamp, LightingReport, LightingReportEvent, StreetSegment
 from app.places.models import Place
+from app.policefeed.models import PoliceFeedFetch
 from app.promises.models import CitizenPromise, promise_interventions, promise_places
 from app.public.models import PublicRelease
 from app.reference.models import Category, Organisation
@@ -22,8 +23,8 @@ from app.walks.models import SafetyWalk, WalkFinding
 
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "BasemapFeature", "Category", "CitizenPromise", "HotspotCause", "ImportBatch",
-    "Incident", "IncidentAggregate", "Intervention", "Lamp", "LightingReport", "LightingReportEvent", "Organisation",
-    "Place", "PoliceEventType", "PublicRelease", "SafetyWalk", "StreetSegment", "UnitReport", "UnitReportObservation",
-    "User", "WalkFinding", "WebSession", "cause_interventions", "promise_interventions", "promise_places",
-    "unit_report_incidents",
+    "Incident", "IncidentAggregate", "Intervention", "Lamp", "LightingReport", "LightingReportEvent",
+    "Organisation", "Place", "PoliceEventType", "PoliceFeedFetch", "PublicRelease", "SafetyWalk", "StreetSegment",
+    "UnitReport", "UnitReportObservation", "User", "WalkFinding", "WebSession", "cause_interventions",
+    "promise_interventions", "promise_places", "unit_report_incidents",
 ]

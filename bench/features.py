@@ -71,37 +71,27 @@ def pygeoapi_server(url: str, port: int, folder: Path, workers: list[str]) -> su
 
     u = make_url(url)
     config = folder / "pygeoapi.yml"
-    config.write_text(f"""server:
-  bind: {{host: 127.0.0.1, port: {port}}}
-  url: http://127.0.0.1:{port}
-  mimetype: application/json; charset=UTF-8
-  encoding: utf-8
-  languages: [en-US]
-  limits: {{default_items: 10, max_items: 10000}}
-  map: {{url: https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png, attribution: OpenStreetMap}}
-logging: {{level: ERROR}}
-metadata:
-  identification: {{title: bench, description: bench, keywords: [bench], terms_of_service: none, url: none}}
-  license: {{name: none}}
-  provider: {{name: none}}
-  contact: {{name: none}}
-resources:
-  incidents:
-    type: collection
-    title: incidents
-    description: incidents
-    keywords: [incidents]
-    extents:
-      spatial: {{bbox: [14.5, 58.0, 15.7, 58.6], crs: http://www.opengis.net/def/crs/OGC/1.3/CRS84}}
-    providers:
-      - type: feature
-        name: PostgreSQL
-        data: {{host: {u.host}, port: {u.port}, dbname: {u.database}, user: {u.username}, password: {u.password},
-               search_path: [public]}}
-        id_field: id
-        table: incidents
-        geom_field: geom
-""")
+    import json
+
+    config.write_text(json.dumps({  # YAML is a superset of JSON
+        "server": {"bind": {"host": "127.0.0.1", "port": port}, "url": f"http://127.0.0.1:{port}",
+                   "mimetype": "application/json; charset=UTF-8", "encoding": "utf-8", "languages": ["en-US"],
+                   "limits": {"default_items": 10, "max_items": 10000},
+                   "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": "OpenStreetMap"}},
+        "logging": {"level": "ERROR"},
+        "metadata": {"identification": {"title": "bench", "description": "bench", "keywords": ["bench"],
+                                        "terms_of_service": "none", "url": "none"},
+                     "license": {"name": "none", "url": "none"}, "provider": {"name": "none", "url": "none"},
+                     "contact": {"name": "none", "url": "none", "email": "none@example.org"}},
+        "resources": {"incidents": {
+            "type": "collection", "title": "incidents", "description": "incidents", "keywords": ["incidents"],
+            "extents": {"spatial": {"bbox": [14.5, 58.0, 15.7, 58.6],
+                                    "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+            "providers": [{"type": "feature", "name": "PostgreSQL",
+                           "data": {"host": u.host, "port": u.port, "dbname": u.database, "user": u.username,
+                                    "password": u.password, "search_path": ["public"]},
+                           "id_field": "id", "table": "incidents", "geom_field": "geom"}]}},
+    }, indent=1))
     python = ensure_pygeoapi()
     openapi = folder / "pygeoapi-openapi.yml"
     env = {**os.environ, "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}

@@ -10,6 +10,7 @@ import os
 os.environ.setdefault("LAGESBILD_DB_NAME", "lagesbild_test")
 os.environ.setdefault("LAGESBILD_ENVIRONMENT", "test")
 os.environ.setdefault("LAGESBILD_ANALYSIS_MAX_STALENESS_SECONDS", "0")  # tests check fresh results
+os.environ.setdefault("LAGESBILD_POLICE_FEED_URL", "http://127.0.0.1:9/api/events")  # nothing listens: no internet
 
 import socket
 import threading
@@ -60,7 +61,7 @@ def clean_tables(database: None) -> Iterator[None]:
     with session_factory()() as s:
         s.execute(text("TRUNCATE incidents, places, import_batches, lamps, street_segments, lighting_reports, "
                        "interventions, unit_reports, safety_walks, citizen_promises, public_releases, "
-                       "basemap_features, hotspot_causes RESTART IDENTITY CASCADE"))
+                       "basemap_features, hotspot_causes, police_feed_fetches RESTART IDENTITY CASCADE"))
         s.commit()
         seed(s)
 

@@ -94,7 +94,7 @@ def test_police_feed(session: Session) -> None:
     reasons = " | ".join(report.skipped_reasons)
     assert "summary" in reasons and "Kungsör" in reasons and "traffic accident" in reasons
     rows = {r[0]: r for r in _stored(session)}
-    assert rows["560001"][4] == datetime(2025, 6, 7, 5, 32, 6, tzinfo=UTC)  # "7:32:06 +02:00"
+    assert rows["560001"][4] == datetime(2025, 6, 7, 5, 30, tzinfo=UTC)  # the title's "07.30", not publication
     assert rows["560006"][3] == "vald"  # type with a comma
     assert {r[5] for r in rows.values()} == {"municipality"} and rows["560001"][6] == 10_000
     assert rows["560004"][8] is None  # a municipality centre is not linked to a place

@@ -58,6 +58,8 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/lighting/worklist.csv"): "lighting:read",
     ("GET", "/api/v1/audit"): "audit:read",
     ("GET", "/api/v1/public/cells"): PUBLIC,
+    ("GET", "/api/v1/police-feed"): "incidents:read",
+    ("POST", "/api/v1/police-feed/sync"): "policefeed:sync",
     ("GET", "/api/v1/public/groups"): PUBLIC,
     ("POST", "/api/v1/interventions"): "interventions:write",
     ("GET", "/api/v1/interventions"): "interventions:read",

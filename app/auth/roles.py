@@ -41,6 +41,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "walks:write": ALL_STAFF,
     "promises:read": ALL_STAFF,
     "promises:write": frozenset({Role.admin, Role.analyst}),
+    "policefeed:sync": frozenset({Role.admin, Role.analyst}),
 }
 
 

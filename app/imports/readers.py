@@ -14,7 +14,7 @@ import itertools
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import IO, Any, Literal, get_args
 
 import orjson
@@ -46,6 +46,7 @@ class Block:
     precision: str | None = None  # the source's own precision (police feed: municipality)
     precision_m: int | None = None
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, field, reason)
+    skipped: list[str] = field(default_factory=list)  # why rows the reader passed over were left out
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -62,7 +63,7 @@ class Block:
             lonlat=None if self.lonlat is None else ([self.lonlat[0][k] for k in keep],
                                                       [self.lonlat[1][k] for k in keep]),
             crs_sweref=self.crs_sweref, precision=self.precision, precision_m=self.precision_m,
-            errors=list(self.errors),
+            errors=list(self.errors), skipped=list(self.skipped),
         )
 
 
@@ -74,13 +75,14 @@ class _Record:
     values: dict[str, str] = field(default_factory=dict)
     lonlat: tuple[float, float] | None = None
     error: tuple[str, str] | None = None  # (field, reason) found while reading
+    skip: str | None = None  # left out on purpose, with the reason the report counts
 
 
 def _record_blocks(records: Iterable[_Record], size: int, *, crs_sweref: bool = False, precision: str | None = None,
                    precision_m: int | None = None, positioned: bool = False) -> Iterator[Block]:
     """GeoJSON features and police events, gathered into blocks."""
     for chunk in _batched(records, size):
-        good = [r for r in chunk if r.error is None]
+        good = [r for r in chunk if r.error is None and r.skip is None]
         names = {name for r in good for name in r.values}
         yield Block(
             rows=[r.row for r in good],
@@ -89,6 +91,7 @@ def _record_blocks(records: Iterable[_Record], size: int, *, crs_sweref: bool = 
             if positioned else None,
             crs_sweref=crs_sweref, precision=precision, precision_m=precision_m,
             errors=[(r.row, *r.error) for r in chunk if r.error is not None],
+            skipped=[r.skip for r in chunk if r.skip is not None and r.error is None],
         )
 
 
@@ -408,10 +411,14 @@ MUNICIPALITY_PRECISION_M = 10_000
 
 
 def read_police_feed(stream: IO[bytes], size: int = BLOCK_ROWS) -> Iterator[Block]:
-    """The Swedish police's public events feed: a JSON array of events.
+    """The Swedish police's public events feed: a JSON array of events (app/imports/police.py says what
+    its fields really hold).
 
-    The feed's position is the centre of the municipality or county, never the incident's, so each
-    event keeps `location_precision = municipality` and a 10 km uncertainty.
+    The event's time is read from its title, and `datetime` (the publication) kept as the time it was
+    reported. The feed's position is the centre of the municipality or county, never the incident's, so
+    each event keeps `location_precision = municipality` and a 10 km uncertainty; where the text names one
+    of the municipality's localities, the event is put at that locality instead, and an event placed only
+    at the county that names none is left out and counted (never put in the county town).
     """
     events = parse_json(stream.read())
     if not isinstance(events, list):
@@ -421,16 +428,42 @@ def read_police_feed(stream: IO[bytes], size: int = BLOCK_ROWS) -> Iterator[Bloc
 
 
 def _event_record(number: int, event: Any) -> _Record:
+    from app.imports import police
+    from app.imports.values import ValueProblem, parse_when
+    from app.localities import LOCALITIES, MUNICIPALITY
+
     if not isinstance(event, dict):
         return _Record(row=number, error=("event", "is not an object"))
-    location = event.get("location") or {}
-    gps = str(location.get("gps", "")) if isinstance(location, dict) else ""
+    location: dict[str, Any] = event["location"] if isinstance(event.get("location"), dict) else {}
+    where = str(location.get("name", "")).strip()
+    title = str(event.get("name", "")).strip()
+    published = str(event.get("datetime", "")).strip()
     values = {
-        "time": str(event.get("datetime", "")).strip(),
+        "time": published,
+        "reported": published,
         "category": str(event.get("type", "")).strip(),
         "external_id": str(event.get("id", "")).strip(),
         "description": " – ".join(str(event[k]).strip() for k in ("name", "summary") if event.get(k)),
-        "position": gps,
-        "location_name": str(location.get("name", "")) if isinstance(location, dict) else "",
+        "position": str(location.get("gps", "")).strip(),
+        "location_name": where,
     }
+    notes = []
+    try:
+        when = police.title_time(title, parse_when(published, None, UTC), police.SWEDISH_TIME) if published else None
+    except ValueProblem:
+        when = None  # the row's own check names the problem with `datetime`
+    if when is not None:
+        values["time"] = when.isoformat()
+    elif published:
+        notes.append("time of publication (the title gives no time)")
+    text_ = f"{title} {event.get('summary') or ''}"
+    if police.is_county(where) or police.same_name(where, MUNICIPALITY):
+        locality = police.named_locality(text_, [name for name, _, _ in LOCALITIES])
+        if locality is not None and not police.same_name(where, locality):
+            _, lat, lon = next(loc for loc in LOCALITIES if loc[0] == locality)
+            values["position"] = f"{lat},{lon}"
+            notes.append(f"placed at {locality}, which the text names (the feed gives {where})")
+        elif police.is_county(where):  # left out, unless its type leaves it out first (a shift summary)
+            values["unplaced"] = f"placed only at {where}, and the text names no locality of {MUNICIPALITY} kommun"
+    values["note"] = "; ".join(notes)
     return _Record(row=number, values={k: v for k, v in values.items() if v})

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -30,6 +30,7 @@ from app.errors import InvalidInput
 from app.imports.models import ImportBatch, PoliceEventType
 from app.imports.readers import Block, Format, read_csv, read_geojson, read_police_feed, read_xlsx, sniff_format
 from app.imports.values import (
+    NO_TIME,
     UNIX_EPOCH,
     ValueProblem,
     content_hash,
@@ -53,9 +54,9 @@ _EWKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x",
 
 # Binary COPY: the geometry goes as EWKB and the time as PostgreSQL's own microsecond count; the server
 # reads them with the columns' receive functions, so they are declared by the wire types they share.
-COPY_COLUMNS = ("geom, category, occurred_at, source, external_id, location_precision, precision_m, description, "
-                "place_id, import_batch_id")
-COPY_TYPES = ("bytea", "text", "int8", "text", "text", "text", "int4", "text", "int4", "int4")
+COPY_COLUMNS = ("geom, category, occurred_at, reported_at, source, external_id, location_precision, precision_m, "
+                "description, place_id, import_batch_id")
+COPY_TYPES = ("bytea", "text", "int8", "int8", "text", "text", "text", "int4", "text", "int4", "int4")
 
 
 
@@ -90,6 +91,8 @@ class ImportReport:
     rejected: int = 0
     skipped: int = 0
     skipped_reasons: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, int] = field(default_factory=dict)  # what was done to rows that went in, e.g. where the
+    # police feed's time or place came from
     errors: list[RowError] = field(default_factory=list)
     errors_truncated: bool = False
     dry_run: bool = False
@@ -204,7 +207,8 @@ def run_import(
 
     conn = session.connection()
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE import_staging (geom geometry, category text, occurred_at timestamptz, source text, "
+        "CREATE TEMP TABLE import_staging (geom geometry, category text, occurred_at timestamptz, "
+        "reported_at timestamptz, source text, "
         "external_id text, location_precision text, precision_m int, description text, place_id int, "
         "import_batch_id int) ON COMMIT DROP"
     )
@@ -219,8 +223,11 @@ def run_import(
     writer = _ChunkWriter(raw, source, batch_id=batch.id if batch else None)
     try:
         for block in blocks:
-            report.rows_read += len(block) + len(block.errors)
-            good, errors, skipped = _validate(block, context, source)
+            report.rows_read += len(block) + len(block.errors) + len(block.skipped)
+            good, errors, skipped, notes = _validate(block, context, source)
+            skipped = block.skipped + skipped
+            for note in notes:
+                report.notes[note] = report.notes.get(note, 0) + 1
             for reason in skipped:
                 report.skipped_reasons[reason] = report.skipped_reasons.get(reason, 0) + 1
             report.skipped += len(skipped)
@@ -287,8 +294,10 @@ class _ChunkWriter:
         self.batch_id = batch_id
         self.direct = batch_id is not None
         with raw.cursor() as cursor:
-            cursor.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE source = %s)", (source,))
-            self.probe = bool(cursor.fetchone()[0])
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE source = %s), "
+                           "((extract(epoch FROM now()) - 946684800) * 1000000)::int8", (source,))
+            probe, self.now = cursor.fetchone()
+            self.probe = bool(probe)  # `now`: the transaction's time, as the column default has it
         self.inserted = 0
         self.pending = StagedRows()
         self.failure: BaseException | None = None
@@ -333,7 +342,7 @@ class _ChunkWriter:
     def _copy(self, cursor: Any, table: str, rows: StagedRows) -> int:
         with cursor.copy(f"COPY {table} ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)") as copy:
             copy.set_types(COPY_TYPES)
-            for row in rows.rows(self.source, self.batch_id):
+            for row in rows.rows(self.source, self.batch_id, self.now):
                 copy.write_row(row)
         return len(rows)
 
@@ -415,6 +424,7 @@ class StagedRows:
     geom: list[bytes] = field(default_factory=list)  # EWKB points, SRID 4326
     category: list[str] = field(default_factory=list)
     occurred: list[int] = field(default_factory=list)  # microseconds since 2000-01-01 UTC
+    reported: list[int | None] = field(default_factory=list)  # the same; None: now, when it reached us
     external_id: list[str] = field(default_factory=list)
     precision: list[str] = field(default_factory=list)
     precision_m: list[int | None] = field(default_factory=list)
@@ -433,12 +443,14 @@ class StagedRows:
         for name in self.__dataclass_fields__:
             getattr(self, name).extend(getattr(other, name))
 
-    def rows(self, source: str, batch_id: int | None) -> Iterator[tuple[Any, ...]]:
+    def rows(self, source: str, batch_id: int | None, now: int) -> Iterator[tuple[Any, ...]]:
         """Rows in COPY_COLUMNS order, earliest first (rows stored in time order make time filters cheap)."""
         order = np.argsort(np.asarray(self.occurred, dtype=np.int64), kind="stable").tolist()
         for k in order:
-            yield (self.geom[k], self.category[k], self.occurred[k], source, self.external_id[k], self.precision[k],
-                   self.precision_m[k], self.description[k], self.place_id[k], batch_id)
+            reported = self.reported[k]
+            yield (self.geom[k], self.category[k], self.occurred[k], now if reported is None else reported, source,
+                   self.external_id[k], self.precision[k], self.precision_m[k], self.description[k], self.place_id[k],
+                   batch_id)
 
 
 
@@ -485,6 +497,14 @@ class _BlockCheck:
                 self.skipped.append(why or "")
             else:
                 self.fail(k, "category", why or "")
+        unplaced = self.block.values.get("unplaced")  # police events the feed places only at the county
+        if unplaced:
+            dropped = set(drop)
+            for k, why in enumerate(unplaced):
+                if why and k not in dropped and k not in self.problems:
+                    drop.append(k)
+                    self.skipped.append(why)
+            drop.sort()
         return codes, drop
 
     def times(self) -> np.ndarray:
@@ -593,8 +613,9 @@ def _grid_like(east: np.ndarray, north: np.ndarray) -> np.ndarray:
     return (east >= EASTING[0]) & (east <= EASTING[1]) & (north >= NORTHING[0]) & (north <= NORTHING[1])
 
 
-def _validate(block: Block, ctx: _Context, source: str) -> tuple[StagedRows, list[RowError], list[str]]:
-    """Check one block; return its good rows ready for COPY, row errors (by row, then field) and skip reasons."""
+def _validate(block: Block, ctx: _Context, source: str) -> tuple[StagedRows, list[RowError], list[str], list[str]]:
+    """Check one block; return its good rows ready for COPY, row errors (by row, then field), skip reasons and
+    the notes of the good rows."""
     check = _BlockCheck(block, ctx)
     categories, dropped = check.categories()
     if dropped:  # passed over by the police type table: no further checks
@@ -625,7 +646,8 @@ def _validate(block: Block, ctx: _Context, source: str) -> tuple[StagedRows, lis
 
     good = np.flatnonzero(ok)
     rows = StagedRows()
-    todo = [k for k in good.tolist() if place_ids[k] is None]
+    # a row known only to the municipality (the police feed) is linked to no place: its 10 km say nothing of one
+    todo = [k for k in good.tolist() if place_ids[k] is None and precisions[k] != "municipality"]
     for k, place in zip(todo, ctx.zones.assign(lon[todo].tolist(), lat[todo].tolist()), strict=True):
         place_ids[k] = place
     points = np.zeros(len(good), dtype=_EWKB_POINT)
@@ -634,7 +656,9 @@ def _validate(block: Block, ctx: _Context, source: str) -> tuple[StagedRows, lis
     raw, size = points.tobytes(), _EWKB_POINT.itemsize
     rows.geom = [raw[i * size:(i + 1) * size] for i in range(len(good))]
     ids = block.values.get("external_id")
+    reported = _reported(block)
     for k in good.tolist():
+        rows.reported.append(None if reported is None or reported[k] == NO_TIME else int(reported[k]) - PG_EPOCH_US)
         rows.category.append(categories[k])
         rows.occurred.append(int(occurred[k]) - PG_EPOCH_US)
         rows.external_id.append((ids[k] if ids else "") or _content_id(int(occurred[k]), categories[k],
@@ -646,7 +670,17 @@ def _validate(block: Block, ctx: _Context, source: str) -> tuple[StagedRows, lis
     errors = [RowError(block.rows[k], f, reason) for k in sorted(check.problems) for f, reason in check.problems[k]]
     errors = [RowError(row, f, reason) for row, f, reason in block.errors] + errors
     errors.sort(key=lambda e: e.row)
-    return rows, errors, check.skipped
+    notes = block.values.get("note")
+    return rows, errors, check.skipped, [n for k in good.tolist() if notes and notes[k] for n in notes[k].split("; ")]
+
+
+def _reported(block: Block) -> np.ndarray | None:
+    """When each row was reported, where the source says (the police feed's publication time)."""
+    texts = block.values.get("reported")
+    if texts is None:
+        return None
+    micros, _ = parse_when_many(texts, None, UTC)  # a row without one gets the import's time
+    return micros
 
 
 def _category(raw: str, ctx: _Context) -> tuple[str | None, str | None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from app.bbox import parse_bbox
 from app.config import get_settings
 from app.deps import SessionDep, audit_read
 from app.errors import DomainError, InvalidInput
-from app.i18n import LABELS, labels
+from app.i18n import LABELS, Language, labels
 from app.limits import content_security_policy
 from app.maps.render import build_map, render_html
 from app.maps.service import VIEW_LAYERS, aggregated_incidents, map_data, sheet_minimap
@@ -48,9 +48,34 @@ def start_page(request: Request, session: SessionDep) -> HTMLResponse:
         context["hotspot_period"] = _period_text(hotspot_scope)
     if principal:
         context["map_period"] = _period_text(scope_from_text(None, None, None, HOTSPOT_DAYS))
+        context["feed_warning"] = _feed_warning(session, page_language(request))
     else:
         context.update(_public_context(session))
     return render_page(request, "index.html", principal, **context)
+
+
+def _feed_warning(session: SessionDep, language: Language) -> str | None:
+    """A line for staff when the police feed's last good fetch is older than the feed's window."""
+    from zoneinfo import ZoneInfo
+
+    from app.config import get_settings
+    from app.i18n import text as translate
+    from app.imports.police import FEED_WINDOW
+    from app.policefeed.service import status
+
+    state = status(session)
+    if not state.stale:
+        return None
+    zone = ZoneInfo(get_settings().timezone)
+
+    def local_text(when: datetime) -> str:
+        return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    last = f"{local_text(state.last_attempt)} ({state.last_message or '–'})" if state.last_attempt else "–"
+    if state.last_ok is None:
+        return translate("feed_never", language).replace("{last}", last)
+    return (translate("feed_stale", language).replace("{when}", local_text(state.last_ok))
+            .replace("{days}", str(FEED_WINDOW.days)).replace("{last}", last))
 
 
 PUBLIC_FEWEST = 5  # counts below this are not shown to the public (as the public map's cells)

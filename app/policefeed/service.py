@@ -1,0 +1,170 @@
+"""Keeping the police events feed in sync: fetch, import, log, and say when events may have been lost.
+
+The feed (polisen.se/api/events) holds only the latest ~500 events for the whole country, about eight
+days, so a municipality that wants them all must fetch it regularly. Each fetch is an import of its own
+(app/imports: the event time from the title, county-level events placed at a named locality or left out,
+every event type mapped by the editable table), deduplicated by the event's id, so overlapping fetches
+store each event once. A fetch that fails (the source down, a timeout, an answer that is no feed) stores
+nothing, logs why, and is tried again with back-off; every attempt is kept in `police_feed_fetches`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.errors import InvalidInput
+from app.imports.police import FEED_WINDOW
+from app.imports.service import ImportOptions, ImportRejected, run_import
+from app.policefeed.models import PoliceFeedFetch
+
+log = logging.getLogger("lagesbild.policefeed")
+RETRY_SECONDS = (5.0, 30.0)  # waits before the second and third attempt
+LOCK_KEY = 0x7047_0001  # pg advisory lock: one fetch at a time across the app's processes
+
+
+class FeedUnavailable(Exception):
+    """The feed could not be fetched or read; the message says why, in a line fit for a log."""
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    ok: bool
+    message: str
+    events: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+
+
+def fetch(url: str, *, timeout: float | None = None, max_bytes: int | None = None) -> bytes:
+    """The feed's body, bounded in time and size; FeedUnavailable when the source is down or odd."""
+    settings = get_settings()
+    timeout = settings.police_feed_timeout_seconds if timeout is None else timeout
+    max_bytes = settings.police_feed_max_bytes if max_bytes is None else max_bytes
+    try:
+        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True,
+                          headers={"Accept": "application/json", "User-Agent": "Lagesbild police-feed sync"}) as reply:
+            if reply.status_code != 200:
+                raise FeedUnavailable(f"HTTP {reply.status_code} from {url}")
+            body = bytearray()
+            for chunk in reply.iter_bytes():
+                body.extend(chunk)
+                if len(body) > max_bytes:
+                    raise FeedUnavailable(f"the answer from {url} is larger than {max_bytes:,} bytes")
+            return bytes(body)
+    except httpx.HTTPError as exc:
+        raise FeedUnavailable(f"{type(exc).__name__} fetching {url}: {exc}") from None
+
+
+def sync_once(session: Session, url: str | None = None,
+              fetcher: Callable[[str], bytes] | None = None) -> FetchResult:
+    """One fetch and import, logged in police_feed_fetches; nothing of a failed fetch is stored."""
+    url = url or get_settings().police_feed_url
+    record = PoliceFeedFetch(url=url, ok=False)
+    session.add(record)
+    session.commit()
+    try:
+        body = (fetcher or fetch)(url)
+        report = run_import(session, io.BytesIO(body), ImportOptions(
+            filename="polisen-api-events.json", format="police", source="polisen", skip_invalid=True,
+            imported_by="police-feed sync"))
+    except (FeedUnavailable, InvalidInput, ImportRejected) as exc:
+        session.rollback()
+        message = str(exc) if isinstance(exc, FeedUnavailable) else f"the answer from {url} is no events feed: {exc}"
+        result = FetchResult(ok=False, message=message)
+    else:
+        result = FetchResult(ok=True, message=f"{report.rows_read} events: {report.inserted} new, "
+                             f"{report.duplicates} already stored, {report.skipped} left out, "
+                             f"{report.rejected} unreadable", events=report.rows_read, inserted=report.inserted,
+                             duplicates=report.duplicates, skipped=report.skipped)
+        record.batch_id = report.batch_id
+    record.ok, record.message, record.finished_at = result.ok, result.message[:2000], datetime.now(UTC)
+    record.events, record.inserted = result.events, result.inserted
+    record.duplicates, record.skipped = result.duplicates, result.skipped
+    session.commit()
+    (log.info if result.ok else log.warning)("police feed %s: %s", "fetched" if result.ok else "failed", result.message)
+    return result
+
+
+def sync(session_factory: Callable[[], Session], url: str | None = None, *,
+         retry_seconds: tuple[float, ...] = RETRY_SECONDS, sleep: Callable[[float], object] = time.sleep,
+         fetcher: Callable[[str], bytes] | None = None) -> FetchResult:
+    """sync_once, tried again after each wait in `retry_seconds` while it fails; one fetch at a time across
+    the app's processes (a session advisory lock, held on a connection of its own for the whole run)."""
+    from app.db import get_engine
+
+    with get_engine().connect() as lock:
+        if not lock.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
+            return FetchResult(ok=False, message="another fetch of the police feed is under way")
+        lock.commit()
+        try:
+            with session_factory() as session:
+                for wait in (*retry_seconds, None):
+                    result = sync_once(session, url, fetcher)
+                    if result.ok or wait is None:
+                        return result
+                    log.warning("police feed: trying again in %.0f s", wait)
+                    sleep(wait)
+            raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+            lock.commit()
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    last_ok: datetime | None
+    last_attempt: datetime | None
+    last_message: str | None
+    stale: bool  # events may have been lost: the last good fetch is older than the feed's window
+
+
+def status(session: Session, now: datetime | None = None) -> FeedStatus:
+    """How current the police feed is. Stale when the sync is switched on or has run before, and the last
+    good fetch (or none) is older than the feed's window of about eight days."""
+    now = now or datetime.now(UTC)
+    last_ok = session.scalar(select(PoliceFeedFetch.started_at).where(PoliceFeedFetch.ok)
+                             .order_by(PoliceFeedFetch.started_at.desc()).limit(1))
+    last = session.execute(select(PoliceFeedFetch.started_at, PoliceFeedFetch.message)
+                           .order_by(PoliceFeedFetch.started_at.desc()).limit(1)).first()
+    in_use = get_settings().police_feed_interval_minutes > 0 or last is not None
+    stale = in_use and (last_ok is None or now - last_ok > FEED_WINDOW)
+    return FeedStatus(last_ok=last_ok, last_attempt=last[0] if last else None, last_message=last[1] if last else None,
+                      stale=stale)
+
+
+class SyncJob:
+    """The served app's background fetch, every `police_feed_interval_minutes` (off when 0). With several
+    app processes, the advisory lock in `sync` lets one fetch at a time."""
+
+    def __init__(self, session_factory: Callable[[], Session], minutes: float) -> None:
+        self.session_factory = session_factory
+        self.interval = timedelta(minutes=minutes).total_seconds()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="police-feed-sync", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                sync(self.session_factory, sleep=self.stopping.wait)
+            except Exception:  # a broken database must not end the job: log it and try at the next interval
+                log.exception("police feed sync failed")
+            self.stopping.wait(self.interval)
