@@ -27,6 +27,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(basemap_app, name="basemap")
 police_app = typer.Typer(help="The police's public events feed (polisen.se/api/events).")
 app.add_typer(police_app, name="police-feed")
+statistics_app = typer.Typer(help="Reference statistics: Brå's reported crimes and SCB's population per area.")
+app.add_typer(statistics_app, name="statistics")
 console = Console(stderr=True)
 
 
@@ -263,6 +265,34 @@ def police_feed_sync(
         raise typer.Exit(1)
     console.print(f"polisens händelser: {result.events} lästa, {result.inserted} nya, {result.duplicates} redan "
                   f"sparade, {result.skipped} utelämnade")
+
+
+@statistics_app.command("import-bra")
+def statistics_import_bra(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Brå's CSV of reported crimes per kommun"),
+    year: int | None = typer.Option(None, help="The year the file covers, when it does not say"),
+) -> None:
+    """Reported crimes per municipality from Brå (Kommun;Antal;Per 100 000 inv.), one year per file."""
+    from app.statistics.service import import_bra
+
+    _ensure_schema()
+    with _session() as session, _refused_in_red(), file.open("rb") as stream:
+        report = import_bra(session, stream, year)
+    console.print(f"Brå: {report.areas} områden för {', '.join(map(str, report.years))}"
+                  + (f"; {len(report.skipped)} rader utan område hoppades över" if report.skipped else ""))
+
+
+@statistics_app.command("import-population")
+def statistics_import_population(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="SCB's CSV of population per region"),
+) -> None:
+    """Population per region and year from SCB (region as '0586 Mjölby', a column per year)."""
+    from app.statistics.service import import_population
+
+    _ensure_schema()
+    with _session() as session, _refused_in_red(), file.open("rb") as stream:
+        report = import_population(session, stream)
+    console.print(f"SCB: folkmängd för {report.areas} områden, {', '.join(map(str, report.years))}")
 
 
 @basemap_app.command("import")

@@ -15,3 +15,6 @@ LOCALITIES: tuple[tuple[str, float, float], ...] = tuple(
     (loc["name"], float(loc["lat"]), float(loc["lon"])) for loc in _FILE["localities"])  # name, lat, lon
 CENTRE: tuple[float, float] = (float(_FILE["centre"]["lat"]), float(_FILE["centre"]["lon"]))
 MUNICIPALITY: str = str(_FILE["municipality"])
+MUNICIPALITY_CODE: str = str(_FILE["municipality_code"])  # SCB's four-digit code
+COUNTY: str = str(_FILE["county"])
+COUNTY_CODE: str = str(_FILE["county_code"])

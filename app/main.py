@@ -36,6 +36,7 @@ from app.promises.router import router as promises_router
 from app.public.router import router as public_router
 from app.reference.router import router as reference_router
 from app.reports.router import router as reports_router
+from app.statistics.router import router as statistics_router
 from app.tiles import router as tiles_router
 from app.walks.router import router as walks_router
 from app.web.account import router as account_router
@@ -118,6 +119,7 @@ def create_app() -> FastAPI:
     api.include_router(walks_router)
     api.include_router(promises_router)
     api.include_router(police_feed_router)
+    api.include_router(statistics_router)
     # routes are matched in order: the busiest read paths (OGC items for QGIS, the API) first
     app.include_router(ogc_router)
     app.include_router(api)

@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "promises:read": ALL_STAFF,
     "promises:write": frozenset({Role.admin, Role.analyst}),
     "policefeed:sync": frozenset({Role.admin, Role.analyst}),
+    "statistics:write": frozenset({Role.admin, Role.analyst}),
 }
 
 

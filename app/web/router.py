@@ -46,12 +46,29 @@ def start_page(request: Request, session: SessionDep) -> HTMLResponse:
         hotspots = analysis.clusters(session, hotspot_scope, ClusterParams())
         context["hotspots"] = [f.properties for f in hotspots.features[:5]]
         context["hotspot_period"] = _period_text(hotspot_scope)
+        from app.localities import COUNTY, MUNICIPALITY
+        from app.statistics.service import local_rates
+
+        context["rates"] = [(year, [_rate_text(by.get(level), page_language(request))
+                                    for level in ("municipality", "county", "country")])
+                            for year, by in local_rates(session)[:6]]
+        context["rate_areas"] = (MUNICIPALITY, COUNTY)
     if principal:
         context["map_period"] = _period_text(scope_from_text(None, None, None, HOTSPOT_DAYS))
         context["feed_warning"] = _feed_warning(session, page_language(request))
     else:
         context.update(_public_context(session))
     return render_page(request, "index.html", principal, **context)
+
+
+def _rate_text(rate: Any, language: Language) -> str:
+    """'1 234,5' (Swedish) or '1,234.5'; Brå's own figure, where SCB's population is missing, marked '*'."""
+    if rate is None or rate.per_100k is None:
+        return "–"
+    figure = f"{rate.per_100k:,.1f}"
+    if language == "sv":
+        figure = figure.replace(",", "\u00a0").replace(".", ",")
+    return figure + ("*" if rate.basis == "Brå" else "")
 
 
 def _feed_warning(session: SessionDep, language: Language) -> str | None:

@@ -1,0 +1,34 @@
+"""Reference statistics: reported crimes (Brå) and population (SCB) per area and year, side by side."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, Float, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+
+class AreaStatistic(Base):
+    """One area in one year. `area_key` is SCB's code (0586 Mjölby, 05 Östergötlands län, 00 the country)
+    where the files give or imply one, else `name:` and the name as normalised."""
+
+    __tablename__ = "area_statistics"
+    __table_args__ = (
+        UniqueConstraint("year", "area_key", name="area_statistic_year_area"),
+        CheckConstraint("level IN ('municipality', 'county', 'country')", name="area_statistic_level"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    area_key: Mapped[str] = mapped_column(String(120))
+    area_name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))
+    reported_crimes: Mapped[int | None] = mapped_column(Integer)
+    per_100k_given: Mapped[float | None] = mapped_column(Float)  # as Brå's file states it
+    population: Mapped[int | None] = mapped_column(Integer)
+    crime_source: Mapped[str | None] = mapped_column(Text)
+    population_source: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())

@@ -1,0 +1,251 @@
+"""Reference statistics beside Mjölby's own: reported crimes per 100,000 inhabitants for the municipality,
+its county and the country, year by year (Brå's guidance for a local lägesbild compares exactly these).
+
+Two files, as their publishers give them:
+- Brå, reported crimes per municipality (bra.se, "Anmälda brott", kommuner): CSV in UTF-8 with a BOM,
+  `Kommun;Antal;Per 100 000 inv.`, thousands written with spaces ("2 537"); some years have no header
+  row, some name municipalities "Ale kommun". One year per file (the year is read from a column or the
+  title line, else given on the command line).
+- SCB, population on 31 December per region and year (statistikdatabasen, "Folkmängd"): CSV with the
+  region as "0586 Mjölby", one column per year, sometimes a title line above the header.
+
+Areas are matched by SCB code where the file gives one ("0586 Mjölby", a code column), else by name
+("Ale kommun" = "Ale", "Hela landet" = "Riket" = the country). A rate is the crimes over SCB's population
+(when both are there), else the rate Brå's file states.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import IO
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidInput
+from app.imports.readers import detect_encoding, sniff_delimiter
+from app.imports.values import ValueProblem, parse_number
+from app.localities import COUNTY, COUNTY_CODE, MUNICIPALITY, MUNICIPALITY_CODE
+from app.reference.service import normalise
+from app.statistics.models import AreaStatistic
+
+MAX_ROWS = 10_000  # a national file has 290 municipalities, 21 counties and the country per year
+COUNTRY_NAMES = {"riket", "hela landet", "sverige", "totalt", "hela riket", "samtliga kommuner"}
+_CODE_NAME = re.compile(r"^\s*(\d{2}|\d{4})\s+(.+?)\s*$")
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+@dataclass
+class StatisticsReport:
+    kind: str
+    year: int | None = None
+    rows: int = 0
+    areas: int = 0
+    years: list[int] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # lines that are no area (notes, footers), quoted
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    name: str
+    level: str
+
+
+def area(cell: str, code: str | None = None) -> Area | None:
+    """An area from a name cell ('0586 Mjölby', 'Ale kommun', 'Östergötlands län', 'Riket') and an optional
+    code; None for a cell that names nothing."""
+    cell = cell.strip().strip('"')
+    match = _CODE_NAME.match(cell)
+    if code is None and match:
+        code, cell = match[1], match[2]
+    name = re.sub(r"\s+(kommun|kommuns|stad)$", "", cell.strip(), flags=re.IGNORECASE).strip()
+    if not name and not code:
+        return None
+    key_name = normalise(name)
+    if code is not None:
+        code = code.strip()
+        level = "country" if code == "00" else "county" if len(code) == 2 else "municipality"
+        return Area(code, name or code, level)
+    if key_name in COUNTRY_NAMES:
+        return Area("00", "Riket", "country")
+    if key_name.endswith(" lan") or key_name.endswith(" lans"):
+        return Area(COUNTY_CODE if key_name == normalise(COUNTY) else f"name:{key_name}", name, "county")
+    if key_name == normalise(MUNICIPALITY):
+        return Area(MUNICIPALITY_CODE, name, "municipality")
+    return Area(f"name:{key_name}", name, "municipality")
+
+
+def _rows(stream: IO[bytes]) -> list[list[str]]:
+    encoding = detect_encoding(stream)
+    content = io.TextIOWrapper(stream, encoding=encoding, newline="").read(20_000_000)
+    lines = [line for line in content.splitlines() if line.strip()]
+    if not lines:
+        raise InvalidInput("the file is empty", loc=("file",), sv="Filen är tom.")
+    delimiter = sniff_delimiter(max(lines[:5], key=lambda line: sum(line.count(d) for d in ";,\t")))
+    rows = [[c.strip() for c in row] for row in csv.reader(lines, delimiter=delimiter)]
+    if len(rows) > MAX_ROWS:
+        raise InvalidInput(f"the file has {len(rows):,} rows; at most {MAX_ROWS:,} are read", loc=("file",),
+                           sv=f"Filen har {len(rows):,} rader; högst {MAX_ROWS:,} läses.")
+    return rows
+
+
+def _number(cell: str, what: str, line: int) -> float | None:
+    if not cell.strip() or cell.strip() in ("..", "-", "–", ".."):
+        return None  # SCB and Brå write '..' for a figure withheld
+    try:
+        return parse_number(cell)
+    except ValueProblem:
+        raise InvalidInput(f"line {line}: {what} {cell!r} is not a number", loc=("file", line),
+                           sv=f"Rad {line}: {what} {cell!r} är inget tal.") from None
+
+
+def import_bra(session: Session, stream: IO[bytes], year: int | None = None, source: str = "Brå") -> StatisticsReport:
+    """Brå's reported crimes per area for one year; replaces that year's figures, whole or not at all."""
+    rows = _rows(stream)
+    report = StatisticsReport(kind="bra")
+    header = next((i for i, r in enumerate(rows[:5]) if r and normalise(r[0]) in ("kommun", "region", "omrade",
+                                                                                  "lan", "kommunnamn")), None)
+    titles = rows[:header] if header is not None else [r for r in rows[:3] if len(r) == 1 or not any(r[1:])]
+    if year is None:
+        for row in titles:
+            found = _YEAR.search(" ".join(row))
+            if found:
+                year = int(found[1])
+    columns = [normalise(c) for c in rows[header]] if header is not None else []
+    year_column = next((i for i, c in enumerate(columns) if c in ("ar", "year")), None)
+    if year is None and year_column is None:
+        raise InvalidInput("the file does not say which year it covers; give the year (--year 2024)",
+                           loc=("year",), sv="Filen säger inte vilket år den gäller; ange året (--year 2024).")
+    count_at = next((i for i, c in enumerate(columns) if c.startswith("antal")), 1)
+    rate_at = next((i for i, c in enumerate(columns) if c.startswith("per 100")), 2)
+    code_at = next((i for i, c in enumerate(columns) if c in ("kod", "kommunkod", "regionkod", "lanskod")), None)
+    name_at = 0 if code_at != 0 else 1
+    start = header + 1 if header is not None else len(titles)
+    figures: dict[tuple[int, str], tuple[Area, int | None, float | None]] = {}
+    for line, row in enumerate(rows[start:], start=start + 1):
+        if len(row) <= max(count_at, name_at) or not row[count_at].strip():
+            report.skipped.append(" ".join(row)[:80])
+            continue
+        place = area(row[name_at], row[code_at] if code_at is not None else None)
+        if place is None:
+            report.skipped.append(" ".join(row)[:80])
+            continue
+        count = _number(row[count_at], "the count", line)
+        rate = _number(row[rate_at], "the rate per 100,000", line) if len(row) > rate_at else None
+        row_year = year
+        if year_column is not None and len(row) > year_column and row[year_column].strip().isdigit():
+            row_year = int(row[year_column])
+        if row_year is None:
+            raise InvalidInput(f"line {line} has no year", loc=("file", line), sv=f"Rad {line} saknar år.")
+        figures[(row_year, place.key)] = (place, None if count is None else round(count), rate)
+    if not figures:
+        raise InvalidInput("no area with a count was found; is this Brå's file of reported crimes per "
+                           "municipality (Kommun;Antal;Per 100 000 inv.)?", loc=("file",),
+                           sv="Inget område med antal hittades; är det Brås fil över anmälda brott per kommun?")
+    for (row_year, _), (place, count, rate) in figures.items():
+        _upsert(session, row_year, place, {"reported_crimes": count, "per_100k_given": rate, "crime_source": source})
+    session.commit()
+    report.rows, report.areas = len(figures), len({k for _, k in figures})
+    report.years = sorted({y for y, _ in figures})
+    report.year = report.years[0] if len(report.years) == 1 else None
+    return report
+
+
+def import_population(session: Session, stream: IO[bytes], source: str = "SCB") -> StatisticsReport:
+    """SCB's population per region, one column per year (or a year column and a population column)."""
+    rows = _rows(stream)
+    report = StatisticsReport(kind="population")
+    header = next((i for i, r in enumerate(rows[:10]) if any(normalise(c) == "region" for c in r)), None)
+    if header is None:
+        raise InvalidInput("no header with a 'region' column was found; export SCB's table with the region as "
+                           "rows and years as columns", loc=("file",),
+                           sv="Ingen rubrikrad med kolumnen 'region' hittades; exportera SCB:s tabell med "
+                              "regioner som rader och år som kolumner.")
+    columns = [normalise(c) for c in rows[header]]
+    region_at = columns.index("region")
+    year_columns = {i: int(found[1]) for i, c in enumerate(columns) if (found := re.fullmatch(r"(\d{4})( .*)?", c))}
+    long_year = next((i for i, c in enumerate(columns) if c in ("ar", "year")), None)
+    value_at = next((i for i, c in enumerate(columns) if c.startswith("folkmangd") or c in ("antal", "population")),
+                    None)
+    if not year_columns and (long_year is None or value_at is None):
+        raise InvalidInput("no year columns (such as 2024) and no year + population columns were found",
+                           loc=("file",), sv="Inga årskolumner (som 2024) och ingen kolumn för år och folkmängd.")
+    figures: dict[tuple[int, str], tuple[Area, int]] = {}
+    for line, row in enumerate(rows[header + 1:], start=header + 2):
+        if len(row) <= region_at:
+            continue
+        place = area(row[region_at])
+        if place is None:
+            continue
+        if year_columns:
+            pairs = [(y, row[i]) for i, y in year_columns.items() if i < len(row)]
+        elif long_year is not None and value_at is not None and len(row) > max(long_year, value_at) \
+                and row[long_year].strip().isdigit():
+            pairs = [(int(row[long_year]), row[value_at])]
+        else:
+            pairs = []
+        if not pairs:
+            report.skipped.append(" ".join(row)[:80])
+        for y, cell in pairs:
+            value = _number(cell, "the population", line)
+            if value is not None:
+                if value <= 0:
+                    raise InvalidInput(f"line {line}: a population of {cell!r}", loc=("file", line),
+                                       sv=f"Rad {line}: folkmängden {cell!r} går inte att räkna med.")
+                figures[(y, place.key)] = (place, round(value))
+    if not figures:
+        raise InvalidInput("no region with a population was found", loc=("file",),
+                           sv="Ingen region med folkmängd hittades.")
+    for (y, _), (place, population) in figures.items():
+        _upsert(session, y, place, {"population": population, "population_source": source})
+    session.commit()
+    report.rows, report.areas = len(figures), len({k for _, k in figures})
+    report.years = sorted({y for y, _ in figures})
+    return report
+
+
+def _upsert(session: Session, year: int, place: Area, values: dict[str, object]) -> None:
+    assignments = ", ".join(f"{k} = EXCLUDED.{k}" for k in values)
+    session.execute(text(f"""
+        INSERT INTO area_statistics (year, area_key, area_name, level, {', '.join(values)})
+        VALUES (:year, :key, :name, :level, {', '.join(':' + k for k in values)})
+        ON CONFLICT (year, area_key) DO UPDATE SET {assignments}, updated_at = now()"""),
+        {"year": year, "key": place.key, "name": place.name, "level": place.level, **values})
+
+
+@dataclass(frozen=True)
+class Rate:
+    year: int
+    area_key: str
+    area_name: str
+    level: str
+    reported_crimes: int | None
+    population: int | None
+    per_100k: float | None
+    basis: str  # 'SCB population' (computed) or 'Brå' (as the file states) or '' (no figure)
+
+
+def rate_of(row: AreaStatistic) -> Rate:
+    if row.reported_crimes is not None and row.population:
+        value, basis = round(row.reported_crimes / row.population * 100_000, 1), "SCB population"
+    elif row.per_100k_given is not None:
+        value, basis = row.per_100k_given, "Brå"
+    else:
+        value, basis = None, ""
+    return Rate(row.year, row.area_key, row.area_name, row.level, row.reported_crimes, row.population, value, basis)
+
+
+def local_rates(session: Session) -> list[tuple[int, dict[str, Rate]]]:
+    """Year by year (newest first), the municipality's, the county's and the country's rates."""
+    keys = {"municipality": MUNICIPALITY_CODE, "county": COUNTY_CODE, "country": "00"}
+    rows = session.scalars(select(AreaStatistic).where(AreaStatistic.area_key.in_(keys.values()))
+                           .order_by(AreaStatistic.year.desc())).all()
+    years: dict[int, dict[str, Rate]] = {}
+    for row in rows:
+        level = next(k for k, v in keys.items() if v == row.area_key)
+        years.setdefault(row.year, {})[level] = rate_of(row)
+    return [(y, v) for y, v in years.items() if any(r.per_100k is not None for r in v.values())]
