@@ -87,6 +87,7 @@ NO_DETAIL = {
     "/api/v1/interventions", "/api/v1/interventions/{intervention_id}",
     "/api/v1/interventions/{intervention_id}/follow-up",
     "/api/v1/promises", "/api/v1/promises/{promise_id}", "/api/v1/promises/{promise_id}/follow-up",
+    "/api/v1/police-feed", "/api/v1/statistics/rates",  # fetch log and area counts: nobody's detail
     "/api/v1/lighting/worklist", "/api/v1/lighting/worklist.csv", "/api/v1/exports/analysis/{layer}.{fmt}",
     "/belysning/arbetslista", "/felanmalan", "/health", "/ready", "/importera", "/karta/gatunat", "/karta/{view}",
     "/karta/{view}/karta.html",

@@ -102,6 +102,9 @@ UPLOADS = {
     ("POST", "/api/v1/lighting/streets/import"): ("s.geojson", b'{"type":"FeatureCollection","features":[{"type":'
         b'"Feature","properties":{"name":"G"},"geometry":{"type":"LineString","coordinates":[[15.13,58.32],'
         b'[15.131,58.32]]}}]}'),
+    ("POST", "/api/v1/statistics/bra"): ("b.csv", "Brott 2024\nKommun;Antal;Per 100 000 inv.\nMjölby;3 012;10 577\n"
+                                                .encode()),
+    ("POST", "/api/v1/statistics/population"): ("p.csv", b'"region","2024"\n"0586 Mj\xc3\xb6lby","28 480"\n'),
 }
 
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
