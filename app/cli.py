@@ -282,6 +282,21 @@ def statistics_import_bra(
                   + (f"; {len(report.skipped)} rader utan område hoppades över" if report.skipped else ""))
 
 
+@statistics_app.command("import-survey")
+def statistics_import_survey(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV: Område;Problem;Index (0–6)"),
+    year: int | None = typer.Option(None, help="The year of the survey, when the file does not say"),
+) -> None:
+    """The police's trygghetsmätning; areas named like a place are linked to it (its map popup shows them)."""
+    from app.statistics.service import import_survey
+
+    _ensure_schema()
+    with _session() as session, _refused_in_red(), file.open("rb") as stream:
+        report = import_survey(session, stream, year)
+    console.print(f"trygghetsmätning: {report.rows} index för {report.areas} områden, "
+                  f"{', '.join(map(str, report.years))}")
+
+
 @statistics_app.command("import-population")
 def statistics_import_population(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="SCB's CSV of population per region"),

@@ -336,6 +336,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "map_events": ('händelser', 'incidents'),
     "map_unsafe": ('Andel otrygga (enkät)', 'Share feeling unsafe (survey)'),
     "map_no_survey": ('ingen enkät', 'no survey'),
+    "map_police_survey": ('Polisens trygghetsmätning (index 0–6)', "Police safety survey (index 0–6)"),
     "map_hot": ('Het', 'Hot'),
     "map_cold": ('Kall', 'Cold'),
     "map_count": ("Antal", "Count"),

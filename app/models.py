@@ -19,13 +19,13 @@ from app.promises.models import CitizenPromise, promise_interventions, promise_p
 from app.public.models import PublicRelease
 from app.reference.models import Category, Organisation
 from app.reports.models import UnitReport, UnitReportObservation, unit_report_incidents
-from app.statistics.models import AreaStatistic
+from app.statistics.models import AreaStatistic, SurveyIndex
 from app.walks.models import SafetyWalk, WalkFinding
 
 __all__ = [
     "ApiToken", "AreaStatistic", "AuditEntry", "Base", "BasemapFeature", "Category", "CitizenPromise",
     "HotspotCause", "ImportBatch", "Incident", "IncidentAggregate", "Intervention", "Lamp", "LightingReport",
     "LightingReportEvent", "Organisation", "Place", "PoliceEventType", "PoliceFeedFetch", "PublicRelease",
-    "SafetyWalk", "StreetSegment", "UnitReport", "UnitReportObservation", "User", "WalkFinding", "WebSession",
-    "cause_interventions", "promise_interventions", "promise_places", "unit_report_incidents",
+    "SafetyWalk", "StreetSegment", "SurveyIndex", "UnitReport", "UnitReportObservation", "User", "WalkFinding",
+    "WebSession", "cause_interventions", "promise_interventions", "promise_places", "unit_report_incidents",
 ]

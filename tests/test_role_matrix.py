@@ -63,6 +63,7 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/statistics/rates"): "analysis:read",
     ("POST", "/api/v1/statistics/bra"): "statistics:write",
     ("POST", "/api/v1/statistics/population"): "statistics:write",
+    ("POST", "/api/v1/statistics/survey"): "statistics:write",
     ("GET", "/api/v1/public/groups"): PUBLIC,
     ("POST", "/api/v1/interventions"): "interventions:write",
     ("GET", "/api/v1/interventions"): "interventions:read",
@@ -104,6 +105,8 @@ UPLOADS = {
         b'[15.131,58.32]]}}]}'),
     ("POST", "/api/v1/statistics/bra"): ("b.csv", "Brott 2024\nKommun;Antal;Per 100 000 inv.\nMjölby;3 012;10 577\n"
                                                 .encode()),
+    ("POST", "/api/v1/statistics/survey"): ("s.csv", "Trygghetsmätning 2025\nOmråde;Problem;Index\n"
+                                                 "Resecentrum;Nedskräpning;2,4\n".encode()),
     ("POST", "/api/v1/statistics/population"): ("p.csv", b'"region","2024"\n"0586 Mj\xc3\xb6lby","28 480"\n'),
 }
 

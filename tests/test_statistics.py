@@ -5,6 +5,7 @@ Sweden that were worked out by hand."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,29 @@ def test_the_lagesbild_shows_the_rates(client: TestClient, people: dict[str, str
     assert "Anmälda brott per 100 000 invånare" in page
     table = page[page.index('data-testid="rates"'):]
     assert "10\u00a0575,8" in table and "11\u00a0167,4" in table and "13\u00a0946,3" in table
+
+
+def test_the_police_survey_goes_to_the_places_it_names(client: TestClient, people: dict[str, str],
+                                                        session: Session) -> None:
+    from app.statistics.service import import_survey
+
+    session.execute(text("TRUNCATE survey_indices"))
+    with (FILES / "trygghetsmatning_2025.csv").open("rb") as stream:
+        report = import_survey(session, stream)
+    assert report.years == [2025] and report.rows == 7  # Skänninge's index left out by the police: no figure
+    linked = dict(session.execute(text(
+        "SELECT s.area, p.name FROM survey_indices s LEFT JOIN places p ON p.id = s.place_id")).all())
+    assert linked["Resecentrum"] == "Resecentrum" and linked["Gästisparken"].startswith("Gästisparken")
+    assert linked["Stora torget"] is None  # two places have that name: linked to neither
+    places = {f["properties"]["name"]: f["properties"] for f in client.get("/api/v1/places").json()["features"]}
+    survey = places["Resecentrum"]["police_survey"]
+    assert [s["value"] for s in survey] == [3.1, 2.9, 2.4, 1.7]  # the largest problem first
+    page = client.get("/karta/analys/karta.html", headers=sign_in(client, people["analyst"])).text
+    popup = [json.dumps(s, ensure_ascii=True)[1:-1] for s in ("Polisens trygghetsmätning (index 0–6) 2025:",
+                                                              "· Personer som är påverkade av alkohol")]
+    assert all(s in page for s in popup) and "narkotika utomhus 3,1" in page
+
+    with pytest.raises(InvalidInput, match="outside 0–6") as caught:
+        import_survey(session, io.BytesIO("Område;Problem;Index;År\nResecentrum;Nedskräpning;7;2026\n".encode()))
+    assert caught.value.sv and "utanför 0–6" in caught.value.sv
+    assert session.execute(text("SELECT count(*) FROM survey_indices WHERE year = 2026")).scalar_one() == 0

@@ -361,6 +361,12 @@ def _places_layer(collection: dict[str, Any], language: Language) -> folium.GeoJ
                        confidence_word=t("confidence", language), confidence=p.get("confidence", ""))
         if p.get("incident_count") is not None:
             summary += html("<br>{word}: {n}", word=t("count", language), n=p["incident_count"])
+        survey = p.get("police_survey") or []
+        if survey:  # the police's trygghetsmätning, the three largest problems of its latest year
+            summary += html("<br>{word} {year}:", word=t("police_survey", language), year=survey[0]["year"])
+            for item in survey[:3]:
+                summary += html("<br>· {problem} {value}", problem=item["problem"],
+                                value=f"{item['value']:.1f}".replace(".", "," if language == "sv" else "."))
         features.append({**f, "properties": {"summary": summary, "colour": unsafe_colour(share),
                                              "unverified": p.get("confidence") == "unverified"}})
     collection = {"type": "FeatureCollection", "features": features}

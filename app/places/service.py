@@ -18,7 +18,11 @@ from app.places.zones import PLACE_ZONE_SQL
 _PROPS = """'id', p.id, 'slug', p.slug, 'name', p.name, 'kind', p.kind, 'locality', p.locality,
     'source', p.source, 'confidence', p.confidence, 'unsafe_share', p.unsafe_share,
     'survey_year', p.survey_year, 'description', p.description, 'geometry_note', p.geometry_note,
-    'updated_at', p.updated_at"""
+    'updated_at', p.updated_at, 'police_survey', (
+        SELECT json_agg(json_build_object('year', s.year, 'problem', s.problem, 'value', s.value)
+                        ORDER BY s.value DESC, s.problem)
+        FROM survey_indices s
+        WHERE s.place_id = p.id AND s.year = (SELECT max(year) FROM survey_indices WHERE place_id = p.id))"""
 
 
 def list_features(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Float, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -32,3 +32,22 @@ class AreaStatistic(Base):
     population_source: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
+
+
+class SurveyIndex(Base):
+    """The police's trygghetsmätning: a problem index from 0 (no problem) to 6 (a great problem) per area and
+    year, as residents answered it. `place_id` links an area that is one of the places, by name."""
+
+    __tablename__ = "survey_indices"
+    __table_args__ = (
+        UniqueConstraint("year", "area", "problem", name="survey_index_year_area_problem"),
+        CheckConstraint("value >= 0 AND value <= 6", name="survey_index_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    area: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(String(300))
+    value: Mapped[float] = mapped_column(Float)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
+    source: Mapped[str | None] = mapped_column(Text)

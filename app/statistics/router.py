@@ -30,6 +30,13 @@ def import_bra(session: SessionDep, _: Writer, file: Annotated[UploadFile, File(
     return StatisticsReportOut(**asdict(service.import_bra(session, file.file, year)))
 
 
+@router.post("/survey", response_model=StatisticsReportOut,
+             summary="Import the police's trygghetsmätning (Område;Problem;Index, 0–6)")
+def import_survey(session: SessionDep, _: Writer, file: Annotated[UploadFile, File()],
+                  year: Annotated[int | None, Form(ge=1950, le=2100)] = None) -> StatisticsReportOut:
+    return StatisticsReportOut(**asdict(service.import_survey(session, file.file, year)))
+
+
 @router.post("/population", response_model=StatisticsReportOut, summary="Import SCB's population per region")
 def import_population(session: SessionDep, _: Writer, file: Annotated[UploadFile, File()]) -> StatisticsReportOut:
     return StatisticsReportOut(**asdict(service.import_population(session, file.file)))

@@ -249,3 +249,63 @@ def local_rates(session: Session) -> list[tuple[int, dict[str, Rate]]]:
         level = next(k for k, v in keys.items() if v == row.area_key)
         years.setdefault(row.year, {})[level] = rate_of(row)
     return [(y, v) for y, v in years.items() if any(r.per_100k is not None for r in v.values())]
+
+
+def import_survey(session: Session, stream: IO[bytes], year: int | None = None,
+                  source: str = "Polisens trygghetsmätning") -> StatisticsReport:
+    """The police's trygghetsmätning: `Område;Problem;Index` (a year column or --year), indices 0–6 with a
+    decimal comma. An area that names one of the places (full name, slug or unambiguous short name) is
+    linked to it; the others stay areas. Replaces that year's indices, whole or not at all."""
+    from app.imports.service import place_names
+
+    rows = _rows(stream)
+    report = StatisticsReport(kind="survey")
+    header = next((i for i, r in enumerate(rows[:10]) if {"omrade", "problem"} <= {normalise(c) for c in r}), None)
+    if header is None:
+        raise InvalidInput("no header with the columns Område, Problem and Index was found", loc=("file",),
+                           sv="Ingen rubrikrad med kolumnerna Område, Problem och Index hittades.")
+    columns = [normalise(c) for c in rows[header]]
+    area_at, problem_at = columns.index("omrade"), columns.index("problem")
+    value_at = next((i for i, c in enumerate(columns) if c.startswith("index") or c.startswith("problemindex")), None)
+    year_at = next((i for i, c in enumerate(columns) if c in ("ar", "year")), None)
+    if value_at is None:
+        raise InvalidInput("no Index column was found", loc=("file",), sv="Kolumnen Index saknas.")
+    if year is None and year_at is None:
+        found = next((_YEAR.search(" ".join(r)) for r in rows[:header] if _YEAR.search(" ".join(r))), None)
+        year = int(found[1]) if found else None
+    if year is None and year_at is None:
+        raise InvalidInput("the file does not say which year the survey was made; give the year (--year 2025)",
+                           loc=("year",), sv="Filen säger inte vilket år mätningen gjordes; ange året (--year 2025).")
+    places, _ = place_names([(pid, slug, name) for pid, slug, name in session.execute(
+        text("SELECT id, slug, name FROM places")).all()])
+    figures: dict[tuple[int, str, str], tuple[float, int | None]] = {}
+    for line, row in enumerate(rows[header + 1:], start=header + 2):
+        if len(row) <= max(area_at, problem_at, value_at) or not row[area_at] or not row[problem_at]:
+            report.skipped.append(" ".join(row)[:80])
+            continue
+        value = _number(row[value_at], "the index", line)
+        if value is None:
+            continue  # too few answers: the police leave the index out
+        if not 0 <= value <= 6:
+            raise InvalidInput(f"line {line}: the index {row[value_at]!r} is outside 0–6", loc=("file", line),
+                               sv=f"Rad {line}: indexet {row[value_at]!r} ligger utanför 0–6.")
+        row_year = int(row[year_at]) if year_at is not None and row[year_at].strip().isdigit() else year
+        if row_year is None:
+            raise InvalidInput(f"line {line} has no year", loc=("file", line), sv=f"Rad {line} saknar år.")
+        place_id = places.get(normalise(row[area_at]))
+        figures[(row_year, row[area_at].strip(), row[problem_at].strip())] = (value, place_id)
+    if not figures:
+        raise InvalidInput("no area with an index was found", loc=("file",), sv="Inget område med index hittades.")
+    for (row_year, area_name, problem), (value, place_id) in figures.items():
+        session.execute(text("""
+            INSERT INTO survey_indices (year, area, problem, value, place_id, source)
+            VALUES (:year, :area, :problem, :value, :place_id, :source)
+            ON CONFLICT (year, area, problem) DO UPDATE SET value = EXCLUDED.value, place_id = EXCLUDED.place_id,
+                source = EXCLUDED.source"""),
+            {"year": row_year, "area": area_name[:200], "problem": problem[:300], "value": value,
+             "place_id": place_id, "source": source})
+    session.commit()
+    report.rows, report.areas = len(figures), len({(y, a) for y, a, _ in figures})
+    report.years = sorted({y for y, _, _ in figures})
+    report.year = report.years[0] if len(report.years) == 1 else None
+    return report
