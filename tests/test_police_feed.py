@@ -213,3 +213,21 @@ def test_a_stale_feed_warns_on_the_start_page(client: TestClient, people: dict[s
     assert not status(session).stale
     assert "feed-warning" not in client.get("/", headers=headers).text
     assert status(session, datetime.now(UTC) + timedelta(days=8)).stale
+
+
+def test_the_background_job_fetches_on_its_interval_and_stops(session: Session, feed: Feed) -> None:
+    import time
+
+    from app.policefeed.service import SyncJob
+
+    feed.answer(200, _events(1, 2))
+    feed.answer(200, _events(2, 3))
+    job = SyncJob(session_factory(), minutes=0.005, url=feed.url)  # every 0.3 s
+    job.start()
+    deadline = time.monotonic() + 20
+    while _count(session) < 3 and time.monotonic() < deadline:
+        session.rollback()
+        time.sleep(0.05)
+    job.stop()
+    assert not job.thread.is_alive()
+    assert _count(session) == 3 and feed.requests >= 2

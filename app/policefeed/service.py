@@ -148,8 +148,9 @@ class SyncJob:
     """The served app's background fetch, every `police_feed_interval_minutes` (off when 0). With several
     app processes, the advisory lock in `sync` lets one fetch at a time."""
 
-    def __init__(self, session_factory: Callable[[], Session], minutes: float) -> None:
+    def __init__(self, session_factory: Callable[[], Session], minutes: float, url: str | None = None) -> None:
         self.session_factory = session_factory
+        self.url = url  # None: LAGESBILD_POLICE_FEED_URL, read at each fetch
         self.interval = timedelta(minutes=minutes).total_seconds()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="police-feed-sync", daemon=True)
@@ -164,7 +165,7 @@ class SyncJob:
     def _run(self) -> None:
         while not self.stopping.is_set():
             try:
-                sync(self.session_factory, sleep=self.stopping.wait)
+                sync(self.session_factory, self.url, sleep=self.stopping.wait)
             except Exception:  # a broken database must not end the job: log it and try at the next interval
                 log.exception("police feed sync failed")
             self.stopping.wait(self.interval)
