@@ -165,16 +165,17 @@ def test_a_bad_row_after_many_batches_rolls_back_every_batch(session: Session, m
 
 
 def test_bulk_and_row_checks_give_the_same_errors_in_row_order(session: Session) -> None:
-    content = ("tidpunkt;kategori;lat;lon;plats\n"
+    content = ("tidpunkt;kategori;lat;lon;plats;id\n"
                "2025-06-07 21:30;okänd;58,32;15,13;\n"          # unknown category
                ";vald;58,32;;\n"                                 # empty time, and a missing longitude
                "2099-01-01 00:00;vald;15,13;58,32;\n"             # future, swapped coordinates after it
                "2025-06-07 21:30;vald;;;Stora torget\n"           # a name two places share
-               "2025-06-07 21:30;vald;58,32;15,13;\n")            # fine
+               "2025-06-07 21:30;vald;58,32;15,13;\n"             # fine
+               f"2025-06-07 21:30;vald;58,32;15,13;;{'x' * 201}\n")  # an id longer than the column
     with pytest.raises(ImportRejected) as caught:
         run_import(session, io.BytesIO(content.encode()), ImportOptions(filename="f.csv"))
     errors = [(e.row, e.field) for e in caught.value.report.errors]
-    assert errors == [(2, "category"), (3, "time"), (3, "position"), (4, "time"), (5, "place")]
+    assert errors == [(2, "category"), (3, "time"), (3, "position"), (4, "time"), (5, "place"), (7, "external_id")]
     assert "lies in the future" in caught.value.report.errors[3].reason
     assert "Skänninge" in caught.value.report.errors[4].reason
     assert np.all([e.reason for e in caught.value.report.errors])

@@ -46,6 +46,7 @@ from geo.crs import SWEDISH_GRIDS, grid_to_wgs84, in_extent, lonlat_problem
 
 MAX_REPORTED_ERRORS = 1_000
 MAX_DESCRIPTION = 5_000
+MAX_EXTERNAL_ID = 200  # incidents.external_id
 NORTHING = (6.0e6, 7.8e6)
 EASTING = (5.0e4, 2.0e6)  # SWEREF 99 local zones (~50–250 km) to RT90 (~1,200–1,900 km)
 
@@ -550,6 +551,11 @@ class _BlockCheck:
                 self.fail(k, "description", f"longer than {MAX_DESCRIPTION} characters")
         return out
 
+    def external_ids(self) -> None:
+        for k, ident in enumerate(self.block.values.get("external_id") or ()):
+            if len(ident) > MAX_EXTERNAL_ID:
+                self.fail(k, "external_id", f"longer than {MAX_EXTERNAL_ID} characters")
+
     def positions(self, place_ids: list[int | None], precisions: list[str],
                   precision_m: list[int | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """lon, lat and a mask of rows given in metres (easting, northing in lon, lat until projected). A row
@@ -627,6 +633,7 @@ def _validate(block: Block, ctx: _Context, source: str) -> tuple[StagedRows, lis
     precisions = check.precisions()
     place_ids = check.places()
     descriptions = check.descriptions()
+    check.external_ids()
     precision_m: list[int | None] = [block.precision_m] * len(block)
     lon, lat, metres = check.positions(place_ids, precisions, precision_m)
 

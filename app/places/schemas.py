@@ -93,6 +93,12 @@ class PlaceUpdate(_PlaceBody):
 
 
 
+class SurveyItem(BaseModel):
+    year: int
+    problem: str
+    value: float = Field(ge=0, le=6, description="Problem index: 0 no problem, 6 a great problem")
+
+
 class PlaceProperties(BaseModel):
     id: int
     slug: str
@@ -106,6 +112,8 @@ class PlaceProperties(BaseModel):
     description: str | None
     geometry_note: str | None
     updated_at: datetime
+    police_survey: list[SurveyItem] | None = Field(default=None, description="The police's trygghetsmätning "
+                                                   "for this place, its latest year, the largest problem first")
     incident_count: int | None = Field(default=None, description="In the list, for staff: incidents in the "
                                                                   "place's zone in the time range")
 
