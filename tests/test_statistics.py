@@ -74,6 +74,12 @@ def test_a_bad_figure_is_named_and_nothing_of_the_file_is_kept(session: Session)
     assert session.execute(text("SELECT count(*) FROM area_statistics")).scalar_one() == 0
     with pytest.raises(InvalidInput, match="region"):
         import_population(session, io.BytesIO(b"a;b\n1;2\n"))
+    for hostile in ("Kommun;Antal;Per 100 000 inv.\nMjölby;1e308;1\n",        # no count fits a column
+                    "Kommun;Antal;Per 100 000 inv.;År\nMjölby;3;1;99999999999\n",  # no year
+                    "Kommun;Antal;Per 100 000 inv.\nMjölby;-5;1\n"):
+        with pytest.raises(InvalidInput, match="line 2"):
+            import_bra(session, io.BytesIO(hostile.encode()), 2024)
+    assert session.execute(text("SELECT count(*) FROM area_statistics")).scalar_one() == 0
 
 
 def test_the_lagesbild_shows_the_rates(client: TestClient, people: dict[str, str], tokens: dict[str, str],

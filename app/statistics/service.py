@@ -93,14 +93,29 @@ def _rows(stream: IO[bytes]) -> list[list[str]]:
     return rows
 
 
+MOST = 2_000_000_000  # a count or a population larger than this is a misread cell (Sweden: 10.6 million)
+
+
 def _number(cell: str, what: str, line: int) -> float | None:
     if not cell.strip() or cell.strip() in ("..", "-", "–", ".."):
         return None  # SCB and Brå write '..' for a figure withheld
     try:
-        return parse_number(cell)
+        value = parse_number(cell)
     except ValueProblem:
         raise InvalidInput(f"line {line}: {what} {cell!r} is not a number", loc=("file", line),
                            sv=f"Rad {line}: {what} {cell!r} är inget tal.") from None
+    if not 0 <= value <= MOST:
+        raise InvalidInput(f"line {line}: {what} {cell!r} is not a count", loc=("file", line),
+                           sv=f"Rad {line}: {what} {cell!r} kan inte vara ett antal.")
+    return value
+
+
+def _year(cell: str, line: int) -> int:
+    year = int(cell)
+    if not 1950 <= year <= 2100:
+        raise InvalidInput(f"line {line}: {cell!r} is not a year", loc=("file", line),
+                           sv=f"Rad {line}: {cell!r} är inget årtal.")
+    return year
 
 
 def import_bra(session: Session, stream: IO[bytes], year: int | None = None, source: str = "Brå") -> StatisticsReport:
@@ -138,7 +153,7 @@ def import_bra(session: Session, stream: IO[bytes], year: int | None = None, sou
         rate = _number(row[rate_at], "the rate per 100,000", line) if len(row) > rate_at else None
         row_year = year
         if year_column is not None and len(row) > year_column and row[year_column].strip().isdigit():
-            row_year = int(row[year_column])
+            row_year = _year(row[year_column].strip(), line)
         if row_year is None:
             raise InvalidInput(f"line {line} has no year", loc=("file", line), sv=f"Rad {line} saknar år.")
         figures[(row_year, place.key)] = (place, None if count is None else round(count), rate)
@@ -185,7 +200,7 @@ def import_population(session: Session, stream: IO[bytes], source: str = "SCB") 
             pairs = [(y, row[i]) for i, y in year_columns.items() if i < len(row)]
         elif long_year is not None and value_at is not None and len(row) > max(long_year, value_at) \
                 and row[long_year].strip().isdigit():
-            pairs = [(int(row[long_year]), row[value_at])]
+            pairs = [(_year(row[long_year].strip(), line), row[value_at])]
         else:
             pairs = []
         if not pairs:
@@ -289,7 +304,8 @@ def import_survey(session: Session, stream: IO[bytes], year: int | None = None,
         if not 0 <= value <= 6:
             raise InvalidInput(f"line {line}: the index {row[value_at]!r} is outside 0–6", loc=("file", line),
                                sv=f"Rad {line}: indexet {row[value_at]!r} ligger utanför 0–6.")
-        row_year = int(row[year_at]) if year_at is not None and row[year_at].strip().isdigit() else year
+        row_year = _year(row[year_at].strip(), line) if year_at is not None and row[year_at].strip().isdigit() \
+            else year
         if row_year is None:
             raise InvalidInput(f"line {line} has no year", loc=("file", line), sv=f"Rad {line} saknar år.")
         place_id = places.get(normalise(row[area_at]))
