@@ -32,6 +32,7 @@ from app.localities import COUNTY, COUNTY_CODE, MUNICIPALITY, MUNICIPALITY_CODE
 from app.reference.service import normalise
 from app.statistics.models import AreaStatistic
 
+MAX_CHARS = 20_000_000
 MAX_ROWS = 10_000  # a national file has 290 municipalities, 21 counties and the country per year
 COUNTRY_NAMES = {"riket", "hela landet", "sverige", "totalt", "hela riket", "samtliga kommuner"}
 _CODE_NAME = re.compile(r"^\s*(\d{2}|\d{4})\s+(.+?)\s*$")
@@ -81,7 +82,12 @@ def area(cell: str, code: str | None = None) -> Area | None:
 
 def _rows(stream: IO[bytes]) -> list[list[str]]:
     encoding = detect_encoding(stream)
-    content = io.TextIOWrapper(stream, encoding=encoding, newline="").read(20_000_000)
+    text_stream = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    content = text_stream.read(MAX_CHARS)
+    if text_stream.read(1):
+        raise InvalidInput(f"the file is larger than {MAX_CHARS:,} characters; a statistics table is far smaller",
+                           loc=("file",), sv=f"Filen är större än {MAX_CHARS:,} tecken; en statistiktabell är "
+                                             "mycket mindre.")
     lines = [line for line in content.splitlines() if line.strip()]
     if not lines:
         raise InvalidInput("the file is empty", loc=("file",), sv="Filen är tom.")
