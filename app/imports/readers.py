@@ -20,7 +20,10 @@ from typing import IO, Any, Literal, get_args
 import orjson
 
 from app.errors import InvalidInput
+from app.imports import police
 from app.imports.columns import ColumnMap, check_required, field_for_key, map_columns
+from app.imports.values import ValueProblem, parse_when
+from app.localities import LOCALITIES, MUNICIPALITY
 
 Format = Literal["csv", "xlsx", "geojson", "police"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -46,13 +49,9 @@ class Block:
     precision: str | None = None  # the source's own precision (police feed: municipality)
     precision_m: int | None = None
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, field, reason)
-    skipped: list[str] = field(default_factory=list)  # why rows the reader passed over were left out
 
     def __len__(self) -> int:
         return len(self.rows)
-
-    def column(self, name: str) -> list[str] | None:
-        return self.values.get(name)
 
     def subset(self, keep: list[int]) -> Block:
         """The rows at the given positions, in that order."""
@@ -63,7 +62,7 @@ class Block:
             lonlat=None if self.lonlat is None else ([self.lonlat[0][k] for k in keep],
                                                       [self.lonlat[1][k] for k in keep]),
             crs_sweref=self.crs_sweref, precision=self.precision, precision_m=self.precision_m,
-            errors=list(self.errors), skipped=list(self.skipped),
+            errors=list(self.errors),
         )
 
 
@@ -75,14 +74,13 @@ class _Record:
     values: dict[str, str] = field(default_factory=dict)
     lonlat: tuple[float, float] | None = None
     error: tuple[str, str] | None = None  # (field, reason) found while reading
-    skip: str | None = None  # left out on purpose, with the reason the report counts
 
 
 def _record_blocks(records: Iterable[_Record], size: int, *, crs_sweref: bool = False, precision: str | None = None,
                    precision_m: int | None = None, positioned: bool = False) -> Iterator[Block]:
     """GeoJSON features and police events, gathered into blocks."""
     for chunk in _batched(records, size):
-        good = [r for r in chunk if r.error is None and r.skip is None]
+        good = [r for r in chunk if r.error is None]
         names = {name for r in good for name in r.values}
         yield Block(
             rows=[r.row for r in good],
@@ -91,7 +89,6 @@ def _record_blocks(records: Iterable[_Record], size: int, *, crs_sweref: bool = 
             if positioned else None,
             crs_sweref=crs_sweref, precision=precision, precision_m=precision_m,
             errors=[(r.row, *r.error) for r in chunk if r.error is not None],
-            skipped=[r.skip for r in chunk if r.skip is not None and r.error is None],
         )
 
 
@@ -408,6 +405,7 @@ def _feature_record(number: int, feature: Any, fields: dict[str, str | None],
 # -- The police events feed ----------------------------------------------------------------------------
 
 MUNICIPALITY_PRECISION_M = 10_000
+_LOCALITY_POINTS = {name: (lat, lon) for name, lat, lon in LOCALITIES}  # data/localities.json
 
 
 def read_police_feed(stream: IO[bytes], size: int = BLOCK_ROWS) -> Iterator[Block]:
@@ -428,10 +426,6 @@ def read_police_feed(stream: IO[bytes], size: int = BLOCK_ROWS) -> Iterator[Bloc
 
 
 def _event_record(number: int, event: Any) -> _Record:
-    from app.imports import police
-    from app.imports.values import ValueProblem, parse_when
-    from app.localities import LOCALITIES, MUNICIPALITY
-
     if not isinstance(event, dict):
         return _Record(row=number, error=("event", "is not an object"))
     location: dict[str, Any] = event["location"] if isinstance(event.get("location"), dict) else {}
@@ -458,9 +452,9 @@ def _event_record(number: int, event: Any) -> _Record:
         notes.append("time of publication (the title gives no time)")
     text_ = f"{title} {event.get('summary') or ''}"
     if police.is_county(where) or police.same_name(where, MUNICIPALITY):
-        locality = police.named_locality(text_, [name for name, _, _ in LOCALITIES])
+        locality = police.named_locality(text_, list(_LOCALITY_POINTS))
         if locality is not None and not police.same_name(where, locality):
-            _, lat, lon = next(loc for loc in LOCALITIES if loc[0] == locality)
+            lat, lon = _LOCALITY_POINTS[locality]
             values["position"] = f"{lat},{lon}"
             notes.append(f"placed at {locality}, which the text names (the feed gives {where})")
         elif police.is_county(where):  # left out, unless its type leaves it out first (a shift summary)

@@ -224,9 +224,8 @@ def run_import(
     writer = _ChunkWriter(raw, source, batch_id=batch.id if batch else None)
     try:
         for block in blocks:
-            report.rows_read += len(block) + len(block.errors) + len(block.skipped)
+            report.rows_read += len(block) + len(block.errors)
             good, errors, skipped, notes = _validate(block, context, source)
-            skipped = block.skipped + skipped
             for note in notes:
                 report.notes[note] = report.notes.get(note, 0) + 1
             for reason in skipped:

@@ -1,20 +1,23 @@
-"""Reference statistics bodies: an import's report, and the rates year by year."""
+"""Reference statistics results: an import's report, and the rates year by year. The service returns these
+typed objects; the router serialises them."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class StatisticsReportOut(BaseModel):
+class StatisticsReport(BaseModel):
     kind: str
-    year: int | None
-    rows: int
-    areas: int
-    years: list[int]
-    skipped: list[str]
+    year: int | None = None
+    rows: int = 0
+    areas: int = 0
+    years: list[int] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)  # lines that are no area (notes, footers), quoted
 
 
-class RateOut(BaseModel):
+class Rate(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     year: int
     area_key: str
     area_name: str
@@ -22,11 +25,11 @@ class RateOut(BaseModel):
     reported_crimes: int | None
     population: int | None
     per_100k: float | None
-    basis: str
+    basis: str  # 'SCB population' (computed) or 'Brå' (as the file states) or '' (no figure)
 
 
 class YearRatesOut(BaseModel):
     year: int
-    municipality: RateOut | None
-    county: RateOut | None
-    country: RateOut | None
+    municipality: Rate | None
+    county: Rate | None
+    country: Rate | None

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO
 
 from sqlalchemy import select, text
@@ -31,22 +31,13 @@ from app.imports.values import ValueProblem, parse_number
 from app.localities import COUNTY, COUNTY_CODE, MUNICIPALITY, MUNICIPALITY_CODE
 from app.reference.service import normalise
 from app.statistics.models import AreaStatistic
+from app.statistics.schemas import Rate, StatisticsReport
 
 MAX_CHARS = 20_000_000
 MAX_ROWS = 10_000  # a national file has 290 municipalities, 21 counties and the country per year
 COUNTRY_NAMES = {"riket", "hela landet", "sverige", "totalt", "hela riket", "samtliga kommuner"}
 _CODE_NAME = re.compile(r"^\s*(\d{2}|\d{4})\s+(.+?)\s*$")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-
-
-@dataclass
-class StatisticsReport:
-    kind: str
-    year: int | None = None
-    rows: int = 0
-    areas: int = 0
-    years: list[int] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # lines that are no area (notes, footers), quoted
 
 
 @dataclass(frozen=True)
@@ -238,18 +229,6 @@ def _upsert(session: Session, year: int, place: Area, values: dict[str, object])
         {"year": year, "key": place.key, "name": place.name, "level": place.level, **values})
 
 
-@dataclass(frozen=True)
-class Rate:
-    year: int
-    area_key: str
-    area_name: str
-    level: str
-    reported_crimes: int | None
-    population: int | None
-    per_100k: float | None
-    basis: str  # 'SCB population' (computed) or 'Brå' (as the file states) or '' (no figure)
-
-
 def rate_of(row: AreaStatistic) -> Rate:
     if row.reported_crimes is not None and row.population:
         value, basis = round(row.reported_crimes / row.population * 100_000, 1), "SCB population"
@@ -257,7 +236,8 @@ def rate_of(row: AreaStatistic) -> Rate:
         value, basis = row.per_100k_given, "Brå"
     else:
         value, basis = None, ""
-    return Rate(row.year, row.area_key, row.area_name, row.level, row.reported_crimes, row.population, value, basis)
+    return Rate(year=row.year, area_key=row.area_key, area_name=row.area_name, level=row.level,
+                reported_crimes=row.reported_crimes, population=row.population, per_100k=value, basis=basis)
 
 
 def local_rates(session: Session) -> list[tuple[int, dict[str, Rate]]]:

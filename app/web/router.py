@@ -27,6 +27,7 @@ from app.limits import content_security_policy
 from app.maps.render import build_map, render_html
 from app.maps.service import VIEW_LAYERS, aggregated_incidents, map_data, sheet_minimap
 from app.reference.service import categories as list_categories
+from app.statistics.schemas import Rate
 from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page, sheet, staff
 
 router = APIRouter(include_in_schema=False)
@@ -61,7 +62,7 @@ def start_page(request: Request, session: SessionDep) -> HTMLResponse:
     return render_page(request, "index.html", principal, **context)
 
 
-def _rate_text(rate: Any, language: Language) -> str:
+def _rate_text(rate: Rate | None, language: Language) -> str:
     """'1 234,5' (Swedish) or '1,234.5'; Brå's own figure, where SCB's population is missing, marked '*'."""
     if rate is None or rate.per_100k is None:
         return "–"
