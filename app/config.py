@@ -21,6 +21,12 @@ class Settings(BaseSettings):
         validation_alias="DATABASE_URL",
         description="PostGIS server to use; unset means run a local one in `home`.",
     )
+    database_read_url: str | None = Field(
+        default=None,
+        description="Where routes that tolerate a few seconds of staleness read (analysis, OGC items, tiles, the "
+                    "incident list): typically the same hosts as DATABASE_URL with target_session_attrs="
+                    "prefer-standby. Unset: everything goes to DATABASE_URL.",
+    )
     home: Path = Field(default=Path(".lagesbild"), description="Project-local data folder.")
     db_port: int = Field(default=55432, description="Port of the self-started local PostGIS.")
     db_name: str = "lagesbild"

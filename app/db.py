@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 
 from app.config import get_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # A pooled connection idle longer than this is checked with a ping before use (see get_engine).
 PING_AFTER_IDLE_S = 1.0
@@ -22,29 +26,62 @@ class Base(DeclarativeBase):
     """Declarative base of every ORM model; Alembic compares against its metadata."""
 
 
+def sqlalchemy_url(url: str) -> str:
+    """A libpq URL as SQLAlchemy takes it: the psycopg driver, and a multi-host list
+    (`postgresql://u@h1:5432,h2:5432/db?target_session_attrs=read-write`, as pg_auto_failover prints it)
+    moved into repeated `host=h:p` parameters, which SQLAlchemy's psycopg dialect hands back to libpq."""
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    parts = urlsplit(url)
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    if "," not in hosts:
+        return url
+    query = [("host", host) for host in hosts.split(",")] + parse_qsl(parts.query, keep_blank_values=True)
+    return urlunsplit((parts.scheme, userinfo + at, parts.path, urlencode(query, safe=":"), parts.fragment))
+
+
 def database_url() -> str:
-    """The configured DATABASE_URL, or the URL of the self-started local server."""
+    """The configured DATABASE_URL (for SQLAlchemy), or the URL of the self-started local server."""
     settings = get_settings()
     if settings.database_url:
-        url = settings.database_url
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        return url
+        return sqlalchemy_url(settings.database_url)
     from app.localdb import server_from_settings
 
     return server_from_settings().url(settings.db_name)
 
 
 def libpq_url(url: str) -> str:
-    """A SQLAlchemy URL as libpq (psycopg.connect) takes it."""
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+    """A SQLAlchemy URL as libpq (psycopg.connect, pg_dump) takes it: repeated `host=h:p` parameters become
+    libpq's `host=h1,h2&port=p1,p2` lists."""
+    url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    hosts = [value for key, value in query if key == "host"]
+    if len(hosts) < 2:
+        return url
+    names, ports = zip(*(host.rpartition(":")[::2] if ":" in host else (host, "") for host in hosts), strict=True)
+    rest = [(key, value) for key, value in query if key != "host"]
+    listed = [("host", ",".join(names))] + ([("port", ",".join(ports))] if any(ports) else [])
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(listed + rest, safe=":,"), parts.fragment))
 
 
 @lru_cache
 def get_engine() -> Engine:
+    """The engine of DATABASE_URL: every write, and every read that must see the latest data."""
+    return _make_engine(database_url())
+
+
+@lru_cache
+def get_read_engine() -> Engine:
+    """The engine of LAGESBILD_DATABASE_READ_URL (a standby when there is one), else the main engine."""
+    url = get_settings().database_read_url
+    return _make_engine(sqlalchemy_url(url)) if url else get_engine()
+
+
+def _make_engine(url: str) -> Engine:
     settings = get_settings()
     engine = create_engine(
-        database_url(),
+        url,
         # 16+ concurrent requests each hold a connection and the audit trail takes another after the
         # answer. Overflow connections are closed on return, and a new connection pays a scram handshake
         # and ~12 ms of cold catalog caches on its first query: keep enough pooled, and hand out the most
@@ -96,6 +133,27 @@ def session_factory() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
+@lru_cache
+def read_session_factory() -> sessionmaker[Session]:
+    import app.models  # noqa: F401
+
+    return sessionmaker(bind=get_read_engine(), expire_on_commit=False)
+
+
+def standby_read(endpoint: F) -> F:
+    """Mark a GET route whose answer may be a few seconds stale: with LAGESBILD_DATABASE_READ_URL set, its
+    request (the caller's sign-in look-up included) reads from the standby, which also keeps answering while
+    the primary is down. Only for routes that write nothing: a standby refuses writes."""
+    endpoint.__dict__["standby_read"] = True
+    return endpoint
+
+
+def _reads_from_standby(request: Request) -> bool:
+    route = request.scope.get("route")
+    return (request.method in ("GET", "HEAD") and get_settings().database_read_url is not None
+            and getattr(getattr(route, "endpoint", None), "standby_read", False))
+
+
 def commit_unique(session: Session, constraint: str, conflict: Exception) -> None:
     """Commit; a violation of the unique `constraint` rolls back and raises `conflict` instead."""
     from sqlalchemy.exc import IntegrityError
@@ -109,13 +167,13 @@ def commit_unique(session: Session, constraint: str, conflict: Exception) -> Non
         raise
 
 
-async def get_session() -> AsyncIterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """FastAPI dependency: one session per request, rolled back unless the service committed.
 
     Async on purpose: FastAPI would hand a plain generator to the thread pool twice (open and close).
     Making a session does no I/O (it connects on first use), so only closing one that holds a
     connection, which rolls back, goes to the thread pool."""
-    session = session_factory()()
+    session = (read_session_factory() if _reads_from_standby(request) else session_factory())()
     try:
         yield session
     finally:

@@ -14,6 +14,7 @@ from app.analysis import service as analysis
 from app.analysis.schemas import ClusterParams, Scope
 from app.auth.roles import allowed
 from app.auth.service import Principal
+from app.db import standby_read
 from app.deps import SessionDep, TimeRangeDep, audit_read, require
 from app.errors import Forbidden, NotFound
 from app.incidents.service import build_filter
@@ -46,6 +47,7 @@ def _tile_response(request: Request, body: bytes) -> Response:
 @router.get("/{layer}/{z}/{x}/{y}.mvt", dependencies=[audit_read("incidents", only_if=("layer", "incidents"))],
             summary="A vector tile (EPSG:3857, extent 4096)",
             response_class=Response, responses={200: {"content": {MVT: {}}}})
+@standby_read
 def tile(request: Request, layer: Literal["incidents", "hotspots"], session: SessionDep, principal: Reader,
          time: TimeRangeDep, z: Annotated[int, Path(ge=0, description="zoom level, 0–22")],
          x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],

@@ -2,7 +2,8 @@
 # Debian packages the tests need beyond Python: PostgreSQL + PostGIS (the server the tests talk to),
 # Chromium (browser tests), GDAL's ogrinfo (OGC API compliance check), QGIS 3.22's Python bindings (its
 # OAPIF provider, tests/test_gis_clients.py), LibreOffice Calc (opens the .xlsx export), wrk (the load
-# generator of bench/features.py and bench/load.py) and npm (axe-core, the accessibility checker).
+# generator of bench/features.py and bench/load.py), pg_auto_failover and nginx (deploy/failover_drill.py,
+# tests/test_failover.py) and npm (axe-core, the accessibility checker).
 # Installs what is missing when root; otherwise prints the exact command.
 set -euo pipefail
 missing=()
@@ -10,6 +11,8 @@ ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing+
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v pg_autoctl >/dev/null 2>&1 || missing+=(postgresql-15-auto-failover)  # the failover drill
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)  # its load balancer
 lean=()  # large packages whose recommends (the QGIS desktop, LibreOffice's GUI) the tests do not need
 /usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || lean+=(python3-qgis)
 command -v soffice >/dev/null 2>&1 || lean+=(libreoffice-calc-nogui)

@@ -139,7 +139,9 @@ def _ready() -> None:
 
 
 def _in_child(compute: Compute, args: tuple[Any, ...]) -> Any:
-    from app.db import session_factory
+    """Analyses only read, and their results are cached with a staleness allowance (app/analysis/cache.py):
+    with LAGESBILD_DATABASE_READ_URL set they read from the standby."""
+    from app.db import read_session_factory
 
-    with session_factory()() as session:
+    with read_session_factory()() as session:
         return compute(session, *args)

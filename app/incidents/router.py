@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.auth.service import Principal
+from app.db import standby_read
 from app.deps import BBoxDep, SessionDep, SettingsDep, TimeRangeDep, audit_read, require
 from app.geojson import GeoJSONReply, feature_collection, page_links
 from app.incidents import service
@@ -22,6 +23,7 @@ Editor = Annotated[Principal, Depends(require("incidents:edit"))]
 @router.get("", dependencies=[audit_read("incidents")],
             summary="Incidents as a GeoJSON FeatureCollection, filtered and paged",
             response_class=GeoJSONReply, response_model=None, responses={200: {"model": IncidentCollection}})
+@standby_read
 def list_incidents(
     request: Request,
     session: SessionDep,

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from app.bbox import parse_bbox
+from app.db import standby_read
 from app.deps import PrincipalDep, SessionDep, audit_read
 from app.errors import InvalidInput
 from app.incidents.service import build_filter
@@ -193,6 +194,7 @@ MAX_LIMIT = 10_000
 
 @router.get("/collections/{collection_id}/items", summary="Features, filtered by bbox and datetime, paged",
             dependencies=[INCIDENT_READS])
+@standby_read
 def items(
     request: Request, collection_id: str, session: SessionDep, principal: PrincipalDep,
     bbox: str | None = None,
