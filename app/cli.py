@@ -29,6 +29,8 @@ police_app = typer.Typer(help="The police's public events feed (polisen.se/api/e
 app.add_typer(police_app, name="police-feed")
 statistics_app = typer.Typer(help="Reference statistics: Brå's reported crimes and SCB's population per area.")
 app.add_typer(statistics_app, name="statistics")
+municipality_app = typer.Typer(help="Municipalities as tenants, and groups (a county) that see several.")
+app.add_typer(municipality_app, name="municipality")
 console = Console(stderr=True)
 
 
@@ -214,13 +216,17 @@ def token_create(
     role: str = typer.Option(..., "--role", help="admin, analyst, planner, technician or reporter"),
     name: str = typer.Option("cli", "--name", help="Who or what the token is for"),
     organisation: str | None = typer.Option(None, "--organisation", help="Organisation code, e.g. polisen"),
+    municipality: str | None = typer.Option(None, "--municipality",
+                                            help="SCB code of the token's municipality (default: the install's)"),
+    group: str | None = typer.Option(None, "--group", help="Sees every municipality of this group, e.g. lan05"),
 ) -> None:
     """Create an API token and print it once (only its digest is stored)."""
     from app.auth.service import create_token
 
     _ensure_schema()
     with _session() as session, _refused_in_red():
-        token = create_token(session, role=role, name=name, organisation=organisation)
+        token = create_token(session, role=role, name=name, organisation=organisation, municipality=municipality,
+                             sees_group=group)
     typer.echo(token)
 
 
@@ -639,3 +645,62 @@ def map_file(
 
 if __name__ == "__main__":
     app()
+
+
+@municipality_app.command("add")
+def municipality_add(
+    code: str = typer.Option(..., "--code", help="SCB's municipality code, e.g. 0583"),
+    name: str = typer.Option(..., "--name", help="e.g. Motala kommun"),
+    extent: str = typer.Option(..., "--extent", help="min_lon,min_lat,max_lon,max_lat (WGS84)"),
+    county: str | None = typer.Option(None, "--county", help="SCB's county code, e.g. 05"),
+    timezone: str = typer.Option("Europe/Stockholm", "--timezone"),
+    population: int | None = typer.Option(None, "--population", min=0),
+) -> None:
+    """Add a municipality (or update it): its rows are kept apart from every other's by row-level security."""
+    from app.municipalities.service import add_municipality
+
+    try:
+        box = tuple(float(v) for v in extent.split(","))
+    except ValueError:
+        box = ()
+    if len(box) != 4:
+        console.print(f"[red]--extent takes four numbers min_lon,min_lat,max_lon,max_lat, not {extent!r}[/red]")
+        raise typer.Exit(2)
+    _ensure_schema()
+    with _session() as session, _refused_in_red():
+        added = add_municipality(session, code=code, name=name, extent=box, county_code=county,
+                                 timezone=timezone, population=population)
+    console.print(f"{added.code} {added.name}: database role lagesbild_m{added.code}")
+
+
+@municipality_app.command("group")
+def municipality_group(
+    code: str = typer.Option(..., "--code", help="e.g. lan05"),
+    name: str = typer.Option(..., "--name", help="e.g. Östergötlands län"),
+    kind: str = typer.Option("county", "--kind", help="county, police_region or group"),
+    member: list[str] = typer.Option([], "--member", help="A municipality code; repeat for each"),
+) -> None:
+    """Add a group that sees several municipalities (a county, a police region), or replace its members."""
+    from app.municipalities.service import add_group
+
+    _ensure_schema()
+    with _session() as session, _refused_in_red():
+        group = add_group(session, code=code, name=name, kind=kind, members=member)
+    console.print(f"{group.code} {group.name}: {', '.join(group.members)} (database role lagesbild_g{group.code})")
+
+
+@municipality_app.command("list")
+def municipality_list() -> None:
+    """Every municipality and group."""
+    from rich.table import Table
+
+    from app.municipalities.service import groups, visible
+
+    _ensure_schema()
+    table = Table("kod", "kommun", "län", "invånare", "standard")
+    with _session() as session:
+        for m in visible(session):
+            table.add_row(m.code, m.name, m.county_code or "", str(m.population or ""), "ja" if m.is_default else "")
+        console.print(table)
+        for g in groups(session):
+            console.print(f"{g.code} {g.name} ({g.kind}): {', '.join(g.members)}")

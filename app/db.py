@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -152,6 +153,37 @@ def _reads_from_standby(request: Request) -> bool:
     route = request.scope.get("route")
     return (request.method in ("GET", "HEAD") and get_settings().database_read_url is not None
             and getattr(getattr(route, "endpoint", None), "standby_read", False))
+
+
+# The roles of migration 0021: one per municipality, one per group of municipalities.
+TENANT_ROLE = re.compile(r"lagesbild_(m[0-9]{4}|g[a-z0-9_]{1,40})")
+
+
+def act_as(session: Session, role: str | None) -> None:
+    """Run `session`'s transactions under the tenant `role` from now on: PostgreSQL's row-level security
+    then shows and accepts only that municipality's (or group's) rows, whatever the queries ask. Called
+    with the caller's role once the request knows who calls (app.deps.current_principal); `None` leaves
+    the login role (the owner: command line, background jobs, anonymous public pages)."""
+    if role is None:
+        return
+    if not TENANT_ROLE.fullmatch(role):
+        raise ValueError(f"not a tenant role: {role!r}")
+    session.info["db_role"] = role
+    if session.in_transaction():
+        session.execute(text(f"SET LOCAL ROLE {role}"))
+
+
+def tenant(session: Session) -> str | None:
+    """The tenant role the session runs under: part of every cache key of data it reads."""
+    role: str | None = session.info.get("db_role")
+    return role
+
+
+@event.listens_for(Session, "after_begin")
+def _begin_as_tenant(session: Session, _transaction: Any, connection: Any) -> None:
+    role = session.info.get("db_role")
+    if role:
+        connection.exec_driver_sql(f"SET LOCAL ROLE {role}")
 
 
 def commit_unique(session: Session, constraint: str, conflict: Exception) -> None:

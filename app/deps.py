@@ -17,7 +17,7 @@ from app.auth.service import Principal, TokenCache, authenticate
 from app.auth.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches, session_principal
 from app.bbox import BBox, parse_bbox
 from app.config import Settings, get_settings
-from app.db import get_session
+from app.db import act_as, get_session
 from app.errors import InvalidInput
 from app.times import IsoDateTime
 
@@ -74,6 +74,11 @@ async def current_principal(request: Request, session: SessionDep) -> Principal 
             raise HTTPException(403, "This write came with the sign-in cookie but without the page's CSRF token "
                                      "(X-CSRF-Token); reload the page and try again.")
     request.state.principal = principal
+    # From here on the request's transactions run under the caller's municipality role (row-level security).
+    if session.in_transaction():
+        await run_in_threadpool(act_as, session, principal.db_role)
+    else:
+        act_as(session, principal.db_role)
     return principal
 
 

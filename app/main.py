@@ -26,6 +26,7 @@ from app.incidents.router import router as incidents_router
 from app.interventions.router import router as interventions_router
 from app.lighting.router import router as lighting_router
 from app.limits import BodySizeLimit, HeadAsGet, RateLimit, SecurityHeaders
+from app.municipalities.router import router as municipalities_router
 from app.ogc.router import router as ogc_router
 from app.open311.router import router as open311_router
 from app.paths import FRONTEND
@@ -120,6 +121,7 @@ def create_app() -> FastAPI:
     api.include_router(promises_router)
     api.include_router(police_feed_router)
     api.include_router(statistics_router)
+    api.include_router(municipalities_router)
     # routes are matched in order: the busiest read paths (OGC items for QGIS, the API) first
     app.include_router(ogc_router)
     app.include_router(api)

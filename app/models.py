@@ -13,6 +13,7 @@ from app.imports.models import ImportBatch, PoliceEventType
 from app.incidents.models import Incident, IncidentAggregate
 from app.interventions.models import Intervention
 from app.lighting.models import Lamp, LightingReport, LightingReportEvent, StreetSegment
+from app.municipalities.models import Municipality, MunicipalityGroup, MunicipalityGroupMember
 from app.places.models import Place
 from app.policefeed.models import PoliceFeedFetch
 from app.promises.models import CitizenPromise, promise_interventions, promise_places
@@ -25,7 +26,8 @@ from app.walks.models import SafetyWalk, WalkFinding
 __all__ = [
     "ApiToken", "AreaStatistic", "AuditEntry", "Base", "BasemapFeature", "Category", "CitizenPromise",
     "HotspotCause", "ImportBatch", "Incident", "IncidentAggregate", "Intervention", "Lamp", "LightingReport",
-    "LightingReportEvent", "Organisation", "Place", "PoliceEventType", "PoliceFeedFetch", "PublicRelease",
+    "LightingReportEvent", "Municipality", "MunicipalityGroup", "MunicipalityGroupMember",
+    "Organisation", "Place", "PoliceEventType", "PoliceFeedFetch", "PublicRelease",
     "SafetyWalk", "StreetSegment", "SurveyIndex", "UnitReport", "UnitReportObservation", "User", "WalkFinding",
     "WebSession", "cause_interventions", "promise_interventions", "promise_places", "unit_report_incidents",
 ]

@@ -61,6 +61,7 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/police-feed"): "incidents:read",
     ("POST", "/api/v1/police-feed/sync"): "policefeed:sync",
     ("GET", "/api/v1/statistics/rates"): "analysis:read",
+    ("GET", "/api/v1/municipalities"): "incidents:read",
     ("POST", "/api/v1/statistics/bra"): "statistics:write",
     ("POST", "/api/v1/statistics/population"): "statistics:write",
     ("POST", "/api/v1/statistics/survey"): "statistics:write",

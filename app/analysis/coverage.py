@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.analysis.cache import ResultCache
-from app.db import data_version
+from app.db import data_version, tenant
 
 SPANS_CACHE = ResultCache(max_entries=4)
 # A source whose first incident falls this share of a period after the period's start still covers it
@@ -33,7 +33,7 @@ def source_spans(session: Session) -> dict[str, Span]:
         rows = session.execute(text("SELECT source, min(occurred_at), max(occurred_at) FROM incidents GROUP BY 1"))
         return {source: Span(first, last) for source, first, last in rows}
 
-    spans: dict[str, Span] = SPANS_CACHE.get_or_compute(("spans", data_version(session)), fetch)
+    spans: dict[str, Span] = SPANS_CACHE.get_or_compute(("spans", tenant(session), data_version(session)), fetch)
     return spans
 
 

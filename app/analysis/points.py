@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.analysis.cache import ResultCache
 from app.config import get_settings
-from app.db import data_version
+from app.db import data_version, tenant
 from app.incidents.service import IncidentFilter
 from geo.crs import to_sweref
 
@@ -61,8 +61,8 @@ def load_points(session: Session, flt: IncidentFilter, *, include_imprecise: boo
     """
     timezone = timezone or get_settings().timezone  # LAGESBILD_TIMEZONE: the hour × weekday profiles' clock
     where, params = flt.where()
-    key = (where, tuple(sorted((k, str(v)) for k, v in params.items())), include_imprecise, timezone,
-           data_version(session))
+    key = (tenant(session), where, tuple(sorted((k, str(v)) for k, v in params.items())), include_imprecise,
+           timezone, data_version(session))
     return POINTS_CACHE.get_or_compute(key, lambda: _fetch(session, where, params, include_imprecise, timezone))
 
 

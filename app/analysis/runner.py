@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.db import tenant
 from app.errors import ServiceUnavailable
 
 log = logging.getLogger("lagesbild.analysis")
@@ -73,7 +74,7 @@ def run(session: Session, compute: Compute, *args: Any) -> Any:
     try:
         if session is not None and not (session.new or session.dirty or session.deleted):
             session.rollback()  # a read-only transaction: hand its connection back while the child works
-        return _executor().submit(_in_child, compute, args).result()
+        return _executor().submit(_in_child, compute, args, tenant(session) if session is not None else None).result()
     except BrokenProcessPool:
         _reset()
         log.exception("the analysis process died; a new one starts with the next analysis")
@@ -138,10 +139,12 @@ def _ready() -> None:
     import app.analysis.service  # noqa: F401  (the import is most of a child's start-up)
 
 
-def _in_child(compute: Compute, args: tuple[Any, ...]) -> Any:
+def _in_child(compute: Compute, args: tuple[Any, ...], role: str | None = None) -> Any:
     """Analyses only read, and their results are cached with a staleness allowance (app/analysis/cache.py):
-    with LAGESBILD_DATABASE_READ_URL set they read from the standby."""
-    from app.db import read_session_factory
+    with LAGESBILD_DATABASE_READ_URL set they read from the standby. They run under the caller's tenant
+    role, as the request would."""
+    from app.db import act_as, read_session_factory
 
     with read_session_factory()() as session:
+        act_as(session, role)
         return compute(session, *args)

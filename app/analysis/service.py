@@ -47,7 +47,7 @@ from app.analysis.schemas import (
 from app.auth.service import Principal
 from app.bbox import parse_bbox
 from app.config import get_settings
-from app.db import data_version
+from app.db import data_version, tenant
 from app.errors import InvalidInput
 from app.geojson import geometry_json
 from app.incidents.service import IncidentFilter, build_filter
@@ -70,7 +70,7 @@ def cached(session: Session, name: str, key: tuple[Any, ...], compute: Callable[
     process when the app serves (app/analysis/runner.py). Results are typed (app/analysis/results.py)
     and cached as they are; the routers serialise them."""
     staleness = get_settings().analysis_max_staleness_seconds
-    result: R = cache.results.versioned((name, key), data_version(session), staleness,
+    result: R = cache.results.versioned((name, tenant(session), key), data_version(session), staleness,
                                         lambda: runner.run(session, compute, *args))
     return result
 

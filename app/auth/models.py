@@ -8,9 +8,10 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.municipalities.models import TenantOwned
 
 
-class ApiToken(Base):
+class ApiToken(TenantOwned, Base):
     __tablename__ = "api_tokens"
     __table_args__ = (
         CheckConstraint(
@@ -25,9 +26,11 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set: the token sees every municipality of this group (a county analyst); else its own municipality.
+    sees_group: Mapped[str | None] = mapped_column(Text, ForeignKey("municipality_groups.code"))
 
 
-class User(Base):
+class User(TenantOwned, Base):
     """A person who signs in with a password or through the municipality's identity provider (OIDC)."""
 
     __tablename__ = "users"
@@ -48,6 +51,7 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sees_group: Mapped[str | None] = mapped_column(Text, ForeignKey("municipality_groups.code"))
 
 
 class WebSession(Base):

@@ -36,6 +36,15 @@ class Principal:
     organisation: str | None
     user_id: int | None = None
     csrf: str | None = None
+    municipality: str | None = None  # SCB code; None only for internal callers (the demo loader)
+    sees_group: str | None = None  # a county or police region: sees each of its municipalities
+
+    @property
+    def db_role(self) -> str | None:
+        """The database role this caller's transactions run under (row-level security, migration 0021)."""
+        if self.sees_group:
+            return f"lagesbild_g{self.sees_group}"
+        return f"lagesbild_m{self.municipality}" if self.municipality else None
 
 
 def _digest(token: str) -> str:
@@ -43,7 +52,7 @@ def _digest(token: str) -> str:
 
 
 def create_token(session: Session, *, role: str, name: str, organisation: str | None = None,
-                 actor: str | None = None) -> str:
+                 actor: str | None = None, municipality: str | None = None, sees_group: str | None = None) -> str:
     """Store a new token's digest and return the token itself (shown once). Audited with the change."""
     try:
         role_value = Role(role)
@@ -58,10 +67,19 @@ def create_token(session: Session, *, role: str, name: str, organisation: str | 
     if role_value is Role.reporter and not organisation:
         raise InvalidInput("a reporter token belongs to a unit: give --organisation", loc=("organisation",),
                            sv="En rapportörs nyckel hör till en enhet: ange --organisation.")
+    if municipality is not None or sees_group is not None:
+        from app.municipalities.service import check_scope
+
+        check_scope(session, municipality, sees_group)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, role=role_value.value, organisation=organisation, token_hash=_digest(token)))
+    row = ApiToken(name=name, role=role_value.value, organisation=organisation, token_hash=_digest(token),
+                   sees_group=sees_group)
+    if municipality is not None:  # else the database's default: the creator's municipality or the install's
+        row.municipality_code = municipality
+    session.add(row)
     record(session, actor=actor, action="token_create", what=f"token {name}",
-           detail={"name": name, "role": role_value.value, "organisation": organisation})
+           detail={"name": name, "role": role_value.value, "organisation": organisation,
+                   "municipality": municipality, "sees_group": sees_group})
     session.commit()
     return token
 
@@ -175,7 +193,8 @@ def _lookup(session: Session, digest: str) -> Principal | None:
     ).first()
     if row is None:
         return None
-    return Principal(token_id=row.id, name=row.name, role=Role(row.role), organisation=row.organisation)
+    return Principal(token_id=row.id, name=row.name, role=Role(row.role), organisation=row.organisation,
+                     municipality=row.municipality_code, sees_group=row.sees_group)
 
 
 def writing_unit(session: Session, principal: Principal, wanted: str | None, loc: tuple[str, ...],

@@ -42,7 +42,9 @@ def session_principal(session: Session, value: str) -> Principal | None:
     """The person behind a session cookie, or None when it is unknown, expired, disabled or revoked."""
     row = session.execute(text("""
         SELECT s.csrf, s.user_id, s.token_id, COALESCE(u.username, t.name) AS name,
-               COALESCE(u.role, t.role) AS role, COALESCE(u.organisation, t.organisation) AS organisation
+               COALESCE(u.role, t.role) AS role, COALESCE(u.organisation, t.organisation) AS organisation,
+               COALESCE(u.municipality_code, t.municipality_code) AS municipality,
+               CASE WHEN u.id IS NOT NULL THEN u.sees_group ELSE t.sees_group END AS sees_group
         FROM web_sessions s LEFT JOIN users u ON u.id = s.user_id AND u.disabled_at IS NULL
              LEFT JOIN api_tokens t ON t.id = s.token_id AND t.revoked_at IS NULL
         WHERE s.id_hash = :h AND s.expires_at > now() AND (u.id IS NOT NULL OR t.id IS NOT NULL)"""),
@@ -50,7 +52,7 @@ def session_principal(session: Session, value: str) -> Principal | None:
     if row is None:
         return None
     return Principal(token_id=row.token_id, name=row.name, role=Role(row.role), organisation=row.organisation,
-                     user_id=row.user_id, csrf=row.csrf)
+                     user_id=row.user_id, csrf=row.csrf, municipality=row.municipality, sees_group=row.sees_group)
 
 
 def end_session(session: Session, value: str) -> None:

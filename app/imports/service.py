@@ -26,6 +26,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
+from app.db import TENANT_ROLE
 from app.errors import InvalidInput
 from app.imports.models import ImportBatch, PoliceEventType
 from app.imports.readers import Block, Format, read_csv, read_geojson, read_police_feed, read_xlsx, sniff_format
@@ -56,8 +57,8 @@ _EWKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x",
 # Binary COPY: the geometry goes as EWKB and the time as PostgreSQL's own microsecond count; the server
 # reads them with the columns' receive functions, so they are declared by the wire types they share.
 COPY_COLUMNS = ("geom, category, occurred_at, reported_at, source, external_id, location_precision, precision_m, "
-                "description, place_id, import_batch_id")
-COPY_TYPES = ("bytea", "text", "int8", "int8", "text", "text", "text", "int4", "text", "int4", "int4")
+                "description, place_id, import_batch_id, municipality_code")
+COPY_TYPES = ("bytea", "text", "int8", "int8", "text", "text", "text", "int4", "text", "int4", "int4", "text")
 
 
 
@@ -211,7 +212,7 @@ def run_import(
         "CREATE TEMP TABLE import_staging (geom geometry, category text, occurred_at timestamptz, "
         "reported_at timestamptz, source text, "
         "external_id text, location_precision text, precision_m int, description text, place_id int, "
-        "import_batch_id int) ON COMMIT DROP"
+        "import_batch_id int, municipality_code text) ON COMMIT DROP"
     )
     batch = None
     if not options.dry_run:
@@ -295,9 +296,20 @@ class _ChunkWriter:
         self.direct = batch_id is not None
         with raw.cursor() as cursor:
             cursor.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE source = %s), "
-                           "((extract(epoch FROM now()) - 946684800) * 1000000)::int8", (source,))
-            probe, self.now = cursor.fetchone()
+                           "((extract(epoch FROM now()) - 946684800) * 1000000)::int8, "
+                           "lagesbild_current_municipality(), current_user", (source,))
+            probe, self.now, self.municipality, user = cursor.fetchone()
             self.probe = bool(probe)  # `now`: the transaction's time, as the column default has it
+        # Under a tenant role (row-level security) the rows are the caller's municipality's; a group role (a
+        # county) has no municipality of its own to import into.
+        self.role = user if TENANT_ROLE.fullmatch(user) else None
+        if self.role and self.role.startswith("lagesbild_g"):
+            from app.errors import Forbidden
+
+            raise Forbidden("an account that sees several municipalities cannot import; import with an account "
+                            "of the municipality the incidents belong to", loc=("file",),
+                            sv="Ett konto som ser flera kommuner kan inte importera; importera med ett konto "
+                               "för den kommun händelserna hör till.")
         self.inserted = 0
         self.pending = StagedRows()
         self.failure: BaseException | None = None
@@ -342,7 +354,7 @@ class _ChunkWriter:
     def _copy(self, cursor: Any, table: str, rows: StagedRows) -> int:
         with cursor.copy(f"COPY {table} ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)") as copy:
             copy.set_types(COPY_TYPES)
-            for row in rows.rows(self.source, self.batch_id, self.now):
+            for row in rows.rows(self.source, self.batch_id, self.now, self.municipality):
                 copy.write_row(row)
         return len(rows)
 
@@ -359,11 +371,18 @@ class _ChunkWriter:
                         rows = rows.without([k for k, key in enumerate(rows.external_id) if key in stored])
                 cursor.execute("SAVEPOINT import_batch")
                 try:
+                    # PostgreSQL refuses COPY FROM under row-level security: the rows carry the caller's
+                    # municipality (checked above) and go in as the owner; a rollback to the savepoint
+                    # restores the tenant role too.
+                    if self.role:
+                        cursor.execute("SET LOCAL ROLE NONE")
                     self.inserted += self._copy(cursor, "incidents", rows)
                 except psycopg.errors.UniqueViolation:
                     cursor.execute("ROLLBACK TO SAVEPOINT import_batch")
                     self.direct = False
                 else:
+                    if self.role:
+                        cursor.execute(f"SET LOCAL ROLE {self.role}")
                     cursor.execute("RELEASE SAVEPOINT import_batch")
                     return
             self._copy(cursor, "import_staging", rows)
@@ -443,14 +462,14 @@ class StagedRows:
         for name in self.__dataclass_fields__:
             getattr(self, name).extend(getattr(other, name))
 
-    def rows(self, source: str, batch_id: int | None, now: int) -> Iterator[tuple[Any, ...]]:
+    def rows(self, source: str, batch_id: int | None, now: int, municipality: str) -> Iterator[tuple[Any, ...]]:
         """Rows in COPY_COLUMNS order, earliest first (rows stored in time order make time filters cheap)."""
         order = np.argsort(np.asarray(self.occurred, dtype=np.int64), kind="stable").tolist()
         for k in order:
             reported = self.reported[k]
             yield (self.geom[k], self.category[k], self.occurred[k], now if reported is None else reported, source,
                    self.external_id[k], self.precision[k], self.precision_m[k], self.description[k], self.place_id[k],
-                   batch_id)
+                   batch_id, municipality)
 
 
 

@@ -23,11 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.municipalities.models import TenantOwned
 
 LOCATION_PRECISIONS = ("exact", "address", "street", "place", "area", "municipality")
 
 
-class Incident(Base):
+class Incident(TenantOwned, Base):
     __tablename__ = "incidents"
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="incident_source_external_id"),
@@ -65,7 +66,7 @@ class Incident(Base):
         "location_precision, precision_m, description, place_id)", persisted=True), deferred=True)
 
 
-class IncidentAggregate(Base):
+class IncidentAggregate(TenantOwned, Base):
     """Monthly counts per 250 m cell and category: what retention keeps of incidents past their years."""
 
     __tablename__ = "incident_aggregates"

@@ -9,12 +9,13 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.municipalities.models import TenantOwned
 
 INTERVENTION_KINDS = ("patrol", "lighting", "vegetation", "cleaning", "cameras", "youth_workers", "other")
 INTERVENTION_STATUSES = ("planned", "active", "completed", "cancelled")
 
 
-class Intervention(Base):
+class Intervention(TenantOwned, Base):
     __tablename__ = "interventions"
     __table_args__ = (
         CheckConstraint("buffer_m >= 25 AND buffer_m <= 2000", name="intervention_buffer"),

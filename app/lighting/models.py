@@ -9,9 +9,10 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.municipalities.models import TenantOwned
 
 
-class Lamp(Base):
+class Lamp(TenantOwned, Base):
     __tablename__ = "lamps"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -22,7 +23,7 @@ class Lamp(Base):
     geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
 
 
-class StreetSegment(Base):
+class StreetSegment(TenantOwned, Base):
     __tablename__ = "street_segments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -31,7 +32,7 @@ class StreetSegment(Base):
     geom: Mapped[WKBElement] = mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=True))
 
 
-class LightingReport(Base):
+class LightingReport(TenantOwned, Base):
     __tablename__ = "lighting_reports"
     __table_args__ = (CheckConstraint("located_by IN ('position', 'place', 'street')",
                                       name="lighting_report_located_by"),)

@@ -21,7 +21,7 @@ from app.analysis import service as analysis
 from app.analysis.schemas import ClusterParams, Scope
 from app.auth.roles import allowed
 from app.auth.service import Principal
-from app.db import data_version
+from app.db import data_version, tenant
 from app.errors import InvalidInput, NotFound
 from app.incidents.models import LOCATION_PRECISIONS
 from app.incidents.service import (
@@ -177,7 +177,7 @@ def _table_extent(session: Session, table: str) -> tuple[list[float], str | None
         return box, _z(first), _z(last), datetime.now(UTC)
 
     result: tuple[list[float], str | None, str | None, datetime] = cache.results.get_or_compute(
-        ("ogc-extent", table, data_version(session)), compute)
+        ("ogc-extent", table, tenant(session), data_version(session)), compute)
     return result
 
 
@@ -292,7 +292,8 @@ def incident_items(session: Session, flt: IncidentFilter, *, limit: int, after: 
     # numberMatched first (cached per filter and data version): it also chooses the page's plan
     version, rows = table_state(session)
     matched = cache.results.get_or_compute(
-        ("ogc-count", count_where, tuple(sorted((k, str(v)) for k, v in count_params.items())), version),
+        ("ogc-count", tenant(session), count_where, tuple(sorted((k, str(v)) for k, v in count_params.items())),
+         version),
         lambda: int(session.execute(text(f"SELECT count(*) FROM incidents i WHERE {count_where}"),
                                     count_params).scalar_one()))
     page = fetch_page(session, where, params, limit=limit, feature=_feature_sql(out), matched=matched,

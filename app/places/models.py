@@ -9,12 +9,13 @@ from sqlalchemy import CheckConstraint, DateTime, Float, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.municipalities.models import TenantOwned
 
 CONFIDENCE_LEVELS = ("high", "medium-high", "medium", "low", "unverified")
 PLACE_KINDS = ("travel_centre", "park", "shopping", "schoolyard", "station", "square", "landmark", "area", "other")
 
 
-class Place(Base):
+class Place(TenantOwned, Base):
     __tablename__ = "places"
     __table_args__ = (
         CheckConstraint(

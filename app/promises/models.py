@@ -21,9 +21,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.municipalities.models import TenantOwned
 
 
-class CitizenPromise(Base):
+class CitizenPromise(TenantOwned, Base):
     __tablename__ = "citizen_promises"
     __table_args__ = (CheckConstraint("period_end >= period_start", name="promise_period"),)
 

@@ -22,9 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.municipalities.models import TenantOwned
 
 
-class UnitReport(Base):
+class UnitReport(TenantOwned, Base):
     __tablename__ = "unit_reports"
     __table_args__ = (
         CheckConstraint("period_end >= period_start AND (period_end - period_start) <= 62", name="report_period"),

@@ -21,13 +21,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.municipalities.models import TenantOwned
 
 FINDING_KINDS = ("dark_place", "vegetation", "damage", "other")
 FINDING_PRIORITIES = ("high", "medium", "low")
 FINDING_STATUSES = ("open", "in_progress", "done", "converted")
 
 
-class SafetyWalk(Base):
+class SafetyWalk(TenantOwned, Base):
     __tablename__ = "safety_walks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

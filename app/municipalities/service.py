@@ -1,0 +1,115 @@
+"""Municipalities and groups: added by the owner (command line), read by anyone under their own role.
+
+Adding one creates its database role (a trigger of migration 0021); the role is what row-level security
+keys on, so a municipality exists for the policies the moment its row does.
+"""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidInput, NotFound
+from app.municipalities.schemas import MunicipalityGroupOut, MunicipalityOut
+
+CODE = re.compile(r"[0-9]{4}")
+GROUP_CODE = re.compile(r"[a-z0-9_]{1,40}")
+GROUP_KINDS = ("county", "police_region", "group")
+
+
+def add_municipality(session: Session, *, code: str, name: str, extent: tuple[float, float, float, float],
+                     county_code: str | None = None, timezone: str = "Europe/Stockholm",
+                     population: int | None = None) -> MunicipalityOut:
+    """Add (or update the name, extent, county and population of) a municipality. Owner only."""
+    if not CODE.fullmatch(code):
+        raise InvalidInput(f"a municipality code is SCB's four digits (0586), not {code!r}", loc=("code",),
+                           sv=f"En kommunkod är SCB:s fyra siffror (0586), inte {code!r}.")
+    if county_code is not None and not re.fullmatch(r"[0-9]{2}", county_code):
+        raise InvalidInput(f"a county code is two digits (05), not {county_code!r}", loc=("county_code",),
+                           sv=f"En länskod är två siffror (05), inte {county_code!r}.")
+    west, south, east, north = extent
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise InvalidInput("the extent must be min lon, min lat, max lon, max lat with min < max", loc=("extent",),
+                           sv="Utbredningen ska vara min lon, min lat, max lon, max lat med min < max.")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {timezone!r}", loc=("timezone",),
+                           sv=f"Okänd tidszon {timezone!r}.") from None
+    if not name.strip():
+        raise InvalidInput("the municipality needs a name", loc=("name",), sv="Kommunen behöver ett namn.")
+    session.execute(text("""
+        INSERT INTO municipalities (code, name, county_code, timezone, extent, population)
+        VALUES (:code, :name, :county, :tz, ST_MakeEnvelope(:w, :s, :e, :n, 4326), :pop)
+        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, county_code = EXCLUDED.county_code,
+            timezone = EXCLUDED.timezone, extent = EXCLUDED.extent,
+            population = COALESCE(EXCLUDED.population, municipalities.population)"""),
+        {"code": code, "name": name.strip(), "county": county_code, "tz": timezone, "w": west, "s": south,
+         "e": east, "n": north, "pop": population})
+    session.commit()
+    return get_municipality(session, code)
+
+
+def add_group(session: Session, *, code: str, name: str, kind: str, members: list[str]) -> MunicipalityGroupOut:
+    """Add a group (a county, a police region) or replace its members. Owner only."""
+    if not GROUP_CODE.fullmatch(code):
+        raise InvalidInput(f"a group code is 1-40 of a-z, 0-9 and _, not {code!r}", loc=("code",),
+                           sv=f"En gruppkod är 1–40 tecken a–z, 0–9 och _, inte {code!r}.")
+    if kind not in GROUP_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(GROUP_KINDS)}", loc=("kind",),
+                           sv="Typen ska vara county (län), police_region (polisregion) eller group (grupp).")
+    known = set(session.scalars(text("SELECT code FROM municipalities WHERE code = ANY(:m)"), {"m": members}))
+    if unknown := sorted(set(members) - known):
+        raise NotFound(f"no such municipality: {', '.join(unknown)}", loc=("members",),
+                       sv=f"Kommunen finns inte: {', '.join(unknown)}.")
+    session.execute(text("""INSERT INTO municipality_groups (code, name, kind) VALUES (:c, :n, :k)
+                            ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind"""),
+                    {"c": code, "n": name.strip(), "k": kind})
+    session.execute(text("DELETE FROM municipality_group_members WHERE group_code = :c"), {"c": code})
+    session.execute(text("""INSERT INTO municipality_group_members (group_code, municipality_code)
+                            SELECT :c, unnest(CAST(:m AS text[]))"""), {"c": code, "m": sorted(known)})
+    session.commit()
+    return MunicipalityGroupOut(code=code, name=name.strip(), kind=kind, members=sorted(known))
+
+
+_SELECT = """SELECT code, name, county_code, timezone, population, is_default,
+                    ARRAY[ST_XMin(extent), ST_YMin(extent), ST_XMax(extent), ST_YMax(extent)] AS extent
+             FROM municipalities"""
+
+
+def get_municipality(session: Session, code: str) -> MunicipalityOut:
+    row = session.execute(text(f"{_SELECT} WHERE code = :code"), {"code": code}).mappings().first()
+    if row is None:
+        raise NotFound(f"no municipality {code}", loc=("code",), sv=f"Kommunen {code} finns inte.")
+    return MunicipalityOut(**row)
+
+
+def visible(session: Session) -> list[MunicipalityOut]:
+    """The municipalities whose rows the session's role sees (all of them for the owner)."""
+    rows = session.execute(text(f"""{_SELECT} WHERE code = ANY(lagesbild_visible_municipalities())
+                                     OR NOT EXISTS (SELECT FROM pg_roles WHERE rolname = current_user
+                                                    AND rolname ~ '^lagesbild_[mg]')
+                                     ORDER BY is_default DESC, name""")).mappings()
+    return [MunicipalityOut(**row) for row in rows]
+
+
+def groups(session: Session) -> list[MunicipalityGroupOut]:
+    rows = session.execute(text("""SELECT g.code, g.name, g.kind,
+                                          array_remove(array_agg(m.municipality_code ORDER BY m.municipality_code),
+                                                       NULL) AS members
+                                   FROM municipality_groups g
+                                   LEFT JOIN municipality_group_members m ON m.group_code = g.code
+                                   GROUP BY g.code ORDER BY g.name""")).mappings()
+    return [MunicipalityGroupOut(**row) for row in rows]
+
+
+def check_scope(session: Session, municipality: str | None, group: str | None) -> None:
+    """An account's municipality and group must exist (the command line and admin pages ask this)."""
+    if municipality is not None:
+        get_municipality(session, municipality)
+    if group is not None and not session.execute(text("SELECT 1 FROM municipality_groups WHERE code = :g"),
+                                                 {"g": group}).first():
+        raise NotFound(f"no municipality group {group}", loc=("group",), sv=f"Kommungruppen {group} finns inte.")

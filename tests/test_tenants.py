@@ -1,0 +1,184 @@
+"""Municipalities as tenants (#22): PostgreSQL's row-level security keeps each municipality's rows apart,
+for the app's own queries and for raw SQL alike; a county account sees each of its municipalities."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app.auth.service import create_token
+from app.db import act_as, database_url, libpq_url, session_factory
+from app.errors import InvalidInput
+from app.municipalities.service import add_group, add_municipality
+from tests.conftest import auth
+
+MOTALA_EXTENT = (14.75, 58.45, 15.35, 58.70)
+
+
+@pytest.fixture
+def motala(session: Session) -> Iterator[dict[str, str]]:
+    """Motala beside Mjölby, both in the county group; three Mjölby and two Motala incidents; a token each."""
+    add_municipality(session, code="0583", name="Motala kommun", extent=MOTALA_EXTENT, county_code="05",
+                     population=43_000)
+    add_group(session, code="lan05", name="Östergötlands län", kind="county", members=["0586", "0583"])
+    when = datetime.now(UTC) - timedelta(days=2)
+    for lon, lat, code in [(15.13, 58.32, "0586"), (15.131, 58.321, "0586"), (15.132, 58.322, "0586"),
+                           (15.03, 58.47, "0583"), (15.031, 58.471, "0583")]:
+        session.execute(text("""INSERT INTO incidents (geom, category, occurred_at, source, municipality_code,
+                                                       location_precision)
+                                VALUES (ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), 'skadegorelse', :t, 'kommunen',
+                                        :code, 'exact')"""), {"lon": lon, "lat": lat, "t": when, "code": code})
+    session.commit()
+    tokens = {
+        "mjolby": create_token(session, role="analyst", name="mjölby analytiker", municipality="0586"),
+        "motala": create_token(session, role="analyst", name="motala analytiker", municipality="0583"),
+        "county": create_token(session, role="analyst", name="länets analytiker", sees_group="lan05"),
+    }
+    yield tokens
+    session.rollback()
+    session.execute(text("TRUNCATE incidents CASCADE"))
+    session.execute(text("DELETE FROM web_sessions WHERE token_id IN (SELECT id FROM api_tokens WHERE "
+                         "municipality_code = '0583' OR sees_group IS NOT NULL)"))
+    session.execute(text("DELETE FROM api_tokens WHERE municipality_code = '0583' OR sees_group IS NOT NULL"))
+    session.execute(text("DELETE FROM users WHERE municipality_code = '0583'"))
+    session.execute(text("DELETE FROM municipality_group_members WHERE municipality_code = '0583'"))
+    session.execute(text("DELETE FROM municipalities WHERE code = '0583'"))
+    session.commit()
+
+
+def _counts(rows: list[tuple[str, int]]) -> dict[str, int]:
+    return dict(rows)
+
+
+def test_raw_sql_under_a_municipality_role_sees_and_writes_only_that_municipality(motala: dict[str, str]) -> None:
+    """The app's own connection, switched to Mjölby's role as a request of a Mjölby analyst is: a query with
+    no filter at all still returns Mjölby's rows only, and no write reaches Motala's."""
+    with session_factory()() as session:
+        act_as(session, "lagesbild_m0586")
+        rows = session.execute(text("SELECT municipality_code, count(*) FROM incidents GROUP BY 1")).all()
+        assert _counts(rows) == {"0586": 3}  # type: ignore[arg-type]
+        moved = session.execute(text("UPDATE incidents SET category = 'brand' WHERE municipality_code = '0583'"))
+        assert moved.rowcount == 0  # type: ignore[attr-defined]
+        deleted = session.execute(text("DELETE FROM incidents WHERE true"))
+        assert deleted.rowcount == 3  # type: ignore[attr-defined]  # its own only
+        session.rollback()
+        # the role stays across transactions
+        assert session.execute(text("SELECT current_user")).scalar_one() == "lagesbild_m0586"
+        with pytest.raises(Exception, match="row-level security"):
+            session.execute(text("""INSERT INTO incidents (geom, category, occurred_at, source, municipality_code,
+                                                           location_precision)
+                                    VALUES (ST_SetSRID(ST_MakePoint(15.03, 58.54), 4326), 'brand', now(),
+                                            'kommunen', '0583', 'exact')"""))
+        session.rollback()
+        act_as(session, "lagesbild_glan05")
+        rows = session.execute(text("SELECT municipality_code, count(*) FROM incidents GROUP BY 1")).all()
+        assert _counts(rows) == {"0586": 3, "0583": 2}  # type: ignore[arg-type]
+
+
+def test_a_database_login_of_one_municipality_cannot_reach_another(motala: dict[str, str],
+                                                                  session: Session) -> None:
+    """A person given their own PostgreSQL login (QGIS straight on PostGIS) that is a member of Motala's role:
+    whatever SQL they write, they see Motala's rows, cannot switch to Mjölby's role, and cannot turn the
+    policy off."""
+    name, password = f"rls_probe_{secrets.token_hex(4)}", secrets.token_urlsafe(16)
+    session.execute(text(f"CREATE ROLE {name} LOGIN PASSWORD '{password}' IN ROLE lagesbild_m0583"))
+    session.commit()
+    url = make_url(libpq_url(database_url()).replace("postgresql://", "postgresql+psycopg://", 1))
+    conninfo = libpq_url(url.set(username=name, password=password).render_as_string(hide_password=False))
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            rows = conn.execute("SELECT municipality_code, count(*) FROM incidents GROUP BY 1").fetchall()
+            assert _counts(rows) == {"0583": 2}  # type: ignore[arg-type]
+            assert conn.execute("SELECT count(*) FROM incidents WHERE municipality_code = '0586'").fetchone() == (0,)
+            for attempt in ("SET ROLE lagesbild_m0586", "SET ROLE lagesbild", "ALTER TABLE incidents DISABLE ROW "
+                            "LEVEL SECURITY", "SET row_security = off; SELECT count(*) FROM incidents",
+                            "INSERT INTO municipality_group_members VALUES ('lan05', '0586')"):
+                with pytest.raises(psycopg.Error):
+                    conn.execute(attempt)  # type: ignore[arg-type]
+            updated = conn.execute("UPDATE incidents SET municipality_code = '0583' WHERE municipality_code = '0586'")
+            assert updated.rowcount == 0
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+                conn.execute("UPDATE incidents SET municipality_code = '0586'")  # moving its own rows out
+    finally:
+        session.execute(text(f"DROP OWNED BY {name}"))
+        session.execute(text(f"DROP ROLE {name}"))
+        session.commit()
+
+
+def test_the_api_shows_each_caller_its_municipality(client: TestClient, motala: dict[str, str],
+                                                    session: Session) -> None:
+    def listed(token: str) -> list[dict[str, object]]:
+        answer = client.get("/api/v1/incidents", headers=auth(token))
+        assert answer.status_code == 200, answer.text
+        return answer.json()["features"]  # type: ignore[no-any-return]
+
+    mjolby, motala_rows, county = listed(motala["mjolby"]), listed(motala["motala"]), listed(motala["county"])
+    assert (len(mjolby), len(motala_rows), len(county)) == (3, 2, 5)
+    # a Mjölby incident is simply not there for Motala's analyst
+    other = client.get(f"/api/v1/incidents/{mjolby[0]['id']}", headers=auth(motala["motala"]))
+    assert other.status_code == 404
+    # the OGC count is cached per filter and data version: and per tenant, or Motala would get Mjölby's count
+    counts = [client.get("/ogc/collections/incidents/items", headers=auth(motala[who]),
+                         params={"limit": 1}).json()["numberMatched"] for who in ("mjolby", "motala", "county")]
+    assert counts == [3, 2, 5]
+    shown = client.get("/api/v1/municipalities", headers=auth(motala["county"])).json()
+    assert [m["code"] for m in shown] == ["0586", "0583"]
+    assert [m["code"] for m in client.get("/api/v1/municipalities", headers=auth(motala["motala"])).json()] == ["0583"]
+    # a write lands in the writer's municipality
+    created = client.post("/api/v1/incidents", headers=auth(motala["motala"]), json={
+        "lon": 15.05, "lat": 58.48, "category": "brand", "occurred_at": datetime.now(UTC).isoformat()})
+    assert created.status_code == 201, created.text
+    stored = session.execute(text("SELECT municipality_code FROM incidents WHERE id = :i"),
+                             {"i": created.json()["id"]}).scalar_one()
+    assert stored == "0583"
+
+
+def test_an_import_lands_in_the_importers_municipality(client: TestClient, motala: dict[str, str],
+                                                       session: Session) -> None:
+    when = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    csv = f"tid;kategori;lat;lon;id\n{when};brand;58,47;15,03;m1\n{when};brand;58,471;15,031;m2\n".encode()
+    done = client.post("/api/v1/imports", headers=auth(motala["motala"]),
+                       files={"file": ("motala.csv", io.BytesIO(csv), "text/csv")},
+                       data={"mapping": '{"time": "tid", "category": "kategori", "lat": "lat", "lon": "lon", '
+                                        '"external_id": "id"}'})
+    assert done.status_code in (200, 201), done.text
+    rows = session.execute(text("SELECT municipality_code, count(*) FROM incidents WHERE external_id LIKE 'm_' "
+                                "GROUP BY 1")).all()
+    assert _counts(rows) == {"0583": 2}  # type: ignore[arg-type]
+    refused = client.post("/api/v1/imports", headers=auth(motala["county"]),
+                          files={"file": ("lan.csv", io.BytesIO(csv.replace(b"m1", b"c1").replace(b"m2", b"c2")),
+                                          "text/csv")},
+                          data={"mapping": '{"time": "tid", "category": "kategori", "lat": "lat", "lon": "lon", '
+                                           '"external_id": "id"}'})
+    assert refused.status_code == 403
+    assert "several municipalities" in refused.text
+
+
+def test_municipality_input_is_checked(session: Session) -> None:
+    with pytest.raises(InvalidInput, match="four digits"):
+        add_municipality(session, code="586", name="Mjölby", extent=(14.85, 58.15, 15.45, 58.5))
+    with pytest.raises(InvalidInput, match="extent"):
+        add_municipality(session, code="0999", name="X", extent=(15.0, 58.0, 14.0, 59.0))
+    with pytest.raises(Exception, match="no such municipality"):
+        add_group(session, code="grupp", name="G", kind="group", members=["0586", "9999"])
+
+
+def test_bbox_queries_under_the_policy_still_use_the_spatial_index(motala: dict[str, str]) -> None:
+    """The policy is evaluated first, and a query's own condition may only use an index if its function is
+    LEAKPROOF: migration 0021 marks PostGIS's comparison functions so, or every bbox page became a full scan."""
+    with session_factory()() as session:
+        act_as(session, "lagesbild_m0586")
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(session.execute(text(
+            "EXPLAIN SELECT id FROM incidents WHERE ST_Intersects(geom, ST_MakeEnvelope(15.1, 58.3, 15.2, 58.4, "
+            "4326))")).scalars())
+        assert "idx_incidents_geom" in plan, plan
