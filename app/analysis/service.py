@@ -751,7 +751,10 @@ def _evaluate(session: Session, scope: Scope, params: EvaluateParams, start: dat
     if train.size == 0 or test.size == 0:
         raise InvalidInput("the map needs incidents in both periods; widen the time range or the filter",
                            loc=("query", "start"))
-    grid = Grid.covering(both_x.min(), both_y.min(), both_x.max(), both_y.max(), params.cell)
+    try:
+        grid = Grid.covering(both_x.min(), both_y.min(), both_x.max(), both_y.max(), params.cell)
+    except GridTooLarge as exc:  # a county's or region's whole extent at street-level cells
+        raise InvalidInput(str(exc), loc=("query", "cell")) from None
     # Study area: the populated footprint (250 m cells holding any incident), as for the CSR threshold;
     # a municipality's bounding box would count fields and lakes and flatter every map.
     study_area = clustering.populated_area_m2(both_x, both_y)

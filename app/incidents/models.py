@@ -37,6 +37,7 @@ class Incident(TenantOwned, Base):
             name="incident_location_precision",
         ),
         Index("ix_incidents_occurred_at", "occurred_at"),
+        Index("ix_incidents_municipality_time", "municipality_code", "occurred_at"),
         Index("ix_incidents_place_id", "place_id", postgresql_where=text("place_id IS NOT NULL")),
     )
 
