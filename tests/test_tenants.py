@@ -182,3 +182,22 @@ def test_bbox_queries_under_the_policy_still_use_the_spatial_index(motala: dict[
             "EXPLAIN SELECT id FROM incidents WHERE ST_Intersects(geom, ST_MakeEnvelope(15.1, 58.3, 15.2, 58.4, "
             "4326))")).scalars())
         assert "idx_incidents_geom" in plan, plan
+
+
+def test_web_pages_show_a_signed_in_user_their_municipality(client: TestClient, motala: dict[str, str],
+                                                           session: Session) -> None:
+    """The pages resolve the user from the session cookie themselves: they too switch to the user's role."""
+    from app.auth.users import create_user
+    from tests.conftest import PASSWORD, sign_in
+
+    create_user(session, username="motala.analytiker@example.se", role="analyst", password=PASSWORD)
+    session.execute(text("UPDATE users SET municipality_code = '0583' WHERE username = 'motala.analytiker@example.se'"))
+    session.commit()
+    headers = sign_in(client, "motala.analytiker@example.se")
+    answer = client.get("/karta/data/incidents", headers=headers,
+                        params={"zoom": 13, "start": "2020-01-01", "end": "2030-01-01"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    shown = body["count"] if body["kind"] == "tiles" else sum(item[2] if body["kind"] == "cells" else 1
+                                                               for item in body["items"])
+    assert shown == 2, body

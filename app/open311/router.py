@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request, Response
 
 from app.auth.roles import allowed
 from app.auth.service import authenticate
+from app.db import act_as
 from app.deps import PrincipalDep, SessionDep, audit_read
 from app.open311 import service
 
@@ -62,6 +63,7 @@ def create_request(
     principal = authenticate(session, token) if token else None
     if principal is None or not allowed(principal.role, "lighting:report"):
         raise HTTPException(403, "a valid api_key with a reporting role is needed")
+    act_as(session, principal.db_role)
     created = service.create_request(session, principal, service_code=service_code, lat=lat, long=long,
                                      address_string=address_string, address_id=address_id,
                                      description=description, media_url=media_url)

@@ -17,6 +17,7 @@ from app.auth.roles import allowed
 from app.auth.service import Principal
 from app.auth.sessions import SESSION_COOKIE, session_principal
 from app.config import get_settings
+from app.db import act_as
 from app.deps import SessionDep
 from app.i18n import Language, label, translator
 from app.paths import FRONTEND
@@ -36,6 +37,8 @@ def page_user(request: Request, session: SessionDep) -> Principal | None:
     cookie = request.cookies.get(SESSION_COOKIE)
     principal = session_principal(session, cookie) if cookie else None
     request.state.principal = principal  # for the audit trail
+    if principal is not None:  # the page's reads run under the user's municipality role (row-level security)
+        act_as(session, principal.db_role)
     return principal
 
 
