@@ -127,7 +127,8 @@ def time_range_query(
     require_aware(start, "start")
     require_aware(end, "end")
     if start and end and end <= start:
-        raise InvalidInput("end must be after start (the range is empty)", loc=("query", "end"))
+        raise InvalidInput("end must be after start (the range is empty)", loc=("query", "end"),
+                           sv="Slutet måste vara efter starten (perioden är tom).")
     return TimeRange(start, end)
 
 

@@ -59,6 +59,18 @@ def compare_counts(current: int, previous: int, *, current_days: float = 1.0, pr
     return Change(current, previous, ratio, p_value, p_value < alpha)
 
 
+def compare_many(current: list[int], previous: list[int], *, current_days: float, previous_days: float,
+                 alpha: float = 0.05) -> list[Change]:
+    """Each area's two counts compared as `compare_counts` does (the exact conditional binomial test of two
+    Poisson counts, Przyborowski & Wilenski 1940), with the Benjamini–Hochberg false discovery rate over the
+    areas (Benjamini & Hochberg 1995): a county's 13 municipalities are 13 tests, and at 5 % each one of
+    them would otherwise show a "change" in about every second county of unchanged rates."""
+    raw = [compare_counts(c, p, current_days=current_days, previous_days=previous_days, alpha=alpha)
+           for c, p in zip(current, previous, strict=True)]
+    keep = significant_after_fdr([r.p_value for r in raw], alpha)
+    return [Change(r.current, r.previous, r.ratio, r.p_value, bool(k)) for r, k in zip(raw, keep, strict=True)]
+
+
 @dataclass(frozen=True)
 class MannKendall:
     s: int

@@ -83,6 +83,7 @@ def test_data_is_gzipped_for_clients_that_ask_and_pages_never(client: TestClient
 # analyses (counts over every unit, never one incident), the public view, and pages built from those.
 NO_DETAIL = {
     "/", "/admin/anvandare", "/api/v1/categories", "/api/v1/organisations", "/api/v1/places", "/api/v1/municipalities",
+    "/api/v1/municipalities/comparison",
     "/api/v1/places/{place_id}", "/api/v1/public/cells", "/api/v1/public/groups", "/api/v1/patrol-plan",
     "/api/v1/interventions", "/api/v1/interventions/{intervention_id}",
     "/api/v1/interventions/{intervention_id}/follow-up",

@@ -62,6 +62,7 @@ MATRIX: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/police-feed/sync"): "policefeed:sync",
     ("GET", "/api/v1/statistics/rates"): "analysis:read",
     ("GET", "/api/v1/municipalities"): "incidents:read",
+    ("GET", "/api/v1/municipalities/comparison"): "analysis:read",
     ("POST", "/api/v1/statistics/bra"): "statistics:write",
     ("POST", "/api/v1/statistics/population"): "statistics:write",
     ("POST", "/api/v1/statistics/survey"): "statistics:write",

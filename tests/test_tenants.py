@@ -201,3 +201,37 @@ def test_web_pages_show_a_signed_in_user_their_municipality(client: TestClient, 
     shown = body["count"] if body["kind"] == "tiles" else sum(item[2] if body["kind"] == "cells" else 1
                                                                for item in body["items"])
     assert shown == 2, body
+
+
+def test_the_county_compares_its_municipalities(client: TestClient, motala: dict[str, str],
+                                                session: Session) -> None:
+    """Per 100,000 where the population is known; a change only where unchanged rates rarely give one."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    start, end = now - timedelta(days=28), now
+    for k in range(60):  # Motala: 10 in the earlier four weeks, 50 in the last four
+        when = (start - timedelta(days=1 + k % 20)) if k < 10 else (start + timedelta(days=1 + k % 20))
+        session.execute(text("""INSERT INTO incidents (geom, category, occurred_at, source, municipality_code,
+                                                       location_precision)
+                                VALUES (ST_SetSRID(ST_MakePoint(15.04, 58.48), 4326), 'brand', :t, 'kommunen',
+                                        '0583', 'exact')"""), {"t": when})
+    session.execute(text("""INSERT INTO incidents (geom, category, occurred_at, source, location_precision)
+                            VALUES (ST_SetSRID(ST_MakePoint(15.13, 58.32), 4326), 'brand', :t, 'kommunen',
+                                    'exact')"""), {"t": start - timedelta(days=40)})  # the source covers both
+    session.commit()
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    county = client.get("/api/v1/municipalities/comparison", headers=auth(motala["county"]), params=params)
+    assert county.status_code == 200, county.text
+    rows = {m["code"]: m for m in county.json()["municipalities"]}
+    assert set(rows) == {"0586", "0583"}
+    motala_row = rows["0583"]
+    assert (motala_row["current"], motala_row["previous"]) == (52, 10)  # the fixture's two are two days old
+    assert motala_row["change"] == "ökning"
+    assert motala_row["per_100k"] == round(52 / 43_000 * 100_000, 1)
+    assert rows["0586"]["change"] == "ingen säkerställd förändring" and rows["0586"]["per_100k"] is None
+    own = client.get("/api/v1/municipalities/comparison", headers=auth(motala["mjolby"]), params=params).json()
+    assert [m["code"] for m in own["municipalities"]] == ["0586"]
+    default = client.get("/api/v1/municipalities/comparison", headers=auth(motala["county"]))  # the last 28 days
+    assert default.status_code == 200 and len(default.json()["municipalities"]) == 2
+    wrong = client.get("/api/v1/municipalities/comparison", headers=auth(motala["county"]),
+                       params={"start": end.isoformat(), "end": (end - timedelta(days=1)).isoformat()})
+    assert wrong.status_code == 422 and "end must be after start" in wrong.text, wrong.text

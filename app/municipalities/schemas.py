@@ -20,3 +20,28 @@ class MunicipalityGroupOut(BaseModel):
     name: str = Field(examples=["Östergötlands län"])
     kind: str = Field(description="county, police_region or group")
     members: list[str]
+
+
+class MunicipalityChange(BaseModel):
+    """One municipality's incidents in the period beside the period before it, per 100,000 inhabitants."""
+
+    code: str
+    name: str
+    population: int | None = None
+    current: int
+    previous: int
+    per_100k: float | None = Field(default=None, description="incidents in the period per 100,000 inhabitants")
+    ratio: float | None = Field(default=None, description="rate ratio, the period over the one before")
+    p_value: float
+    change: str = Field(description="ökning, minskning or ingen säkerställd förändring (after FDR over the "
+                                    "municipalities)")
+
+
+class MunicipalityComparison(BaseModel):
+    start: str
+    end: str
+    previous_start: str
+    sources: list[str] = Field(description="sources whose data covers both periods; the others are left out")
+    left_out_sources: list[str]
+    municipalities: list[MunicipalityChange]
+    method: str
