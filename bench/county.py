@@ -8,8 +8,9 @@ town-sized box and half in 40 Gaussian clusters, over two years (as bench/datase
 Mjölby (0586) and 12 neighbours form the county group `lan05`. A second database holds one
 municipality's share alone (rows ÷ municipalities, the same generator): today's one-municipality install.
 
-Then every /api/v1/analysis endpoint is timed through the app (cold cache, the analysis process as in
-production): in the one-municipality database, in the big one as Mjölby's analyst (row-level security
+Then every /api/v1/analysis endpoint and the municipalities' comparison are timed through the app (cold
+cache, the analysis process as in production): in the one-municipality database, in the big one as
+Mjölby's analyst (row-level security
 keeps the other 289 municipalities' rows out), and as the county's analyst (13 municipalities). Prints
 seconds per analysis side by side; the goals are < 5 s per analysis for one municipality and < 30 s for
 the county.
@@ -124,7 +125,8 @@ def build(name: str, rows: int, municipalities: int, only: str | None = None) ->
 ANALYSES = (("clusters", {}), ("clusters", {"method": "hdbscan"}), ("gistar", {}), ("density", {}),
             ("time-profile", {}), ("compare", {}), ("emerging", {"slices": 12, "slice_days": 28}),
             ("near-repeat", {"permutations": 99}), ("risk-terrain", {}),
-            ("evaluate", {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z"}))
+            ("evaluate", {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z"}),
+            ("../municipalities/comparison", {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z"}))
 
 
 def time_analyses(url: str, callers: dict[str, dict[str, str | None]]) -> dict[str, dict[str, tuple[int, float]]]:
@@ -154,7 +156,7 @@ with TestClient(create_app()) as client:
             start = time.perf_counter()
             r = client.get("/api/v1/analysis/" + path, params={{**params, **extra}},
                            headers={{"Authorization": "Bearer " + token}})
-            label = path + (" (" + extra["method"] + ")" if "method" in extra else "")
+            label = path.replace("../", "") + (" (" + extra["method"] + ")" if "method" in extra else "")
             out[who][label] = (r.status_code, time.perf_counter() - start, r.text[:160] if r.status_code != 200 else "")
 print(json.dumps(out))
 """
