@@ -217,9 +217,16 @@ def test_the_county_compares_its_municipalities(client: TestClient, motala: dict
     session.execute(text("""INSERT INTO incidents (geom, category, occurred_at, source, location_precision)
                             VALUES (ST_SetSRID(ST_MakePoint(15.13, 58.32), 4326), 'brand', :t, 'kommunen',
                                     'exact')"""), {"t": start - timedelta(days=40)})  # the source covers both
+    # Mjölby's population from SCB's statistics (Motala's is the municipality's own figure)
+    session.execute(text("""INSERT INTO area_statistics (year, area_key, area_name, level, population)
+                            VALUES (2025, '0586', 'Mjölby', 'municipality', 33000)"""))
     session.commit()
     params = {"start": start.isoformat(), "end": end.isoformat()}
-    county = client.get("/api/v1/municipalities/comparison", headers=auth(motala["county"]), params=params)
+    try:
+        county = client.get("/api/v1/municipalities/comparison", headers=auth(motala["county"]), params=params)
+    finally:
+        session.execute(text("DELETE FROM area_statistics WHERE area_key = '0586' AND year = 2025"))
+        session.commit()
     assert county.status_code == 200, county.text
     rows = {m["code"]: m for m in county.json()["municipalities"]}
     assert set(rows) == {"0586", "0583"}
@@ -227,7 +234,8 @@ def test_the_county_compares_its_municipalities(client: TestClient, motala: dict
     assert (motala_row["current"], motala_row["previous"]) == (52, 10)  # the fixture's two are two days old
     assert motala_row["change"] == "ökning"
     assert motala_row["per_100k"] == round(52 / 43_000 * 100_000, 1)
-    assert rows["0586"]["change"] == "ingen säkerställd förändring" and rows["0586"]["per_100k"] is None
+    assert rows["0586"]["change"] == "ingen säkerställd förändring"
+    assert (rows["0586"]["current"], rows["0586"]["per_100k"]) == (3, round(3 / 33000 * 100_000, 1))
     own = client.get("/api/v1/municipalities/comparison", headers=auth(motala["mjolby"]), params=params).json()
     assert [m["code"] for m in own["municipalities"]] == ["0586"]
     default = client.get("/api/v1/municipalities/comparison", headers=auth(motala["county"]))  # the last 28 days

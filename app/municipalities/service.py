@@ -123,16 +123,19 @@ def check_scope(session: Session, municipality: str | None, group: str | None) -
 
 def compare(session: Session, start: datetime, end: datetime) -> MunicipalityComparison:
     """The county lägesbild's table: every municipality the caller sees, its incidents in [start, end) and
-    in the period of the same length before, per 100,000 inhabitants where the population is known, and
-    whether the change is one that unchanged rates rarely produce (geo.temporal.compare_many). Only sources
-    whose data covers both periods are counted, so a source that began in between is not read as a rise."""
+    in the period of the same length before, per 100,000 inhabitants where the population is known (the
+    municipality's own figure, else SCB's latest, from `lagesbild statistics import-population`), and whether
+    the change is one that unchanged rates rarely produce (geo.temporal.compare_many). Only sources whose
+    data covers both periods are counted, so a source that began in between is not read as a rise."""
     from app.analysis.coverage import comparable_sources
     from geo.temporal import compare_many
 
     previous_start = start - (end - start)
     sources, left_out = comparable_sources(session, (previous_start, start), (start, end))
     rows = session.execute(text("""
-        SELECT m.code, m.name, m.population,
+        SELECT m.code, m.name,
+               COALESCE(m.population, (SELECT a.population FROM area_statistics a WHERE a.area_key = m.code
+                                       AND a.population IS NOT NULL ORDER BY a.year DESC LIMIT 1)) AS population,
                count(i.id) FILTER (WHERE i.occurred_at >= :start) AS current,
                count(i.id) FILTER (WHERE i.occurred_at < :start) AS previous
         FROM municipalities m
@@ -140,7 +143,7 @@ def compare(session: Session, start: datetime, end: datetime) -> MunicipalityCom
              AND i.occurred_at < :end AND i.source = ANY(:sources)
         WHERE m.code = ANY(lagesbild_visible_municipalities())
            OR NOT EXISTS (SELECT FROM pg_roles WHERE rolname = current_user AND rolname ~ '^lagesbild_[mg]')
-        GROUP BY m.code ORDER BY m.is_default DESC, m.name"""),
+        GROUP BY m.code, m.name, m.population ORDER BY m.is_default DESC, m.name"""),
         {"start": start, "end": end, "prev": previous_start, "sources": sources}).all()
     days = (end - start).total_seconds() / 86_400.0
     tests = compare_many([r.current for r in rows], [r.previous for r in rows], current_days=days,
