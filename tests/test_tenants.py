@@ -243,3 +243,25 @@ def test_the_county_compares_its_municipalities(client: TestClient, motala: dict
     wrong = client.get("/api/v1/municipalities/comparison", headers=auth(motala["county"]),
                        params={"start": end.isoformat(), "end": (end - timedelta(days=1)).isoformat()})
     assert wrong.status_code == 422 and "end must be after start" in wrong.text, wrong.text
+
+
+def test_a_username_taken_in_another_municipality_is_refused_clearly(motala: dict[str, str],
+                                                                     session: Session) -> None:
+    """Usernames are unique across the install (sign-in needs that), but a Motala admin cannot see Mjölby's
+    accounts: the unique index's refusal becomes the same message as a visible duplicate."""
+    from app.auth.users import create_user
+    from app.errors import Conflict
+
+    create_user(session, username="delad@example.se", role="analyst", password="korrekt-hast-batteri-17")
+    with session_factory()() as motala_session:
+        act_as(motala_session, "lagesbild_m0583")
+        with pytest.raises(Conflict, match="already exists"):
+            create_user(motala_session, username="delad@example.se", role="analyst",
+                        password="korrekt-hast-batteri-17")
+        motala_session.rollback()
+        assert create_user(motala_session, username="motala.ny@example.se", role="analyst",
+                           password="korrekt-hast-batteri-17") > 0
+    assert session.execute(text("SELECT municipality_code FROM users WHERE username = 'motala.ny@example.se'")
+                           ).scalar_one() == "0583"
+    session.execute(text("DELETE FROM users WHERE username = 'delad@example.se'"))
+    session.commit()

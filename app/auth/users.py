@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit.record import record
@@ -87,13 +88,22 @@ def create_user(session: Session, *, username: str, role: str, organisation: str
     if password is not None:
         _check_password(password)
     exists = session.execute(text("SELECT 1 FROM users WHERE username = :u"), {"u": name}).first()
+    conflict = Conflict(f"user {name!r} already exists", loc=("username",), sv=f"Användaren {name!r} finns redan.")
     if exists:
-        raise Conflict(f"user {name!r} already exists", loc=("username",), sv=f"Användaren {name!r} finns redan.")
-    new_id = session.execute(text("""
-        INSERT INTO users (username, display_name, password_hash, role, organisation)
-        VALUES (:u, :d, :h, :r, :o) RETURNING id"""), {
-        "u": name, "d": display_name, "h": _hasher.hash(password) if password else None,
-        "r": role_value.value, "o": organisation}).scalar_one()
+        raise conflict
+    try:
+        # Under a municipality's role the check above cannot see another municipality's accounts, but the
+        # unique index does: a savepoint turns that into the same clear refusal.
+        with session.begin_nested():
+            new_id = session.execute(text("""
+                INSERT INTO users (username, display_name, password_hash, role, organisation)
+                VALUES (:u, :d, :h, :r, :o) RETURNING id"""), {
+                "u": name, "d": display_name, "h": _hasher.hash(password) if password else None,
+                "r": role_value.value, "o": organisation}).scalar_one()
+    except IntegrityError as exc:
+        if "users_username" in str(exc.orig):
+            raise conflict from None
+        raise
     record(session, actor=actor, action="user_create", what=f"user {name}", method=via,
            detail={"username": name, "role": role_value.value, "organisation": organisation,
                    "password": password is not None})
