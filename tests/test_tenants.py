@@ -265,3 +265,19 @@ def test_a_username_taken_in_another_municipality_is_refused_clearly(motala: dic
                            ).scalar_one() == "0583"
     session.execute(text("DELETE FROM users WHERE username = 'delad@example.se'"))
     session.commit()
+
+
+def test_rows_hanging_off_a_tenant_row_follow_its_municipality(motala: dict[str, str], session: Session) -> None:
+    """A walk's findings are as visible as the walk: Motala's role sees none of Mjölby's (migration 0023)."""
+    walk = session.execute(text("""INSERT INTO safety_walks (walked_on, area, organisation, created_by)
+                                   VALUES (current_date, 'Centrum', 'kommunen', 'test') RETURNING id""")).scalar()
+    session.execute(text("INSERT INTO walk_findings (walk_id, kind, description, owner, geom) VALUES "
+                         "(:w, 'dark_place', 'Trasig lampa', 'kommunen', ST_SetSRID(ST_MakePoint(15.13, 58.32), "
+                         "4326))"), {"w": walk})
+    session.commit()
+    with session_factory()() as other:
+        act_as(other, "lagesbild_m0583")
+        assert other.execute(text("SELECT count(*) FROM walk_findings")).scalar_one() == 0
+        assert other.execute(text("UPDATE walk_findings SET description = 'x'")).rowcount == 0  # type: ignore[attr-defined]
+        act_as(other, "lagesbild_m0586")
+        assert other.execute(text("SELECT count(*) FROM walk_findings")).scalar_one() == 1

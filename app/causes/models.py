@@ -10,9 +10,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.municipalities.models import TenantOwned
 
 
-class HotspotCause(Base):
+class HotspotCause(TenantOwned, Base):
     __tablename__ = "hotspot_causes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
