@@ -43,11 +43,15 @@ def upgrade() -> None:
             WITH CHECK (municipality_code = ANY ((SELECT lagesbild_visible_municipalities())::text[]));
     """)
     for child, parents in CHILDREN.items():
-        condition = " AND ".join(f"EXISTS (SELECT FROM {parent} p WHERE p.id = {child}.{column})"
-                                 for parent, column in parents)
+        seen = " AND ".join(f"EXISTS (SELECT FROM {parent} p WHERE p.id = {child}.{column})"
+                            for parent, column in parents)
+        # A new link is checked against its first parent only: the second (an incident filed with the report
+        # in the same statement) is not yet visible to the check, and the foreign key vouches that it exists.
+        parent, column = parents[0]
+        owned = f"EXISTS (SELECT FROM {parent} p WHERE p.id = {child}.{column})"
         op.execute(f"""
             ALTER TABLE {child} ENABLE ROW LEVEL SECURITY;
-            CREATE POLICY tenant ON {child} USING ({condition}) WITH CHECK ({condition});
+            CREATE POLICY tenant ON {child} USING ({seen}) WITH CHECK ({owned});
         """)
 
 
