@@ -81,6 +81,10 @@ def add_group(session: Session, *, code: str, name: str, kind: str, members: lis
     return MunicipalityGroupOut(code=code, name=name.strip(), kind=kind, members=sorted(known))
 
 
+# The municipalities the session's role sees: its own under a tenant role, every one for the owner.
+_SEEN = """(m.code = ANY(lagesbild_visible_municipalities())
+            OR NOT EXISTS (SELECT FROM pg_roles WHERE rolname = current_user AND rolname ~ '^lagesbild_[mg]'))"""
+
 _SELECT = """SELECT code, name, county_code, timezone, population, is_default,
                     ARRAY[ST_XMin(extent), ST_YMin(extent), ST_XMax(extent), ST_YMax(extent)] AS extent
              FROM municipalities"""
@@ -95,10 +99,7 @@ def get_municipality(session: Session, code: str) -> MunicipalityOut:
 
 def visible(session: Session) -> list[MunicipalityOut]:
     """The municipalities whose rows the session's role sees (all of them for the owner)."""
-    rows = session.execute(text(f"""{_SELECT} WHERE code = ANY(lagesbild_visible_municipalities())
-                                     OR NOT EXISTS (SELECT FROM pg_roles WHERE rolname = current_user
-                                                    AND rolname ~ '^lagesbild_[mg]')
-                                     ORDER BY is_default DESC, name""")).mappings()
+    rows = session.execute(text(f"{_SELECT} m WHERE {_SEEN} ORDER BY is_default DESC, name")).mappings()
     return [MunicipalityOut(**row) for row in rows]
 
 
@@ -132,7 +133,7 @@ def compare(session: Session, start: datetime, end: datetime) -> MunicipalityCom
 
     previous_start = start - (end - start)
     sources, left_out = comparable_sources(session, (previous_start, start), (start, end))
-    rows = session.execute(text("""
+    rows = session.execute(text(f"""
         SELECT m.code, m.name,
                COALESCE(m.population, (SELECT a.population FROM area_statistics a WHERE a.area_key = m.code
                                        AND a.population IS NOT NULL ORDER BY a.year DESC LIMIT 1)) AS population,
@@ -141,8 +142,7 @@ def compare(session: Session, start: datetime, end: datetime) -> MunicipalityCom
         FROM municipalities m
         LEFT JOIN incidents i ON i.municipality_code = m.code AND i.occurred_at >= :prev
              AND i.occurred_at < :end AND i.source = ANY(:sources)
-        WHERE m.code = ANY(lagesbild_visible_municipalities())
-           OR NOT EXISTS (SELECT FROM pg_roles WHERE rolname = current_user AND rolname ~ '^lagesbild_[mg]')
+        WHERE {_SEEN}
         GROUP BY m.code, m.name, m.population ORDER BY m.is_default DESC, m.name"""),
         {"start": start, "end": end, "prev": previous_start, "sources": sources}).all()
     days = (end - start).total_seconds() / 86_400.0
