@@ -671,6 +671,11 @@ def municipality_add(
         added = add_municipality(session, code=code, name=name, extent=box, county_code=county,
                                  timezone=timezone, population=population)
     console.print(f"{added.code} {added.name}: database role lagesbild_m{added.code}")
+    west, south, east, north = get_settings().extent
+    if not (west <= box[0] and south <= box[1] and box[2] <= east and box[3] <= north):
+        console.print(f"[yellow]The install accepts positions within LAGESBILD_EXTENT={west},{south},{east},{north} "
+                      f"only: widen it to cover {added.name} (a county install sets it to the county's extent)."
+                      "[/yellow]")
 
 
 @municipality_app.command("group")

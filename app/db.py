@@ -159,31 +159,58 @@ def _reads_from_standby(request: Request) -> bool:
 TENANT_ROLE = re.compile(r"lagesbild_(m[0-9]{4}|g[a-z0-9_]{1,40})")
 
 
-def act_as(session: Session, role: str | None) -> None:
+MUNICIPALITY_CODE = re.compile(r"[0-9]{4}")
+
+
+def act_as(session: Session, role: str | None, only: str | None = None) -> None:
     """Run `session`'s transactions under the tenant `role` from now on: PostgreSQL's row-level security
     then shows and accepts only that municipality's (or group's) rows, whatever the queries ask. Called
     with the caller's role once the request knows who calls (app.deps.current_principal); `None` leaves
-    the login role (the owner: command line, background jobs, anonymous public pages)."""
+    the login role (the owner: command line, background jobs). `only` narrows a county role to one of its
+    municipalities (`lagesbild.municipality`, migration 0024): it can narrow what the role sees, never widen
+    it."""
     if role is None:
         return
     if not TENANT_ROLE.fullmatch(role):
         raise ValueError(f"not a tenant role: {role!r}")
+    if only is not None and not MUNICIPALITY_CODE.fullmatch(only):
+        raise ValueError(f"not a municipality code: {only!r}")
     session.info["db_role"] = role
+    session.info["db_only"] = only
     if session.in_transaction():
-        session.execute(text(f"SET LOCAL ROLE {role}"))
+        _set_tenant(session.connection(), role, only, reset=True)
 
 
 def tenant(session: Session) -> str | None:
-    """The tenant role the session runs under: part of every cache key of data it reads."""
+    """The tenant role (and the one municipality it is narrowed to) the session runs under: part of every
+    cache key of data it reads, and what an analysis process is handed (`act_as_tenant`)."""
     role: str | None = session.info.get("db_role")
-    return role
+    only = session.info.get("db_only")
+    return f"{role}/{only}" if role and only else role
+
+
+def act_as_tenant(session: Session, key: str | None) -> None:
+    """`act_as` from what `tenant` returned."""
+    if key is None:
+        return
+    role, _, only = key.partition("/")
+    act_as(session, role, only or None)
+
+
+def _set_tenant(connection: Any, role: str, only: str | None, *, reset: bool = False) -> None:
+    # Both are checked against fixed patterns before they reach here (act_as). A transaction starts with the
+    # setting unset (SET LOCAL ends with its transaction), so it is sent only when it narrows, or when the
+    # running transaction may already have been narrowed.
+    connection.exec_driver_sql(f"SET LOCAL ROLE {role}")
+    if only or reset:
+        connection.exec_driver_sql(f"SET LOCAL lagesbild.municipality = '{only or ''}'")
 
 
 @event.listens_for(Session, "after_begin")
 def _begin_as_tenant(session: Session, _transaction: Any, connection: Any) -> None:
     role = session.info.get("db_role")
     if role:
-        connection.exec_driver_sql(f"SET LOCAL ROLE {role}")
+        _set_tenant(connection, role, session.info.get("db_only"))
 
 
 def commit_unique(session: Session, constraint: str, conflict: Exception) -> None:
@@ -221,6 +248,5 @@ DATA_VERSION_SQL = "SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) 
 
 def data_version(session: Session) -> int:
     """The version of the incident and place data: cached results keyed on it are never served stale."""
-    from sqlalchemy import text
 
     return int(session.execute(text(DATA_VERSION_SQL)).scalar_one())

@@ -74,8 +74,14 @@ async def current_principal(request: Request, session: SessionDep) -> Principal 
             raise HTTPException(403, "This write came with the sign-in cookie but without the page's CSRF token "
                                      "(X-CSRF-Token); reload the page and try again.")
     request.state.principal = principal
-    # From here on the request's transactions run under the caller's municipality role (row-level security).
-    if session.in_transaction():
+    # From here on the request's transactions run under the caller's municipality role (row-level security);
+    # `?municipality=0583` narrows a county account to one of its municipalities (never widens).
+    only = request.query_params.get("municipality")
+    if only is not None:
+        from app.municipalities.service import narrow
+
+        await run_in_threadpool(narrow, session, principal.db_role, only)
+    elif session.in_transaction():
         await run_in_threadpool(act_as, session, principal.db_role)
     else:
         act_as(session, principal.db_role)

@@ -281,3 +281,126 @@ def test_rows_hanging_off_a_tenant_row_follow_its_municipality(motala: dict[str,
         assert other.execute(text("UPDATE walk_findings SET description = 'x'")).rowcount == 0  # type: ignore[attr-defined]
         act_as(other, "lagesbild_m0586")
         assert other.execute(text("SELECT count(*) FROM walk_findings")).scalar_one() == 1
+
+
+def test_a_county_account_narrows_to_one_municipality_and_never_widens(client: TestClient, motala: dict[str, str],
+                                                                      session: Session) -> None:
+    """`?municipality=` (API) and `?kommun=` (pages) narrow a county account to one of its municipalities
+    through the database's own setting (migration 0024), which can only narrow: Motala's analyst asking for
+    Mjölby gets a clear 404, and a raw-SQL session of Motala's role that sets it to Mjölby sees nothing."""
+    def count(token: str, **params: str) -> int:
+        answer = client.get("/ogc/collections/incidents/items", headers=auth(token), params={"limit": 1, **params})
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["numberMatched"])
+
+    assert (count(motala["county"]), count(motala["county"], municipality="0583"),
+            count(motala["county"], municipality="0586")) == (5, 2, 3)
+    refused = client.get("/api/v1/incidents", headers=auth(motala["motala"]), params={"municipality": "0586"})
+    assert refused.status_code == 404 and "0586" in refused.text, refused.text
+    bad = client.get("/api/v1/incidents", headers=auth(motala["county"]), params={"municipality": "Motala"})
+    assert bad.status_code == 422 and "four digits" in bad.text, bad.text
+    with session_factory()() as raw:
+        act_as(raw, "lagesbild_glan05", only="0583")
+        assert _counts(raw.execute(text("SELECT municipality_code, count(*) FROM incidents GROUP BY 1")).all()
+                       ) == {"0583": 2}  # type: ignore[arg-type]
+        raw.rollback()
+        act_as(raw, "lagesbild_m0583", only="0586")  # cannot widen
+        assert raw.execute(text("SELECT count(*) FROM incidents")).scalar_one() == 0
+        raw.rollback()
+        act_as(raw, "lagesbild_m0583")
+        raw.execute(text("SET LOCAL lagesbild.municipality = '0586'"))  # as a database login could
+        assert raw.execute(text("SELECT count(*) FROM incidents")).scalar_one() == 0
+    # narrowed, the county account may import into that municipality
+    when = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    csv = f"tid;kategori;lat;lon;id\n{when};brand;58,47;15,03;n1\n".encode()
+    done = client.post("/api/v1/imports", headers=auth(motala["county"]), params={"municipality": "0583"},
+                       files={"file": ("lan.csv", io.BytesIO(csv), "text/csv")},
+                       data={"mapping": '{"time": "tid", "category": "kategori", "lat": "lat", "lon": "lon", '
+                                        '"external_id": "id"}'})
+    assert done.status_code in (200, 201), done.text
+    assert session.execute(text("SELECT municipality_code FROM incidents WHERE external_id = 'n1'")
+                           ).scalar_one() == "0583"
+
+
+def test_a_new_incident_belongs_to_the_municipality_it_lies_in(client: TestClient, motala: dict[str, str],
+                                                              session: Session) -> None:
+    """A county account's incident goes to the municipality whose area holds it; a municipality's own
+    account cannot file one outside its municipality."""
+    now = datetime.now(UTC).isoformat()
+
+    def create(token: str, lon: float, lat: float) -> tuple[int, str]:
+        answer = client.post("/api/v1/incidents", headers=auth(token),
+                             json={"lon": lon, "lat": lat, "category": "brand", "occurred_at": now})
+        if answer.status_code != 201:
+            return answer.status_code, answer.text
+        return 201, session.execute(text("SELECT municipality_code FROM incidents WHERE id = :i"),
+                                    {"i": answer.json()["id"]}).scalar_one()
+
+    assert create(motala["county"], 15.13, 58.20) == (201, "0586")   # south of Motala's extent: Mjölby
+    assert create(motala["county"], 15.03, 58.47) == (201, "0583")   # in both extents: the smaller, Motala's
+    status, message = create(motala["motala"], 15.13, 58.20)
+    assert status == 422 and "none of the municipalities you see" in message, message
+
+
+def test_the_public_view_is_per_municipality(client: TestClient, motala: dict[str, str], session: Session) -> None:
+    """Anonymous pages read under the chosen municipality's role (the install's default without a choice);
+    each municipality's public figures are released and stored apart."""
+    from app.public.service import latest_released_quarter
+
+    start = client.get("/")
+    assert start.status_code == 200
+    assert 'name="kommun"' in start.text and "Motala kommun" in start.text  # the choice, two municipalities
+    chosen = client.get("/", params={"kommun": "0583"})
+    assert chosen.status_code == 200 and "karta.html?kommun=0583" in chosen.text
+    assert client.get("/", params={"kommun": "9999"}).status_code == 404
+    assert client.get("/", params={"kommun": "x"}).status_code == 422
+    period = latest_released_quarter()
+    for code in ("0586", "0583"):
+        cells = client.get("/api/v1/public/cells", params={"period": period, "municipality": code})
+        assert cells.status_code == 200, cells.text
+        assert cells.json()["parameters"]["municipality"] == code
+    stored = session.execute(text("SELECT municipality_code FROM public_releases WHERE period = :p ORDER BY 1"),
+                             {"p": period}).scalars().all()
+    assert stored == ["0583", "0586"]
+    # Motala's public map opens on Motala (the middle of its extent), not on Mjölby's town centre
+    document = client.get("/karta/publik/karta.html", params={"kommun": "0583"})
+    assert document.status_code == 200 and "[58.575, 15.05]" in document.text, document.text[:2000]
+    assert "[58.575, 15.05]" not in client.get("/karta/publik/karta.html").text
+    session.execute(text("DELETE FROM public_releases WHERE municipality_code = '0583'"))
+    session.commit()
+
+
+def test_the_county_lagesbild_compares_and_each_municipality_has_its_own(client: TestClient,
+                                                                         motala: dict[str, str],
+                                                                         session: Session) -> None:
+    from app.auth.users import create_user
+    from tests.conftest import PASSWORD, sign_in
+
+    create_user(session, username="lan.analytiker@example.se", role="analyst", password=PASSWORD)
+    create_user(session, username="motala.ana@example.se", role="analyst", password=PASSWORD)
+    session.execute(text("UPDATE users SET sees_group = 'lan05' WHERE username = 'lan.analytiker@example.se'"))
+    session.execute(text("UPDATE users SET municipality_code = '0583' WHERE username = 'motala.ana@example.se'"))
+    session.commit()
+    try:
+        county = sign_in(client, "lan.analytiker@example.se")
+        whole = client.get("/lagesbild", headers=county)
+        assert whole.status_code == 200, whole.text
+        assert "Kommunerna i Östergötlands län" in whole.text
+        assert 'data-municipality="0583"' in whole.text and 'data-municipality="0586"' in whole.text
+        assert 'action="/lagesbild/beslut' not in whole.text  # decisions belong to one municipality
+        one = client.get("/lagesbild", headers=county, params={"kommun": "0583"})
+        assert one.status_code == 200
+        assert "Motala kommun · ESM" in one.text and "Kommunerna i" not in one.text
+        assert 'action="/lagesbild/beslut?kommun=0583"' in one.text
+        plan = client.get("/patrull/plan", headers=county, params={"kommun": "0583"})
+        assert plan.status_code == 200 and "Motala kommun · Underlag" in plan.text
+        own = sign_in(client, "motala.ana@example.se")
+        assert client.get("/lagesbild", headers=own, params={"kommun": "0586"}).status_code == 404
+        mine = client.get("/lagesbild", headers=own)
+        assert "Motala kommun · ESM" in mine.text and 'name="kommun"' not in mine.text
+    finally:
+        session.execute(text("DELETE FROM web_sessions WHERE user_id IN (SELECT id FROM users WHERE username IN "
+                             "('lan.analytiker@example.se', 'motala.ana@example.se'))"))
+        session.execute(text("DELETE FROM users WHERE username IN ('lan.analytiker@example.se', "
+                             "'motala.ana@example.se')"))
+        session.commit()

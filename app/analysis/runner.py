@@ -143,8 +143,8 @@ def _in_child(compute: Compute, args: tuple[Any, ...], role: str | None = None) 
     """Analyses only read, and their results are cached with a staleness allowance (app/analysis/cache.py):
     with LAGESBILD_DATABASE_READ_URL set they read from the standby. They run under the caller's tenant
     role, as the request would."""
-    from app.db import act_as, read_session_factory
+    from app.db import act_as_tenant, read_session_factory
 
     with read_session_factory()() as session:
-        act_as(session, role)
+        act_as_tenant(session, role)
         return compute(session, *args)

@@ -297,19 +297,22 @@ class _ChunkWriter:
         with raw.cursor() as cursor:
             cursor.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE source = %s), "
                            "((extract(epoch FROM now()) - 946684800) * 1000000)::int8, "
-                           "lagesbild_current_municipality(), current_user", (source,))
-            probe, self.now, self.municipality, user = cursor.fetchone()
+                           "lagesbild_current_municipality(), current_user, "
+                           "(current_user LIKE 'lagesbild_m%%' "
+                           " OR nullif(current_setting('lagesbild.municipality', true), '') IS NOT NULL) "
+                           "AND lagesbild_current_municipality() = ANY(lagesbild_visible_municipalities())", (source,))
+            probe, self.now, self.municipality, user, own = cursor.fetchone()
             self.probe = bool(probe)  # `now`: the transaction's time, as the column default has it
         # Under a tenant role (row-level security) the rows are the caller's municipality's; a group role (a
-        # county) has no municipality of its own to import into.
+        # county) imports only when narrowed to one of its municipalities (?municipality=0583).
         self.role = user if TENANT_ROLE.fullmatch(user) else None
-        if self.role and self.role.startswith("lagesbild_g"):
+        if self.role and not own:
             from app.errors import Forbidden
 
-            raise Forbidden("an account that sees several municipalities cannot import; import with an account "
-                            "of the municipality the incidents belong to", loc=("file",),
-                            sv="Ett konto som ser flera kommuner kan inte importera; importera med ett konto "
-                               "för den kommun händelserna hör till.")
+            raise Forbidden("an account that sees several municipalities imports into one of them at a time: "
+                            "name it (?municipality=0583)", loc=("file",),
+                            sv="Ett konto som ser flera kommuner importerar till en av dem i taget: ange vilken "
+                               "(?municipality=0583).")
         self.inserted = 0
         self.pending = StagedRows()
         self.failure: BaseException | None = None

@@ -216,6 +216,10 @@ def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Langua
     unknown = set(layers) - set(LAYERS)
     if unknown:
         raise ValueError(f"unknown layers: {', '.join(sorted(unknown))}; choose from {', '.join(LAYERS)}")
+    if data.extent:  # another municipality's map (a county install): open on the middle of its extent
+        west, south, east, north = data.extent
+        if not (south <= centre[0] <= north and west <= centre[1] <= east):
+            centre, zoom = ((south + north) / 2, (west + east) / 2), min(zoom, 11)
     fmap = folium.Map(location=centre, zoom_start=zoom, tiles=None, control_scale=False, zoom_control=False,
                       prefer_canvas=True)
     MapControls(language).add_to(fmap)

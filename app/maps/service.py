@@ -17,6 +17,7 @@ from app.config import get_settings
 from app.incidents.service import IncidentFilter
 from app.maps.minimap import Minimap, minimap, window
 from app.maps.render import LIGHTING_DARK_SPOT, LIGHTING_FAULT, LIGHTING_PRIORITY, MapData, html
+from app.municipalities.schemas import MunicipalityOut
 from app.places import service as places
 from app.reference.service import categories
 
@@ -74,13 +75,17 @@ def aggregated_incidents(session: Session, flt: IncidentFilter, *, zoom: int) ->
 
 def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str | None,
              embed_cells: bool = False, analysis_query: str | None = None,
-             incident_tiles_url: str | None = None) -> MapData:
+             incident_tiles_url: str | None = None, municipality: MunicipalityOut | None = None) -> MapData:
     """Everything the view's layers need. With `analysis_query` (web pages) density, hotspots and Gi* are
-    fetched by the page itself after it opens; without it (standalone file) they are embedded."""
+    fetched by the page itself after it opens; without it (standalone file) they are embedded. The map opens
+    on what the session sees (one municipality's extent, or its county's); `municipality` is the public
+    view's."""
+    from app.municipalities.service import scope_extent
+
     layers = VIEW_LAYERS[view]
     start, end = scope.period(365)
-    settings = get_settings()
-    data = MapData(categories=[c.model_dump() for c in categories(session)], extent=settings.extent)
+    extent = tuple(municipality.extent) if municipality is not None else scope_extent(session)
+    data = MapData(categories=[c.model_dump() for c in categories(session)], extent=extent)  # type: ignore[arg-type]
     with_counts = view != "publik"
     data.places = {"type": "FeatureCollection", "features": orjson.loads(
         places.list_features(session, with_counts=with_counts, start=start, end=end))}
@@ -93,7 +98,7 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
     if "public" in layers:
         from app.public.service import latest_released_quarter, public_cells
 
-        data.public = public_cells(session, period=latest_released_quarter(), group=None)
+        data.public = public_cells(session, period=latest_released_quarter(), group=None, municipality=municipality)
     if "density" in layers:
         # The map file is an edge: each layer is embedded as the GeoJSON the API would send.
         density = analysis.density_surface(session, scope, DensityParams(bandwidth=250, cell=25))

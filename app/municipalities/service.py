@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.db import act_as_tenant, tenant
 from app.errors import InvalidInput, NotFound
 from app.municipalities.schemas import (
     MunicipalityChange,
@@ -101,6 +102,92 @@ def visible(session: Session) -> list[MunicipalityOut]:
     """The municipalities whose rows the session's role sees (all of them for the owner)."""
     rows = session.execute(text(f"{_SELECT} m WHERE {_SEEN} ORDER BY is_default DESC, name")).mappings()
     return [MunicipalityOut(**row) for row in rows]
+
+
+def narrow(session: Session, role: str | None, code: str | None) -> MunicipalityOut | None:
+    """Narrow a signed-in caller's view to one of the municipalities their role sees (a county analyst
+    looking at Motala alone): the database's own setting, which can only narrow (migration 0024), so a
+    code the caller does not see shows nothing, and is refused here with a clear 404. `code` None: no
+    narrowing."""
+    if code is None:
+        return None
+    if not CODE.fullmatch(code):
+        raise InvalidInput(f"a municipality code is SCB's four digits (0586), not {code!r}",
+                           loc=("query", "municipality"),
+                           sv=f"En kommunkod är SCB:s fyra siffror (0586), inte {code!r}.")
+    if role is None:  # the owner sees every municipality: nothing to narrow to, only to check
+        return get_municipality(session, code)
+    act_as_tenant(session, f"{role}/{code}")
+    row = session.execute(text(f"{_SELECT} m WHERE m.code = ANY(lagesbild_visible_municipalities())")
+                          ).mappings().first()
+    if row is None:
+        raise NotFound(f"municipality {code} does not exist or is not one you see", loc=("query", "municipality"),
+                       sv=f"Kommunen {code} finns inte eller ingår inte i det du har behörighet att se.")
+    return MunicipalityOut(**row)
+
+
+def public_view(session: Session, code: str | None) -> MunicipalityOut:
+    """The public view of one municipality (the install's default when `code` is None): the session reads
+    from here on under that municipality's role, so the public pages show its rows and nothing else."""
+    if code is not None and not CODE.fullmatch(code):
+        raise InvalidInput(f"a municipality code is SCB's four digits (0586), not {code!r}",
+                           loc=("query", "kommun"),
+                           sv=f"En kommunkod är SCB:s fyra siffror (0586), inte {code!r}.")
+    found = get_municipality(session, code) if code is not None else default(session)
+    act_as_tenant(session, f"lagesbild_m{found.code}")
+    return found
+
+
+def default(session: Session) -> MunicipalityOut:
+    row = session.execute(text(f"{_SELECT} WHERE is_default")).mappings().first()
+    if row is None:  # migration 0021 adds Mjölby as the default; only a hand-edited database lacks one
+        raise NotFound("no default municipality", sv="Ingen kommun är vald som standard.")
+    return MunicipalityOut(**row)
+
+
+def group_members(session: Session, group: str) -> tuple[list[tuple[str, str]], str]:
+    """A group's municipalities as (code, name) by name, and the group's name."""
+    rows = session.execute(text("""SELECT m.code, m.name FROM municipality_group_members gm
+                                   JOIN municipalities m ON m.code = gm.municipality_code
+                                   WHERE gm.group_code = :g ORDER BY m.name"""), {"g": group}).all()
+    name = session.scalar(text("SELECT name FROM municipality_groups WHERE code = :g"), {"g": group})
+    return [(r.code, r.name) for r in rows], str(name or group)
+
+
+def every(session: Session) -> list[MunicipalityOut]:
+    """Every municipality by name, the default first (the public view's choice; public knowledge)."""
+    rows = session.execute(text(f"{_SELECT} ORDER BY is_default DESC, name")).mappings()
+    return [MunicipalityOut(**row) for row in rows]
+
+
+def municipality_at(session: Session, lon: float, lat: float) -> str:
+    """The municipality, of those the session sees, that a position lies in: within its boundary where one
+    is stored, else within its extent (the smallest extent first, as extents of neighbours overlap)."""
+    code = session.scalar(text("""
+        SELECT code FROM municipalities
+        WHERE code = ANY(lagesbild_visible_municipalities())
+          AND ST_Intersects(coalesce(boundary, extent), ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+        ORDER BY boundary IS NULL, ST_Area(extent) LIMIT 1"""), {"lon": lon, "lat": lat})
+    if code is None:
+        raise InvalidInput(f"the position lon={lon}, lat={lat} lies in none of the municipalities you see",
+                           loc=("body", "lon"),
+                           sv=f"Positionen lon={lon}, lat={lat} ligger inte i någon av kommunerna du ser.")
+    return str(code)
+
+
+def scope_extent(session: Session) -> tuple[float, float, float, float]:
+    """The extent of what the session sees: its municipalities' extents together (one municipality's for a
+    municipality role or a narrowed county role), the install's configured extent for the owner."""
+    from app.config import get_settings
+
+    if tenant(session) is None:
+        return get_settings().extent
+    row = session.execute(text("""SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+                                  FROM (SELECT ST_Extent(extent) AS e FROM municipalities
+                                        WHERE code = ANY(lagesbild_visible_municipalities())) AS x""")).first()
+    if row is None or row[0] is None:
+        return get_settings().extent
+    return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
 
 
 def groups(session: Session) -> list[MunicipalityGroupOut]:

@@ -39,6 +39,7 @@ def _known_only(request: Request, allowed: tuple[str, ...]) -> None:
     """The unknown-parameter policy (OGC API – Features /rec/core/query-param-unknown): a parameter the
     API does not define is refused with 400 and the list of those it does, never silently ignored, so
     `offset=100` or a misspelt `datetime` cannot return the wrong features as if they were right."""
+    allowed = (*allowed, "municipality")  # narrows a county account to one municipality (app.deps)
     unknown = sorted({k for k in request.query_params if k not in allowed})
     if unknown:
         raise InvalidInput(f"unknown query parameter {', '.join(map(repr, unknown))}; "

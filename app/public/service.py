@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound
+from app.municipalities.schemas import MunicipalityOut
 from app.times import FIRST_YEAR, LAST_YEAR
 from geo.crs import to_sweref
 from geo.grid import Grid
@@ -87,9 +88,16 @@ def latest_released_quarter(today: date | None = None) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def public_cells(session: Session, *, period: str, group: str | None) -> dict[str, Any]:
-    """The released table for a period and group; released (computed and stored) on its first request
-    after the release day, and never changed afterwards."""
+def public_cells(session: Session, *, period: str, group: str | None,
+                 municipality: MunicipalityOut | None = None) -> dict[str, Any]:
+    """The released table of a municipality (the install's default when None) for a period and group;
+    released (computed and stored) on its first request after the release day, and never changed
+    afterwards. The session reads under the municipality's role (`public_view`), so the release counts its
+    incidents near its places and nothing else."""
+    from app.municipalities.service import public_view
+
+    if municipality is None:
+        municipality = public_view(session, None)
     start, end = parse_period(period)
     known = groups(session)
     if group is not None and group not in known:
@@ -100,25 +108,27 @@ def public_cells(session: Session, *, period: str, group: str | None) -> dict[st
                        f"{published_on.isoformat()}, a week after it closes", loc=("query", "period"),
                        sv=f"{period} är inte publicerad ännu: siffrorna publiceras {published_on.isoformat()}, "
                           "en vecka efter periodens slut.")
-    key = {"period": period, "grp": group or ""}
-    select = text("SELECT cells, released_at FROM public_releases WHERE period = :period AND group_code = :grp")
+    key = {"period": period, "grp": group or "", "m": municipality.code}
+    select = text("""SELECT cells, released_at FROM public_releases
+                     WHERE municipality_code = :m AND period = :period AND group_code = :grp""")
+    grid = _grid(municipality.extent)
     row = session.execute(select, key).first()
     if row is None:
-        cells = _release(session, start, end, group)
-        session.execute(text("""INSERT INTO public_releases (period, group_code, epsilon, cells)
-            VALUES (:period, :grp, :eps, CAST(:cells AS jsonb)) ON CONFLICT DO NOTHING"""),
+        cells = _release(session, start, end, group, grid)
+        session.execute(text("""INSERT INTO public_releases (municipality_code, period, group_code, epsilon, cells)
+            VALUES (:m, :period, :grp, :eps, CAST(:cells AS jsonb)) ON CONFLICT DO NOTHING"""),
                         {**key, "eps": EPSILON, "cells": orjson.dumps(cells).decode()})
         session.commit()
         row = session.execute(select, key).one()  # a concurrent first request may have released it
     cells, released_at = row
-    grid = _grid()
     index = np.array([c for c, _ in cells], dtype=np.intp)
     rings = grid.cell_polygons_wgs84(index).round(6)
     return {
         "type": "FeatureCollection",
         "features": [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [rings[k].tolist()]},
                       "properties": {"cell": int(c), "count": int(n)}} for k, (c, n) in enumerate(cells)],
-        "parameters": {"period": period, "group": group, "cell_m": CELL_M, "threshold": THRESHOLD,
+        "parameters": {"municipality": municipality.code, "municipality_name": municipality.name,
+                       "period": period, "group": group, "cell_m": CELL_M, "threshold": THRESHOLD,
                        "rounded_to": BASE, "epsilon_per_table": EPSILON,
                        "epsilon_per_incident": EPSILON * TABLES_PER_INCIDENT,
                        "noise_only_cell_rate": round(false_cell_rate(EPSILON, THRESHOLD), 5),
@@ -130,22 +140,20 @@ def public_cells(session: Session, *, period: str, group: str | None) -> dict[st
     }
 
 
-def _grid() -> Grid:
-    """One fixed grid over the configured extent: cells never shift with the filter."""
-    extent = get_settings().extent
+def _grid(extent: list[float] | tuple[float, float, float, float]) -> Grid:
+    """One fixed grid over the municipality's extent: cells never shift with the filter."""
     x0, y0 = to_sweref([extent[0]], [extent[1]])
     x1, y1 = to_sweref([extent[2]], [extent[3]])
     return Grid.covering(float(x0[0]), float(y0[0]), float(x1[0]), float(y1[0]), CELL_M)
 
 
-def _release(session: Session, start: datetime, end: datetime, group: str | None) -> list[list[int]]:
+def _release(session: Session, start: datetime, end: datetime, group: str | None, grid: Grid) -> list[list[int]]:
     rows = session.execute(text("""
         SELECT ST_X(i.geom), ST_Y(i.geom) FROM incidents i JOIN categories c ON c.code = i.category
         WHERE i.occurred_at >= :start AND i.occurred_at < :end
           AND i.location_precision NOT IN ('municipality', 'area')
           AND (CAST(:grp AS text) IS NULL OR c.group_code = :grp)"""),
         {"start": start, "end": end, "grp": group}).all()
-    grid = _grid()
     xy = np.array(rows, dtype=float).reshape(-1, 2)
     x, y = to_sweref(xy[:, 0], xy[:, 1])
     counts = grid.counts(x, y).ravel().astype(np.int64)

@@ -38,8 +38,39 @@ def page_user(request: Request, session: SessionDep) -> Principal | None:
     principal = session_principal(session, cookie) if cookie else None
     request.state.principal = principal  # for the audit trail
     if principal is not None:  # the page's reads run under the user's municipality role (row-level security)
-        act_as(session, principal.db_role)
+        kommun = request.query_params.get("kommun")
+        if kommun:  # a county account's page for one of its municipalities
+            from app.municipalities.service import narrow
+
+            request.state.municipality = narrow(session, principal.db_role, kommun)
+        else:
+            act_as(session, principal.db_role)
     return principal
+
+
+def municipality_context(request: Request, session: SessionDep, principal: Principal | None) -> dict[str, Any]:
+    """The page's municipality choice: which one it shows (`kommun`, '' for all the account sees) and the
+    others to choose between — every municipality for the public, a county account's own municipalities,
+    none for a one-municipality account or install."""
+    from app.municipalities import service as municipalities
+
+    chosen = request.query_params.get("kommun") or ""
+    group_name = ""
+    if principal is None:
+        options = [(m.code, m.name) for m in municipalities.every(session)]
+        name = dict(options).get(chosen) or (options[0][1] if options else "")
+    elif principal.sees_group:
+        options, group_name = municipalities.group_members(session, principal.sees_group)
+        name = dict(options).get(chosen) or group_name
+    else:
+        options = []
+        own = (municipalities.get_municipality(session, principal.municipality) if principal.municipality
+               else municipalities.default(session))
+        name = own.name
+    return {"municipality_options": options if len(options) > 1 else [], "kommun": chosen,
+            "municipality_name": name, "group_name": group_name, "narrowed": bool(chosen) or not group_name,
+            "kommun_query": f"kommun={chosen}" if chosen else "",
+            "keep_query": [(k, v) for k, v in request.query_params.multi_items() if k not in ("kommun", "format")]}
 
 
 def render_page(request: Request, template: str, principal: Principal | None, **context: Any) -> HTMLResponse:
@@ -60,6 +91,7 @@ def sheet(request: Request, template: str, format: str | None, filename: str, **
 
     created = datetime.now(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
     pdf = request.url.include_query_params(format="pdf")
+    context.setdefault("t", translator(page_language(request)))
     html = templates.get_template(template).render(created=created, pdf_url=f"{pdf.path}?{pdf.query}", **context)
     if format == "pdf":
         from app.pdf import html_to_pdf

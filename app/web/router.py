@@ -28,7 +28,17 @@ from app.maps.render import build_map, render_html
 from app.maps.service import VIEW_LAYERS, aggregated_incidents, map_data, sheet_minimap
 from app.reference.service import categories as list_categories
 from app.statistics.schemas import Rate
-from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page, sheet, staff
+from app.web.deps import (
+    csrf_refused,
+    municipality_context,
+    organisation_choices,
+    page_language,
+    page_user,
+    refuse,
+    render_page,
+    sheet,
+    staff,
+)
 
 router = APIRouter(include_in_schema=False)
 MAP_VIEWS = ("analys", "patrull", "belysning")
@@ -40,7 +50,12 @@ DaysQ = Annotated[list[int] | None, Query()]
 @router.get("/", response_class=HTMLResponse)
 def start_page(request: Request, session: SessionDep) -> HTMLResponse:
     principal = page_user(request, session)
-    context: dict[str, Any] = {"view": "oversikt" if principal else "publik"}
+    if principal is None:  # the public view of one municipality: the install's own unless another is chosen
+        from app.municipalities.service import public_view
+
+        public_view(session, request.query_params.get("kommun"))
+    context: dict[str, Any] = {"view": "oversikt" if principal else "publik",
+                               **municipality_context(request, session, principal)}
     if principal and allowed(principal.role, "analysis:read"):
         context["compare"] = analysis.compare(session, scope_from_text(None, None, None, 14))
         hotspot_scope = scope_from_text(None, None, None, HOTSPOT_DAYS)
@@ -164,10 +179,12 @@ def map_page(request: Request, session: SessionDep, view: str,
         first, last = int(hour_from) % 24, int(hour_to) % 24
         hour = [(first + k) % 24 for k in range((last - first) % 24)] or None
     scope = scope_from_text(start, end, category, HOTSPOT_DAYS, hour, weekday)
-    query = urlencode([("start", start or ""), ("end", end or ""), *_filter_pairs(scope)])
+    place = municipality_context(request, session, principal)
+    query = urlencode([("start", start or ""), ("end", end or ""), *_filter_pairs(scope),
+                       *([("kommun", place["kommun"])] if place["kommun"] else [])])
     tz = ZoneInfo(get_settings().timezone)
     assert scope.start is not None and scope.end is not None
-    return render_page(request, "map.html", principal, view=view, categories=list_categories(session),
+    return render_page(request, "map.html", principal, **place, view=view, categories=list_categories(session),
                        selected=scope.category or [], start=scope.start.astimezone(tz).date().isoformat(),
                        end=(scope.end - timedelta(microseconds=1)).astimezone(tz).date().isoformat(),
                        hours=scope.hour or [], weekdays=scope.weekday or [], quick=QUICK_PERIODS, period=period,
@@ -191,12 +208,22 @@ def map_document(request: Request, session: SessionDep, view: str, start: str | 
     principal = page_user(request, session)
     if view != "publik" and (principal is None or not allowed(principal.role, "analysis:read")):
         view = "publik"
+    kommun = request.query_params.get("kommun")
+    public = None
+    if view == "publik":
+        from app.municipalities.service import public_view
+
+        public = public_view(session, kommun)
     scope = scope_from_text(start, end, category, HOTSPOT_DAYS, hour, weekday)
     settings = get_settings()
     assert scope.start is not None and scope.end is not None
     query = urlencode([("start", scope.start.isoformat()), ("end", scope.end.isoformat()), *_filter_pairs(scope)])
-    data = map_data(session, view, scope, incidents_url=f"/karta/data/incidents?{query}",  # type: ignore[arg-type]
-                    analysis_query=query, incident_tiles_url="/api/v1/tiles/incidents/{z}/{x}/{y}.mvt?" + query)
+    # A county account's map of one municipality: its data and analysis requests are narrowed alike.
+    api_query = query + (f"&municipality={kommun}" if kommun else "")
+    data = map_data(session, view, scope,  # type: ignore[arg-type]
+                    incidents_url=f"/karta/data/incidents?{query}" + (f"&kommun={kommun}" if kommun else ""),
+                    analysis_query=api_query, incident_tiles_url="/api/v1/tiles/incidents/{z}/{x}/{y}.mvt?" + api_query,
+                    municipality=public)
     fmap = build_map(data, layers=VIEW_LAYERS[view], language=page_language(request),
                      tile_url=settings.tile_url or None, attribution=settings.tile_attribution,
                      street_base_url="/karta/gatunat")
@@ -229,11 +256,12 @@ def patrol_sheet(request: Request, session: SessionDep, format: str | None = Non
 
     if staff(request, session, "analysis:read") is None:
         return refuse(request, "/patrull/plan")
+    place = municipality_context(request, session, request.state.principal)
     plan = patrol_plan(session, days=days, shifts=shifts)
     entries, left_off = by_hotspot(plan)
     maps = {e["hotspot"]: sheet_minimap(session, e["geometry"], size_px=200) for e in entries}
     return sheet(request, "patrol_sheet.html", format, "patrullplan", plan=plan, entries=entries, maps=maps,
-                 left_off=left_off, min_expected=MIN_EXPECTED_ON_SHEET)
+                 left_off=left_off, min_expected=MIN_EXPECTED_ON_SHEET, **place)
 
 
 @router.get("/belysning/arbetslista", response_class=HTMLResponse)
@@ -262,9 +290,19 @@ def lagesbild_page(request: Request, session: SessionDep, format: str | None = N
     if principal is None:
         return refuse(request, "/lagesbild")
     scope = _lagesbild_scope(start, end)
-    can_decide = allowed(principal.role, "interventions:write")
-    can_promise = allowed(principal.role, "promises:write") and format != "pdf"
-    return sheet(request, "lagesbild.html", format, "lagesbild", r=lagesbild(session, scope),
+    place = municipality_context(request, session, principal)
+    # A county account decides for one municipality at a time (a decision belongs to one); the whole
+    # county's lägesbild compares its municipalities.
+    can_decide = allowed(principal.role, "interventions:write") and place["narrowed"]
+    can_promise = allowed(principal.role, "promises:write") and format != "pdf" and place["narrowed"]
+    county = None
+    if not place["narrowed"]:
+        from app.municipalities.service import compare as compare_municipalities
+
+        assert scope.start is not None and scope.end is not None
+        county = compare_municipalities(session, scope.start, scope.end)
+    return sheet(request, "lagesbild.html", format, "lagesbild", r=lagesbild(session, scope), county=county,
+                 **place,
                  can_promise=can_promise, categories=list_categories(session) if can_promise else [],
                  chosen_hotspot=hotspot,
                  tz=ZoneInfo(get_settings().timezone), one_tick=timedelta(microseconds=1),
@@ -301,7 +339,9 @@ async def _decision_form(request: Request, session: SessionDep, permission: str 
         return refuse(request, "/lagesbild")
     if not csrf_matches(principal, str(form.get("csrf") or "")):
         return csrf_refused()
-    back = f"/lagesbild?start={form.get('period_start') or ''}&end={form.get('period_end') or ''}#{section}"
+    kommun = request.query_params.get("kommun")
+    back = (f"/lagesbild?start={form.get('period_start') or ''}&end={form.get('period_end') or ''}"
+            f"{'&kommun=' + kommun if kommun else ''}#{section}")
     return form, principal, back
 
 
