@@ -347,6 +347,9 @@ def user_create(
     display_name: str | None = typer.Option(None, "--display-name"),
     oidc_only: bool = typer.Option(False, "--oidc-only", help="No password: signs in through OIDC only"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin"),
+    municipality: str | None = typer.Option(None, "--municipality",
+                                            help="SCB code of the user's municipality (default: the install's)"),
+    group: str | None = typer.Option(None, "--group", help="A county or police region the user sees, e.g. lan05"),
 ) -> None:
     """Create a user; the password is asked for twice (never given on the command line)."""
     from app.auth.users import create_user
@@ -355,7 +358,7 @@ def user_create(
     password = None if oidc_only else _password(password_stdin)
     with _session() as session, _refused_in_red():
         create_user(session, username=username, role=role, organisation=organisation, password=password,
-                    display_name=display_name)
+                    display_name=display_name, municipality=municipality, sees_group=group)
     console.print(f"Användaren {username.strip().lower()} ({role}) är skapad.")
 
 
@@ -655,6 +658,8 @@ def municipality_add(
     county: str | None = typer.Option(None, "--county", help="SCB's county code, e.g. 05"),
     timezone: str = typer.Option("Europe/Stockholm", "--timezone"),
     population: int | None = typer.Option(None, "--population", min=0),
+    locality: list[str] = typer.Option([], "--locality", help="name:lat:lon of a locality, e.g. "
+                                       "Borensberg:58.5627:15.2806; repeat for each (names hotspots far from places)"),
 ) -> None:
     """Add a municipality (or update it): its rows are kept apart from every other's by row-level security."""
     from app.municipalities.service import add_municipality
@@ -666,10 +671,19 @@ def municipality_add(
     if len(box) != 4:
         console.print(f"[red]--extent takes four numbers min_lon,min_lat,max_lon,max_lat, not {extent!r}[/red]")
         raise typer.Exit(2)
+    localities = []
+    for given in locality:
+        place, _, position = given.rpartition(":")
+        place, _, lat = place.rpartition(":")
+        try:
+            localities.append((place, float(lat), float(position)))
+        except ValueError:
+            console.print(f"[red]--locality takes name:lat:lon, e.g. Borensberg:58.5627:15.2806, not {given!r}[/red]")
+            raise typer.Exit(2) from None
     _ensure_schema()
     with _session() as session, _refused_in_red():
         added = add_municipality(session, code=code, name=name, extent=box, county_code=county,
-                                 timezone=timezone, population=population)
+                                 timezone=timezone, population=population, localities=localities or None)
     console.print(f"{added.code} {added.name}: database role lagesbild_m{added.code}")
     west, south, east, north = get_settings().extent
     if not (west <= box[0] and south <= box[1] and box[2] <= east and box[3] <= north):

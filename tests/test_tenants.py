@@ -376,11 +376,10 @@ def test_the_county_lagesbild_compares_and_each_municipality_has_its_own(client:
     from app.auth.users import create_user
     from tests.conftest import PASSWORD, sign_in
 
-    create_user(session, username="lan.analytiker@example.se", role="analyst", password=PASSWORD)
-    create_user(session, username="motala.ana@example.se", role="analyst", password=PASSWORD)
-    session.execute(text("UPDATE users SET sees_group = 'lan05' WHERE username = 'lan.analytiker@example.se'"))
-    session.execute(text("UPDATE users SET municipality_code = '0583' WHERE username = 'motala.ana@example.se'"))
-    session.commit()
+    create_user(session, username="lan.analytiker@example.se", role="analyst", password=PASSWORD, sees_group="lan05")
+    create_user(session, username="motala.ana@example.se", role="analyst", password=PASSWORD, municipality="0583")
+    with pytest.raises(Exception, match="no municipality group"):
+        create_user(session, username="x@example.se", role="analyst", password=PASSWORD, sees_group="lan99")
     try:
         county = sign_in(client, "lan.analytiker@example.se")
         whole = client.get("/lagesbild", headers=county)
@@ -404,3 +403,22 @@ def test_the_county_lagesbild_compares_and_each_municipality_has_its_own(client:
         session.execute(text("DELETE FROM users WHERE username IN ('lan.analytiker@example.se', "
                              "'motala.ana@example.se')"))
         session.commit()
+
+
+def test_areas_far_from_places_are_named_after_their_own_municipalitys_localities(motala: dict[str, str],
+                                                                                 session: Session) -> None:
+    """A hotspot in Motala with no place near is "Motala, 7,4 km NO om centrum", not named from Mjölby's
+    localities (data/localities.json), which stay the default municipality's."""
+    import shapely
+
+    from app.places.naming import name_areas
+
+    with pytest.raises(InvalidInput, match="within the extent"):
+        add_municipality(session, code="0583", name="Motala kommun", extent=MOTALA_EXTENT,
+                         localities=[("Motala", 57.0, 15.03)])
+    add_municipality(session, code="0583", name="Motala kommun", extent=MOTALA_EXTENT,
+                     localities=[("Motala", 58.5377, 15.0365), ("Borensberg", 58.5627, 15.2806)])
+    motala_area, mjolby_area = shapely.Point(15.05, 58.60).buffer(0.002), shapely.Point(15.20, 58.17).buffer(0.002)
+    motala_name, mjolby_name = name_areas(session, [motala_area, mjolby_area])
+    assert motala_name.startswith("Motala, ") and motala_name.endswith("om centrum"), motala_name
+    assert not mjolby_name.startswith(("Motala", "Borensberg")), mjolby_name

@@ -77,8 +77,10 @@ def _check_password(password: str) -> None:
 
 def create_user(session: Session, *, username: str, role: str, organisation: str | None = None,
                 password: str | None = None, display_name: str | None = None, actor: str | None = None,
-                via: str = "CLI") -> int:
-    """A new account; without a password it can only sign in through OIDC. Audited with the change."""
+                via: str = "CLI", municipality: str | None = None, sees_group: str | None = None) -> int:
+    """A new account; without a password it can only sign in through OIDC. Audited with the change. Its
+    municipality is `municipality`, else the creator's (the database default); `sees_group` makes it a
+    county or police-region account that sees each municipality of the group."""
     name = username.strip().lower()
     if not 2 <= len(name) <= 200 or any(c.isspace() for c in name):
         raise InvalidInput("username must be 2-200 characters without spaces (e.g. an e-mail address)",
@@ -87,6 +89,10 @@ def create_user(session: Session, *, username: str, role: str, organisation: str
     role_value, organisation = _check_role_and_unit(session, role, organisation, "--organisation")
     if password is not None:
         _check_password(password)
+    if municipality is not None or sees_group is not None:
+        from app.municipalities.service import check_scope
+
+        check_scope(session, municipality, sees_group)
     exists = session.execute(text("SELECT 1 FROM users WHERE username = :u"), {"u": name}).first()
     conflict = Conflict(f"user {name!r} already exists", loc=("username",), sv=f"Användaren {name!r} finns redan.")
     if exists:
@@ -96,17 +102,18 @@ def create_user(session: Session, *, username: str, role: str, organisation: str
         # unique index does: a savepoint turns that into the same clear refusal.
         with session.begin_nested():
             new_id = session.execute(text("""
-                INSERT INTO users (username, display_name, password_hash, role, organisation)
-                VALUES (:u, :d, :h, :r, :o) RETURNING id"""), {
+                INSERT INTO users (username, display_name, password_hash, role, organisation, municipality_code,
+                                   sees_group)
+                VALUES (:u, :d, :h, :r, :o, coalesce(:m, lagesbild_current_municipality()), :g) RETURNING id"""), {
                 "u": name, "d": display_name, "h": _hasher.hash(password) if password else None,
-                "r": role_value.value, "o": organisation}).scalar_one()
+                "r": role_value.value, "o": organisation, "m": municipality, "g": sees_group}).scalar_one()
     except IntegrityError as exc:
         if "users_username" in str(exc.orig):
             raise conflict from None
         raise
     record(session, actor=actor, action="user_create", what=f"user {name}", method=via,
            detail={"username": name, "role": role_value.value, "organisation": organisation,
-                   "password": password is not None})
+                   "password": password is not None, "municipality": municipality, "sees_group": sees_group})
     session.commit()
     return int(new_id)
 

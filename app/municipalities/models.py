@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -26,6 +29,8 @@ class Municipality(Base):
     boundary: Mapped[WKBElement | None] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
     population: Mapped[int | None] = mapped_column(Integer)
     is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    # [{"name": "Borensberg", "lat": 58.56, "lon": 15.28}, …]; the default municipality's are in data/localities.json
+    localities: Mapped[Any] = mapped_column(JSONB, nullable=False, server_default=text("'[]'::jsonb"))
 
 
 class MunicipalityGroup(Base):

@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -29,8 +30,10 @@ GROUP_KINDS = ("county", "police_region", "group")
 
 def add_municipality(session: Session, *, code: str, name: str, extent: tuple[float, float, float, float],
                      county_code: str | None = None, timezone: str = "Europe/Stockholm",
-                     population: int | None = None) -> MunicipalityOut:
-    """Add (or update the name, extent, county and population of) a municipality. Owner only."""
+                     population: int | None = None,
+                     localities: list[tuple[str, float, float]] | None = None) -> MunicipalityOut:
+    """Add (or update the name, extent, county, population and localities of) a municipality. Owner only.
+    `localities` are (name, lat, lon) within the extent: hotspots far from any place are named after them."""
     if not CODE.fullmatch(code):
         raise InvalidInput(f"a municipality code is SCB's four digits (0586), not {code!r}", loc=("code",),
                            sv=f"En kommunkod är SCB:s fyra siffror (0586), inte {code!r}.")
@@ -48,14 +51,24 @@ def add_municipality(session: Session, *, code: str, name: str, extent: tuple[fl
                            sv=f"Okänd tidszon {timezone!r}.") from None
     if not name.strip():
         raise InvalidInput("the municipality needs a name", loc=("name",), sv="Kommunen behöver ett namn.")
+    for place, lat, lon in localities or []:
+        if not place.strip() or not (west <= lon <= east and south <= lat <= north):
+            raise InvalidInput(f"locality {place!r} at lat {lat}, lon {lon} needs a name and a position within "
+                               "the extent", loc=("localities",),
+                               sv=f"Orten {place!r} (lat {lat}, lon {lon}) behöver ett namn och en position inom "
+                                  "utbredningen.")
+    located = None if localities is None else orjson.dumps(
+        [{"name": p.strip(), "lat": lat, "lon": lon} for p, lat, lon in localities]).decode()
     session.execute(text("""
-        INSERT INTO municipalities (code, name, county_code, timezone, extent, population)
-        VALUES (:code, :name, :county, :tz, ST_MakeEnvelope(:w, :s, :e, :n, 4326), :pop)
+        INSERT INTO municipalities (code, name, county_code, timezone, extent, population, localities)
+        VALUES (:code, :name, :county, :tz, ST_MakeEnvelope(:w, :s, :e, :n, 4326), :pop,
+                coalesce(CAST(:loc AS jsonb), '[]'))
         ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, county_code = EXCLUDED.county_code,
             timezone = EXCLUDED.timezone, extent = EXCLUDED.extent,
-            population = COALESCE(EXCLUDED.population, municipalities.population)"""),
+            population = COALESCE(EXCLUDED.population, municipalities.population),
+            localities = coalesce(CAST(:loc AS jsonb), municipalities.localities)"""),
         {"code": code, "name": name.strip(), "county": county_code, "tz": timezone, "w": west, "s": south,
-         "e": east, "n": north, "pop": population})
+         "e": east, "n": north, "pop": population, "loc": located})
     session.commit()
     return get_municipality(session, code)
 

@@ -64,7 +64,7 @@ def _name(session: Session, area: shapely.Geometry) -> str:
     if place:
         name, locality, lon, lat = place
         return f"{locality}, {_offset(lon, lat, centre)} om {name}"
-    locality, lon, lat = _nearest_locality(centre)
+    locality, lon, lat = _nearest_locality(session, centre)
     return f"{locality}, {_offset(lon, lat, centre)} om centrum"
 
 
@@ -77,7 +77,17 @@ def _nearest_place(session: Session, point: shapely.Point, within_m: float) -> t
     return None if row is None else (str(row[0]), str(row[1]), float(row[2]), float(row[3]))
 
 
-def _nearest_locality(point: shapely.Point) -> tuple[str, float, float]:
+def _nearest_locality(session: Session, point: shapely.Point) -> tuple[str, float, float]:
+    """The nearest locality of the municipality whose extent holds the point (a county install), else of
+    data/localities.json (the install's own municipality)."""
+    row = session.execute(text("""
+        SELECT l->>'name', (l->>'lon')::float8, (l->>'lat')::float8
+        FROM municipalities m, jsonb_array_elements(m.localities) l
+        WHERE ST_Intersects(m.extent, ST_SetSRID(ST_MakePoint(:x, :y), 4326))
+        ORDER BY ST_Area(m.extent), ST_MakePoint((l->>'lon')::float8, (l->>'lat')::float8)::geography
+                 <-> ST_MakePoint(:x, :y)::geography LIMIT 1"""), {"x": point.x, "y": point.y}).first()
+    if row is not None:
+        return str(row[0]), float(row[1]), float(row[2])
     name, lat, lon = min(LOCALITIES, key=lambda loc: _metres(loc[2], loc[1], point.x, point.y))
     return name, lon, lat
 

@@ -8,6 +8,8 @@
 - A new row's municipality when the writer does not name one: the narrowed municipality, else the writer's
   own, else the install's default (unchanged for a municipality role).
 - Public releases are per municipality (each incident still in at most six tables: its own municipality's).
+- A municipality's localities (name, lat, lon), which name hotspots far from any place ("Borensberg, 300 m N
+  om centrum"); empty for the default municipality, whose localities stay in data/localities.json.
 
 Revision ID: 0024
 Revises: 0023
@@ -46,6 +48,7 @@ def upgrade() -> None:
                 (SELECT m.code FROM municipalities m WHERE current_user = 'lagesbild_m' || m.code),
                 (SELECT code FROM municipalities WHERE is_default))
         $f$;
+        ALTER TABLE municipalities ADD COLUMN localities jsonb NOT NULL DEFAULT '[]'::jsonb;
         ALTER TABLE public_releases ADD COLUMN municipality_code text REFERENCES municipalities(code);
         UPDATE public_releases SET municipality_code = (SELECT code FROM municipalities WHERE is_default);
         ALTER TABLE public_releases ALTER COLUMN municipality_code SET NOT NULL;
@@ -60,6 +63,7 @@ def downgrade() -> None:
         ALTER TABLE public_releases DROP CONSTRAINT public_releases_pkey;
         ALTER TABLE public_releases DROP COLUMN municipality_code;
         ALTER TABLE public_releases ADD PRIMARY KEY (period, group_code);
+        ALTER TABLE municipalities DROP COLUMN localities;
         CREATE OR REPLACE FUNCTION lagesbild_visible_municipalities() RETURNS text[] LANGUAGE sql STABLE AS $f$
             {_VISIBLE}
         $f$;
