@@ -37,6 +37,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -386,12 +387,36 @@ def run_drill(before: float = 5.0, after: float = 5.0, writers: int = 4, readers
         for thread in threads:
             thread.join(20)
         states = cluster.states()
-        return report(cluster, outcomes, victim, killed_at, back_at, setup_s, states)
+        result = report(cluster, outcomes, victim, killed_at, back_at, setup_s, states)
+        result["instances_alike"] = instances_alike(apps)
+        return result
     finally:
         if apps is not None:
             apps.stop()
         cluster.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def instances_alike(apps: Apps) -> bool:
+    """Each instance, asked directly (not through nginx) for the same analysis and the same page of incidents
+    after the failover, gives the same answer: nothing an answer depends on lives in one instance."""
+    end = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+    params = {"start": (end - timedelta(days=1)).isoformat(), "end": end.isoformat()}
+    headers = {"Authorization": f"Bearer {apps.token}"}
+    answers = []
+    for port in apps.ports:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        clusters = httpx.get(f"{base}/analysis/clusters", params=params, headers=headers, timeout=60)
+        listed = httpx.get(f"{base}/incidents", params={**params, "limit": 500}, headers=headers, timeout=60)
+        if clusters.status_code != 200 or listed.status_code != 200:
+            return False
+        # links name the host asked (here each instance's own port; behind nginx, the same for both)
+        answers.append((clusters.text + listed.text).replace(f"127.0.0.1:{port}", "HOST"))
+    if answers[0] != answers[1]:
+        first = next(k for k, (a, b) in enumerate(zip(*answers, strict=False)) if a != b)
+        print(f"instances differ at {first}: {answers[0][first - 80:first + 80]!r} / "
+              f"{answers[1][first - 80:first + 80]!r}", file=sys.stderr)
+    return answers[0] == answers[1]
 
 
 def report(cluster: Cluster, outcomes: list[Outcome], victim: str, killed_at: float, back_at: float | None,

@@ -96,3 +96,4 @@ def test_failover_drill_loses_no_acknowledged_write() -> None:
     assert result["reads_ok_while_primary_down"] == result["reads_while_primary_down"], result
     assert result["errors"] == result["errors_clear_503"], result["unclear_errors"]
     assert result["states_after"][result["killed"]][1] != "primary", result
+    assert result["instances_alike"], result  # the two instances, asked directly, give the same answers
