@@ -81,6 +81,7 @@ async def current_principal(request: Request, session: SessionDep) -> Principal 
         from app.municipalities.service import narrow
 
         await run_in_threadpool(narrow, session, principal.db_role, only)
+        request.state.municipality_only = only  # the audit row is that municipality's too
     elif session.in_transaction():
         await run_in_threadpool(act_as, session, principal.db_role)
     else:

@@ -422,3 +422,30 @@ def test_areas_far_from_places_are_named_after_their_own_municipalitys_localitie
     motala_name, mjolby_name = name_areas(session, [motala_area, mjolby_area])
     assert motala_name.startswith("Motala, ") and motala_name.endswith("om centrum"), motala_name
     assert not mjolby_name.startswith(("Motala", "Borensberg")), mjolby_name
+
+
+def test_an_admin_reads_the_audit_trail_of_their_own_municipality(client: TestClient, motala: dict[str, str],
+                                                                  session: Session) -> None:
+    """Motala's admin sees who did what in Motala and nothing of Mjölby's; a county account's reads narrowed
+    to Mjölby are Mjölby's rows too (migration 0025)."""
+    admins = {code: create_token(session, role="admin", name=f"admin {code}", municipality=code)
+              for code in ("0586", "0583")}
+    now = datetime.now(UTC).isoformat()
+    for who, lon, lat in (("motala", 15.05, 58.48), ("mjolby", 15.13, 58.20)):
+        made = client.post("/api/v1/incidents", headers=auth(motala[who]),
+                           json={"lon": lon, "lat": lat, "category": "brand", "occurred_at": now})
+        assert made.status_code == 201, made.text
+    assert client.get("/api/v1/incidents", headers=auth(motala["county"]),
+                      params={"municipality": "0586"}).status_code == 200
+
+    def actors(code: str) -> set[str]:
+        answer = client.get("/api/v1/audit", headers=auth(admins[code]), params={"since": now, "limit": 1000})
+        assert answer.status_code == 200, answer.text
+        return {row["actor"] for row in answer.json()}
+
+    motala_seen, mjolby_seen = actors("0583"), actors("0586")
+    assert "motala analytiker" in motala_seen and "mjölby analytiker" not in motala_seen, motala_seen
+    assert "länets analytiker" not in motala_seen
+    assert {"mjölby analytiker", "länets analytiker"} <= mjolby_seen and "motala analytiker" not in mjolby_seen
+    session.execute(text("DELETE FROM api_tokens WHERE name = 'admin 0586'"))
+    session.commit()

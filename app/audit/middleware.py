@@ -29,9 +29,9 @@ ACTIONS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "dele
 # sign-in attempts (successful or not) and sign-outs are security events: record them under their own names
 SIGN_IN_PATHS = {"/logga-in": "sign_in", "/logga-in/oidc/callback": "sign_in", "/logga-ut": "sign_out"}
 INSERT = text("""INSERT INTO audit_log (at, actor, role, token_id, action, method, path, query, status, client,
-                 user_agent, detail)
+                 user_agent, detail, municipality_code, group_code)
                  VALUES (:at, :actor, :role, :token_id, :action, :method, :path, :query, :status, :client,
-                 :user_agent, CAST(:detail AS jsonb))""")
+                 :user_agent, CAST(:detail AS jsonb), :municipality_code, :group_code)""")
 
 
 def watched(method: str, path: str) -> bool:
@@ -88,6 +88,10 @@ def audit_row(scope: Scope, status: int, at: datetime) -> Row:
         "query": scope.get("query_string", b"").decode("latin-1")[:2000] or None, "status": status,
         "client": client[0] if client else None,
         "user_agent": headers.get(b"user-agent", b"").decode("latin-1")[:500] or None,
+        # whose row (migration 0025): the municipality a county account narrowed to, else the caller's own
+        "municipality_code": state.get("municipality_only") or getattr(principal, "municipality", None)
+        if not getattr(principal, "sees_group", None) or state.get("municipality_only") else None,
+        "group_code": getattr(principal, "sees_group", None),
         "detail": orjson.dumps({"route": getattr(scope.get("route"), "path", None),
                                 **({"reads": state["audit_read"]} if state.get("audit_read") else {}),
                                 **(state.get("audit_detail") or {})}).decode(),

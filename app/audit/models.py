@@ -32,3 +32,7 @@ class AuditEntry(Base):
     client: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # whose row it is (row-level security, migration 0025): the municipality the request concerned, and the
+    # county or police region of a group account
+    municipality_code: Mapped[str | None] = mapped_column(Text)
+    group_code: Mapped[str | None] = mapped_column(Text)

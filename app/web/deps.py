@@ -42,7 +42,8 @@ def page_user(request: Request, session: SessionDep) -> Principal | None:
         if kommun:  # a county account's page for one of its municipalities
             from app.municipalities.service import narrow
 
-            request.state.municipality = narrow(session, principal.db_role, kommun)
+            narrow(session, principal.db_role, kommun)
+            request.state.municipality_only = kommun  # the audit row is that municipality's too
         else:
             act_as(session, principal.db_role)
     return principal
