@@ -449,3 +449,19 @@ def test_an_admin_reads_the_audit_trail_of_their_own_municipality(client: TestCl
     assert {"mjölby analytiker", "länets analytiker"} <= mjolby_seen and "motala analytiker" not in mjolby_seen
     session.execute(text("DELETE FROM api_tokens WHERE name = 'admin 0586'"))
     session.commit()
+
+
+def test_an_install_wide_import_puts_each_row_in_its_municipality(motala: dict[str, str], session: Session) -> None:
+    """The command line and the police feed import as the owner: with several municipalities each row goes
+    to the one whose extent holds it (the smaller where extents overlap), the rest to the default."""
+    from app.imports.service import ImportOptions, run_import
+
+    when = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    csv = (f"tid;kategori;lat;lon;id\n{when};brand;58,47;15,03;w1\n{when};brand;58,20;15,13;w2\n"
+           f"{when};brand;58,471;15,031;w3\n").encode()
+    report = run_import(session, io.BytesIO(csv), ImportOptions(filename="hela.csv", format="csv", mapping={
+        "time": "tid", "category": "kategori", "lat": "lat", "lon": "lon", "external_id": "id"}))
+    assert report.inserted == 3, report
+    rows = dict(session.execute(text("SELECT external_id, municipality_code FROM incidents "
+                                     "WHERE external_id LIKE 'w_'")).all())
+    assert rows == {"w1": "0583", "w2": "0586", "w3": "0583"}

@@ -303,9 +303,15 @@ class _ChunkWriter:
                            "AND lagesbild_current_municipality() = ANY(lagesbild_visible_municipalities())", (source,))
             probe, self.now, self.municipality, user, own = cursor.fetchone()
             self.probe = bool(probe)  # `now`: the transaction's time, as the column default has it
+            # The owner (the command line, the police feed) imports for the whole install: with several
+            # municipalities each row goes to the one whose extent holds it (the smallest first).
+            cursor.execute("SELECT code, ST_XMin(extent), ST_YMin(extent), ST_XMax(extent), ST_YMax(extent) "
+                           "FROM municipalities ORDER BY ST_Area(extent), code")
+            areas = cursor.fetchall()
         # Under a tenant role (row-level security) the rows are the caller's municipality's; a group role (a
         # county) imports only when narrowed to one of its municipalities (?municipality=0583).
         self.role = user if TENANT_ROLE.fullmatch(user) else None
+        self.areas = areas if self.role is None and len(areas) > 1 else []
         if self.role and not own:
             from app.errors import Forbidden
 
@@ -357,9 +363,22 @@ class _ChunkWriter:
     def _copy(self, cursor: Any, table: str, rows: StagedRows) -> int:
         with cursor.copy(f"COPY {table} ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)") as copy:
             copy.set_types(COPY_TYPES)
-            for row in rows.rows(self.source, self.batch_id, self.now, self.municipality):
+            for row in rows.rows(self.source, self.batch_id, self.now,
+                                 self._municipalities(rows) if self.areas else self.municipality):
                 copy.write_row(row)
         return len(rows)
+
+    def _municipalities(self, rows: StagedRows) -> list[str]:
+        """Each row's municipality: the first (smallest) extent holding it, else the install's default."""
+        points = np.frombuffer(b"".join(rows.geom), dtype=_EWKB_POINT)
+        out = np.full(len(rows), self.municipality, dtype=object)
+        free = np.ones(len(rows), dtype=bool)
+        for code, west, south, east, north in self.areas:
+            inside = free & (points["x"] >= west) & (points["x"] <= east) & (points["y"] >= south) & (
+                points["y"] <= north)
+            out[inside] = code
+            free &= ~inside
+        return list(out)
 
     def _write(self, rows: StagedRows) -> None:
         import psycopg
@@ -465,14 +484,16 @@ class StagedRows:
         for name in self.__dataclass_fields__:
             getattr(self, name).extend(getattr(other, name))
 
-    def rows(self, source: str, batch_id: int | None, now: int, municipality: str) -> Iterator[tuple[Any, ...]]:
-        """Rows in COPY_COLUMNS order, earliest first (rows stored in time order make time filters cheap)."""
+    def rows(self, source: str, batch_id: int | None, now: int,
+             municipality: str | list[str]) -> Iterator[tuple[Any, ...]]:
+        """Rows in COPY_COLUMNS order, earliest first (rows stored in time order make time filters cheap);
+        `municipality` one for all or one per row."""
         order = np.argsort(np.asarray(self.occurred, dtype=np.int64), kind="stable").tolist()
         for k in order:
             reported = self.reported[k]
             yield (self.geom[k], self.category[k], self.occurred[k], now if reported is None else reported, source,
                    self.external_id[k], self.precision[k], self.precision_m[k], self.description[k], self.place_id[k],
-                   batch_id, municipality)
+                   batch_id, municipality if isinstance(municipality, str) else municipality[k])
 
 
 
