@@ -21,6 +21,27 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(revision: str = "head", url: str | None = None) -> None:
     command.upgrade(alembic_config(url), revision)
+    if revision == "head":
+        sync_default_extent(url)
+
+
+def sync_default_extent(url: str | None = None) -> None:
+    """The default municipality's extent is the install's configured one (`LAGESBILD_EXTENT`): migration
+    0021 wrote Mjölby's, and a one-municipality install elsewhere changes only the setting."""
+    from sqlalchemy import create_engine, text
+
+    from app.config import get_settings
+    from app.db import get_engine, sqlalchemy_url
+
+    engine = create_engine(sqlalchemy_url(url)) if url else get_engine()
+    west, south, east, north = get_settings().extent
+    with engine.begin() as connection:
+        connection.execute(text("""
+            UPDATE municipalities SET extent = ST_MakeEnvelope(:w, :s, :e, :n, 4326)
+            WHERE is_default AND NOT ST_Equals(extent, ST_MakeEnvelope(:w, :s, :e, :n, 4326))"""),
+                           {"w": west, "s": south, "e": east, "n": north})
+    if url:
+        engine.dispose()
 
 
 def downgrade(revision: str = "base", url: str | None = None) -> None:

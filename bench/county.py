@@ -11,7 +11,8 @@ municipality's share alone (rows ÷ municipalities, the same generator): today's
 Then every /api/v1/analysis endpoint and the municipalities' comparison are timed through the app (cold
 cache, the analysis process as in production): in the one-municipality database, in the big one as
 Mjölby's analyst (row-level security
-keeps the other 289 municipalities' rows out), and as the county's analyst (13 municipalities). Prints
+keeps the other 289 municipalities' rows out), as the county's analyst (13 municipalities), and as the
+county's analyst narrowed to Mjölby (`?municipality=0586`). Prints
 seconds per analysis side by side; the goals are < 5 s per analysis for one municipality and < 30 s for
 the county.
 """
@@ -154,7 +155,8 @@ with TestClient(create_app()) as client:
         out[who] = {{}}
         for path, extra in analyses:
             start = time.perf_counter()
-            r = client.get("/api/v1/analysis/" + path, params={{**params, **extra}},
+            narrowed = {{"municipality": callers[who]["only"]}} if callers[who].get("only") else {{}}
+            r = client.get("/api/v1/analysis/" + path, params={{**params, **extra, **narrowed}},
                            headers={{"Authorization": "Bearer " + token}})
             label = path.replace("../", "") + (" (" + extra["method"] + ")" if "method" in extra else "")
             out[who][label] = (r.status_code, time.perf_counter() - start, r.text[:160] if r.status_code != 200 else "")
@@ -179,19 +181,21 @@ def main() -> None:
           f"{args.municipalities} municipalities, and {args.rows // args.municipalities:,} of one alone")
     alone = time_analyses(one, {"mjolby": {"municipality": "0586", "group": None}})["mjolby"]
     shared = time_analyses(big, {"mjolby": {"municipality": "0586", "group": None},
-                                 "county": {"municipality": None, "group": "lan05"}})
+                                 "county": {"municipality": None, "group": "lan05"},
+                                 "narrowed": {"municipality": None, "group": "lan05", "only": "0586"}})
     print(f"{'analysis':<22} {'alone':>14} {'in ' + format(args.rows, ',') + ' (Mjölby)':>26} "
-          f"{'county (13)':>14}")
+          f"{'county (13)':>14} {'county → Mjölby':>16}")
     worst_one = worst_county = 0.0
     for label in alone:
         cells = []
-        for table in (alone, shared["mjolby"], shared["county"]):
+        for table in (alone, shared["mjolby"], shared["county"], shared["narrowed"]):
             status, seconds, error = table[label]
             cells.append(f"{seconds:6.2f} s" + ("" if status == 200 else f" [{status}]"))
-        worst_one = max(worst_one, shared["mjolby"][label][1])
+        worst_one = max(worst_one, shared["mjolby"][label][1], shared["narrowed"][label][1])
         worst_county = max(worst_county, shared["county"][label][1])
-        print(f"{label:<22} {cells[0]:>14} {cells[1]:>26} {cells[2]:>14}")
-    for who, table in (("Mjölby", shared["mjolby"]), ("county", shared["county"])):
+        print(f"{label:<22} {cells[0]:>14} {cells[1]:>26} {cells[2]:>14} {cells[3]:>16}")
+    for who, table in (("Mjölby", shared["mjolby"]), ("county", shared["county"]), ("county → Mjölby",
+                                                                                   shared["narrowed"])):
         for label, (status, _seconds, error) in table.items():
             if status != 200:
                 print(f"  {who} {label}: {status} {error}")

@@ -365,7 +365,9 @@ def test_the_public_view_is_per_municipality(client: TestClient, motala: dict[st
     # Motala's public map opens on Motala (the middle of its extent), not on Mjölby's town centre
     document = client.get("/karta/publik/karta.html", params={"kommun": "0583"})
     assert document.status_code == 200 and "[58.575, 15.05]" in document.text, document.text[:2000]
-    assert "[58.575, 15.05]" not in client.get("/karta/publik/karta.html").text
+    assert "[58.575, 15.05]" in client.get("/karta/publik/karta.html").text  # the choice is remembered
+    assert "[58.575, 15.05]" not in client.get("/karta/publik/karta.html", params={"kommun": ""}).text
+    client.cookies.clear()
     session.execute(text("DELETE FROM public_releases WHERE municipality_code = '0583'"))
     session.commit()
 
@@ -391,8 +393,14 @@ def test_the_county_lagesbild_compares_and_each_municipality_has_its_own(client:
         assert one.status_code == 200
         assert "Motala kommun · ESM" in one.text and "Kommunerna i" not in one.text
         assert 'action="/lagesbild/beslut?kommun=0583"' in one.text
-        plan = client.get("/patrull/plan", headers=county, params={"kommun": "0583"})
+        assert "lagesbild_kommun=0583" in one.headers.get("set-cookie", "")  # remembered for the next page
+        plan = client.get("/patrull/plan", headers={**county, "Cookie": county["Cookie"] + "; lagesbild_kommun=0583"})
         assert plan.status_code == 200 and "Motala kommun · Underlag" in plan.text
+        every = client.get("/lagesbild", headers={**county, "Cookie": county["Cookie"] + "; lagesbild_kommun=0583"},
+                           params={"kommun": ""})  # "Alla kommuner": forgets the choice
+        assert "Kommunerna i Östergötlands län" in every.text and 'lagesbild_kommun=""' in every.headers["set-cookie"]
+        stale = client.get("/lagesbild", headers={**county, "Cookie": county["Cookie"] + "; lagesbild_kommun=9999"})
+        assert stale.status_code == 200 and "Kommunerna i Östergötlands län" in stale.text
         own = sign_in(client, "motala.ana@example.se")
         assert client.get("/lagesbild", headers=own, params={"kommun": "0586"}).status_code == 404
         mine = client.get("/lagesbild", headers=own)

@@ -17,14 +17,17 @@ from app.auth.roles import allowed
 from app.auth.service import Principal
 from app.auth.sessions import SESSION_COOKIE, session_principal
 from app.config import get_settings
-from app.db import act_as
+from app.db import MUNICIPALITY_CODE, act_as
 from app.deps import SessionDep
+from app.errors import DomainError
 from app.i18n import Language, label, translator
+from app.municipalities.schemas import MunicipalityOut
 from app.paths import FRONTEND
 from app.reference import service as reference
 
 templates = Jinja2Templates(directory=str(FRONTEND / "templates"))
 LANG_COOKIE = "lagesbild_lang"
+KOMMUN_COOKIE = "lagesbild_kommun"  # the municipality a county account (or the public) last chose
 
 
 def page_language(request: Request) -> Language:
@@ -32,21 +35,63 @@ def page_language(request: Request) -> Language:
     return "en" if wanted == "en" else "sv"
 
 
+def chosen_municipality(request: Request) -> tuple[str | None, bool]:
+    """The municipality a page is asked for: `?kommun=` (remembered in a cookie by the page), else the one
+    remembered; and whether it came from the cookie ('' in the query means all the account sees)."""
+    if "kommun" in request.query_params:
+        return request.query_params.get("kommun") or None, False
+    return request.cookies.get(KOMMUN_COOKIE) or None, True
+
+
 def page_user(request: Request, session: SessionDep) -> Principal | None:
     """The signed-in user from the session cookie; unknown or expired just means signed out."""
     cookie = request.cookies.get(SESSION_COOKIE)
     principal = session_principal(session, cookie) if cookie else None
     request.state.principal = principal  # for the audit trail
+    request.state.kommun = ""
     if principal is not None:  # the page's reads run under the user's municipality role (row-level security)
-        kommun = request.query_params.get("kommun")
+        kommun, remembered = chosen_municipality(request)
         if kommun:  # a county account's page for one of its municipalities
             from app.municipalities.service import narrow
 
-            narrow(session, principal.db_role, kommun)
-            request.state.municipality_only = kommun  # the audit row is that municipality's too
+            try:
+                narrow(session, principal.db_role, kommun)
+            except DomainError:
+                if not remembered:
+                    raise
+                act_as(session, principal.db_role)  # a remembered choice this account no longer sees
+            else:
+                request.state.municipality_only = request.state.kommun = kommun  # the audit row's too
         else:
             act_as(session, principal.db_role)
     return principal
+
+
+def public_municipality(request: Request, session: SessionDep) -> MunicipalityOut:
+    """The public view's municipality (chosen, remembered or the install's default); the session reads under
+    its role from here on."""
+    from app.municipalities.service import public_view
+
+    kommun, remembered = chosen_municipality(request)
+    try:
+        found = public_view(session, kommun)
+    except DomainError:
+        if not remembered:
+            raise
+        found = public_view(session, None)
+    request.state.kommun = kommun if kommun == found.code else ""
+    return found
+
+
+def remember_municipality(request: Request, response: Response) -> None:
+    """A page shown for `?kommun=` remembers the choice for the next page; `?kommun=` empty forgets it."""
+    if "kommun" not in request.query_params:
+        return
+    value = request.query_params.get("kommun") or ""
+    if MUNICIPALITY_CODE.fullmatch(value):
+        response.set_cookie(KOMMUN_COOKIE, value, max_age=365 * 86400, samesite="lax", httponly=True)
+    else:
+        response.delete_cookie(KOMMUN_COOKIE)
 
 
 def municipality_context(request: Request, session: SessionDep, principal: Principal | None) -> dict[str, Any]:
@@ -55,7 +100,7 @@ def municipality_context(request: Request, session: SessionDep, principal: Princ
     none for a one-municipality account or install."""
     from app.municipalities import service as municipalities
 
-    chosen = request.query_params.get("kommun") or ""
+    chosen = getattr(request.state, "kommun", "") or ""
     group_name = ""
     if principal is None:
         options = [(m.code, m.name) for m in municipalities.every(session)]
@@ -83,6 +128,7 @@ def render_page(request: Request, template: str, principal: Principal | None, **
         "can": lambda permission: principal is not None and allowed(principal.role, permission), **context})
     if "lang" in request.query_params:
         response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="strict")
+    remember_municipality(request, response)
     return response
 
 
@@ -99,7 +145,9 @@ def sheet(request: Request, template: str, format: str | None, filename: str, **
 
         return Response(html_to_pdf(html), media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
-    return HTMLResponse(html)
+    page = HTMLResponse(html)
+    remember_municipality(request, page)
+    return page
 
 
 def refuse(request: Request, next_path: str) -> Response:

@@ -34,6 +34,7 @@ from app.web.deps import (
     organisation_choices,
     page_language,
     page_user,
+    public_municipality,
     refuse,
     render_page,
     sheet,
@@ -51,9 +52,7 @@ DaysQ = Annotated[list[int] | None, Query()]
 def start_page(request: Request, session: SessionDep) -> HTMLResponse:
     principal = page_user(request, session)
     if principal is None:  # the public view of one municipality: the install's own unless another is chosen
-        from app.municipalities.service import public_view
-
-        public_view(session, request.query_params.get("kommun"))
+        public_municipality(request, session)
     context: dict[str, Any] = {"view": "oversikt" if principal else "publik",
                                **municipality_context(request, session, principal)}
     if principal and allowed(principal.role, "analysis:read"):
@@ -208,12 +207,8 @@ def map_document(request: Request, session: SessionDep, view: str, start: str | 
     principal = page_user(request, session)
     if view != "publik" and (principal is None or not allowed(principal.role, "analysis:read")):
         view = "publik"
-    kommun = request.query_params.get("kommun")
-    public = None
-    if view == "publik":
-        from app.municipalities.service import public_view
-
-        public = public_view(session, kommun)
+    public = public_municipality(request, session) if view == "publik" else None
+    kommun = request.state.kommun
     scope = scope_from_text(start, end, category, HOTSPOT_DAYS, hour, weekday)
     settings = get_settings()
     assert scope.start is not None and scope.end is not None
@@ -339,7 +334,7 @@ async def _decision_form(request: Request, session: SessionDep, permission: str 
         return refuse(request, "/lagesbild")
     if not csrf_matches(principal, str(form.get("csrf") or "")):
         return csrf_refused()
-    kommun = request.query_params.get("kommun")
+    kommun = request.state.kommun
     back = (f"/lagesbild?start={form.get('period_start') or ''}&end={form.get('period_end') or ''}"
             f"{'&kommun=' + kommun if kommun else ''}#{section}")
     return form, principal, back
