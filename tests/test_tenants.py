@@ -430,6 +430,11 @@ def test_areas_far_from_places_are_named_after_their_own_municipalitys_localitie
     motala_name, mjolby_name = name_areas(session, [motala_area, mjolby_area])
     assert motala_name.startswith("Motala, ") and motala_name.endswith("om centrum"), motala_name
     assert not mjolby_name.startswith(("Motala", "Borensberg")), mjolby_name
+    # and a printed overview around Motala names Motala's localities
+    from app.maps.service import sheet_minimap
+
+    overview = sheet_minimap(session, shapely.geometry.mapping(motala_area), size_px=300, margin_m=9000)
+    assert "Motala" in overview.places and "Mjölby" not in overview.places, overview.places
 
 
 def test_an_admin_reads_the_audit_trail_of_their_own_municipality(client: TestClient, motala: dict[str, str],

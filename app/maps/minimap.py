@@ -61,11 +61,13 @@ def minimap(geometry: dict[str, Any], context: list[dict[str, Any]] | None = Non
             margin_m: float = 120.0, colour: str = "#b10026", basemap: list[tuple[str, str | None, Any]] | None = None,
             numbers: list[tuple[int, dict[str, Any]]] | None = None,
             place_names: list[str] | None = None,
-            shaded: list[tuple[dict[str, Any], str, str]] | None = None) -> Minimap:
+            shaded: list[tuple[dict[str, Any], str, str]] | None = None,
+            localities: list[tuple[str, float, float]] | None = None) -> Minimap:
     """`geometry` (GeoJSON, WGS84) in SWEREF metres over `basemap` ((kind, name, shapely WGS84) from
     app.basemap.service.features_near) and `context` places (GeoJSON, named by `place_names`);
     `numbers`: (number, geometry) drawn as outlines with their number, for a map of several areas;
-    `shaded`: (geometry, fill, edge) drawn instead of `geometry` itself (a map of change's cells)."""
+    `shaded`: (geometry, fill, edge) drawn instead of `geometry` itself (a map of change's cells);
+    `localities`: (name, lat, lon) named on an overview besides data/localities.json's (other municipalities)."""
     main = _metres(shape(geometry))
     fig, ax = plt.subplots(figsize=(size_px / 100, size_px / 100), dpi=100)
     ax.set_facecolor("#f2efe9" if basemap else "#eef1f4")
@@ -77,7 +79,7 @@ def minimap(geometry: dict[str, Any], context: list[dict[str, Any]] | None = Non
     _draw_base(ax, basemap or [], frame, span, drawn)
     overview = span > 1500  # a whole municipality: name the localities, not every place
     if overview:
-        for locality, lat, lon in LOCALITIES:
+        for locality, lat, lon in (*LOCALITIES, *(localities or [])):
             x, y = to_sweref([lon], [lat])
             if frame.contains(shapely.Point(x[0], y[0])):
                 ax.text(x[0], y[0] + span * 0.05, locality, fontsize=8, fontweight="bold", color="#37474f",

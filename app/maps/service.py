@@ -191,6 +191,11 @@ def sheet_minimap(session: Session, geometry: dict[str, Any], *, size_px: int = 
     rows = session.execute(text("""SELECT name, ST_AsGeoJSON(geom, 6)::json FROM places
         WHERE geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326) ORDER BY id"""),
                            dict(zip("wsen", bounds, strict=True))).all()
+    # the localities of every municipality in the window (a county sheet), besides data/localities.json's
+    localities = [(str(n), float(lat), float(lon)) for n, lat, lon in session.execute(text("""
+        SELECT l->>'name', (l->>'lat')::float8, (l->>'lon')::float8
+        FROM municipalities m, jsonb_array_elements(m.localities) l
+        WHERE m.extent && ST_MakeEnvelope(:w, :s, :e, :n, 4326)"""), dict(zip("wsen", bounds, strict=True)))]
     return minimap(geometry, [g for _, g in rows], place_names=[n for n, _ in rows], size_px=size_px,
                    margin_m=margin_m, colour=colour, basemap=features_near(session, bounds), numbers=numbers,
-                   shaded=shaded)
+                   shaded=shaded, localities=localities)
