@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.db import act_as_tenant, tenant
+from app.db import MUNICIPALITY_CODE, act_as_tenant, tenant
 from app.errors import InvalidInput, NotFound
 from app.municipalities.schemas import (
     MunicipalityChange,
@@ -23,9 +23,14 @@ from app.municipalities.schemas import (
     MunicipalityOut,
 )
 
-CODE = re.compile(r"[0-9]{4}")
 GROUP_CODE = re.compile(r"[a-z0-9_]{1,40}")
 GROUP_KINDS = ("county", "police_region", "group")
+
+
+def _check_code(code: str, loc: tuple[str, ...]) -> None:
+    if not MUNICIPALITY_CODE.fullmatch(code):
+        raise InvalidInput(f"a municipality code is SCB's four digits (0586), not {code!r}", loc=loc,
+                           sv=f"En kommunkod är SCB:s fyra siffror (0586), inte {code!r}.")
 
 
 def add_municipality(session: Session, *, code: str, name: str, extent: tuple[float, float, float, float],
@@ -34,9 +39,7 @@ def add_municipality(session: Session, *, code: str, name: str, extent: tuple[fl
                      localities: list[tuple[str, float, float]] | None = None) -> MunicipalityOut:
     """Add (or update the name, extent, county, population and localities of) a municipality. Owner only.
     `localities` are (name, lat, lon) within the extent: hotspots far from any place are named after them."""
-    if not CODE.fullmatch(code):
-        raise InvalidInput(f"a municipality code is SCB's four digits (0586), not {code!r}", loc=("code",),
-                           sv=f"En kommunkod är SCB:s fyra siffror (0586), inte {code!r}.")
+    _check_code(code, ("code",))
     if county_code is not None and not re.fullmatch(r"[0-9]{2}", county_code):
         raise InvalidInput(f"a county code is two digits (05), not {county_code!r}", loc=("county_code",),
                            sv=f"En länskod är två siffror (05), inte {county_code!r}.")
@@ -124,10 +127,7 @@ def narrow(session: Session, role: str | None, code: str | None) -> Municipality
     narrowing."""
     if code is None:
         return None
-    if not CODE.fullmatch(code):
-        raise InvalidInput(f"a municipality code is SCB's four digits (0586), not {code!r}",
-                           loc=("query", "municipality"),
-                           sv=f"En kommunkod är SCB:s fyra siffror (0586), inte {code!r}.")
+    _check_code(code, ("query", "municipality"))
     if role is None:  # the owner sees every municipality: nothing to narrow to, only to check
         return get_municipality(session, code)
     act_as_tenant(session, f"{role}/{code}")
@@ -142,10 +142,8 @@ def narrow(session: Session, role: str | None, code: str | None) -> Municipality
 def public_view(session: Session, code: str | None) -> MunicipalityOut:
     """The public view of one municipality (the install's default when `code` is None): the session reads
     from here on under that municipality's role, so the public pages show its rows and nothing else."""
-    if code is not None and not CODE.fullmatch(code):
-        raise InvalidInput(f"a municipality code is SCB's four digits (0586), not {code!r}",
-                           loc=("query", "kommun"),
-                           sv=f"En kommunkod är SCB:s fyra siffror (0586), inte {code!r}.")
+    if code is not None:
+        _check_code(code, ("query", "kommun"))
     found = get_municipality(session, code) if code is not None else default(session)
     act_as_tenant(session, f"lagesbild_m{found.code}")
     return found
