@@ -16,6 +16,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
 
 import pytest
 import uvicorn
@@ -167,6 +170,26 @@ def scratch_database_url(name: str) -> str:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
     engine.dispose()
     return scratch
+
+
+@pytest.fixture
+def mid_period() -> Iterator[datetime]:
+    """The clock (Python's, ticking) at noon on the fourth day of a reporting period, up to two weeks ahead:
+    the lägesbild and the unit reports then agree on "this period" whatever day the suite runs. A fresh
+    clone's `make test` failed on 2026-12-07, the first day of a period. Ahead, never back: PostgreSQL's
+    own now() (sign-in expiry) is not frozen and must not pass the frozen clock."""
+    import time_machine
+
+    from app.reports.service import period_for
+
+    zone = ZoneInfo(get_settings().timezone)
+    today = datetime.now(zone).date()
+    start, _ = period_for(today)
+    if today > start + timedelta(days=3):
+        start, _ = period_for(start + timedelta(days=get_settings().report_period_days))
+    moment = datetime.combine(start + timedelta(days=3), dtime(12), tzinfo=zone)
+    with time_machine.travel(moment, tick=True):
+        yield moment
 
 
 def auth(token: str) -> dict[str, str]:

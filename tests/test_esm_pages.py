@@ -83,7 +83,8 @@ def _esm_data(client: TestClient, tokens: dict[str, str], session: Session) -> N
 
 
 def test_lagesbild_shows_reports_walks_and_promises(client: TestClient, tokens: dict[str, str],
-                                                   people: dict[str, str], session: Session) -> None:
+                                                   people: dict[str, str], session: Session,
+                                                   mid_period: datetime) -> None:
     _esm_data(client, tokens, session)
     cookie = sign_in(client, people["analyst"])
     html = client.get("/lagesbild", headers=cookie).text
