@@ -1,10 +1,13 @@
 """Where counts rose and fell between two periods: a map of change that claims only what random data
 rarely produces.
 
-Each grid cell holds `a` events in the current period and `b` in the one before. If the cell's rate did
-not change, then given the cell's total n = a + b the current count is binomial, a ~ Bin(n, s) with
-s = T_now / (T_now + T_before) the current period's share of the exposure time: the exact conditional
-test of two Poisson rates (Przyborowski & Wileński 1940; Krishnamoorthy & Thomson 2004, "A more
+Each grid cell holds `a` events in the current period and `b` in the one before. If the cell's share of
+the area's events did not change, then given the cell's total n = a + b the current count is binomial,
+a ~ Bin(n, s) with s = N_now / (N_now + N_before) the current period's share of all events (both margins
+fixed, as in the space-time permutation scan, Kulldorff et al. 2005): a town-wide rise or fall, or a
+season, marks no cell; the whole area's own change is the caller's to state, once. With
+`condition_on_total=False`, s = T_now / (T_now + T_before), the share of the exposure time: the exact
+conditional test of two Poisson rates (Przyborowski & Wileński 1940; Krishnamoorthy & Thomson 2004, "A more
 powerful test for comparing two Poisson means", J. Stat. Planning & Inference 119:23–35, discuss it
 and its power). The two-sided p-value doubles the smaller tail. Every cell with at least one event in
 either period is a test; the tests of one map are corrected together with Benjamini & Hochberg (1995)
@@ -61,15 +64,17 @@ def two_sided_binomial_p(a: NDArray[np.int64], n: NDArray[np.int64], share: floa
 
 def change_map(x_now: NDArray[np.float64], y_now: NDArray[np.float64], x_before: NDArray[np.float64],
                y_before: NDArray[np.float64], grid: Grid, *, days_now: float = 1.0, days_before: float = 1.0,
-               alpha: float = 0.05) -> ChangeMap:
-    """Test every cell of `grid` for a change of rate between two periods (points in grid metres)."""
+               alpha: float = 0.05, condition_on_total: bool = True) -> ChangeMap:
+    """Test every cell of `grid` for a change of its share of the events (default) or of its rate between
+    two periods (points in grid metres)."""
     if days_now <= 0 or days_before <= 0:
         raise ValueError("both periods need a positive length")
     now = grid.counts(np.asarray(x_now, float), np.asarray(y_now, float)).ravel().astype(np.int64)
     before = grid.counts(np.asarray(x_before, float), np.asarray(y_before, float)).ravel().astype(np.int64)
     total = now + before
     tested = np.nonzero(total > 0)[0]
-    share = days_now / (days_now + days_before)
+    both = int(now.sum() + before.sum())
+    share = float(now.sum()) / both if condition_on_total and both else days_now / (days_now + days_before)
     p = two_sided_binomial_p(now[tested], total[tested], share)
     significant = benjamini_hochberg(p, alpha) if tested.size else np.zeros(0, dtype=bool)
     cells = []

@@ -29,15 +29,34 @@ def test_a_rise_in_one_cell_is_marked_up_and_nothing_else() -> None:
 
 def test_a_fall_is_marked_down() -> None:
     px, py = np.full(20, 100.0), np.full(20, 100.0)
-    result = change_map(np.array([100.0]), np.array([100.0]), px, py, GRID)
+    result = change_map(np.array([100.0]), np.array([100.0]), px, py, GRID, condition_on_total=False)
     assert [(c.current, c.previous, c.direction) for c in result.claims] == [(1, 20, "down")]
+    # as a share of the whole, a cell that holds every event in both periods has not changed
+    assert not change_map(np.array([100.0]), np.array([100.0]), px, py, GRID).claims
 
 
 def test_a_longer_current_period_is_not_a_rise() -> None:
     """28 days against 14: twice the events is what an unchanged rate gives."""
     now, before = np.full(40, 100.0), np.full(20, 100.0)
-    assert not change_map(now, now, before, before, GRID, days_now=28, days_before=14).claims
-    assert change_map(now, now, before, before, GRID).claims  # the same counts over equal periods do rise
+    assert not change_map(now, now, before, before, GRID, days_now=28, days_before=14,
+                          condition_on_total=False).claims
+    assert change_map(now, now, before, before, GRID, condition_on_total=False).claims  # equal periods: a rise
+
+
+def test_a_town_wide_doubling_marks_no_cell_but_a_local_one_does() -> None:
+    """Every cell at twice its rate is the whole area's change, not a place's (the share of each is steady);
+    one cell tripling while the rest stay is a place's."""
+    rng = np.random.default_rng(2)
+    centres = rng.uniform(0, 2000, (30, 2))
+    def draw(rate: float) -> tuple[np.ndarray, np.ndarray]:
+        pick = centres[rng.integers(0, 30, rng.poisson(rate))]
+        return pick[:, 0] + rng.normal(0, 20, len(pick)), pick[:, 1] + rng.normal(0, 20, len(pick))
+    (bx, by), (ax, ay) = draw(300), draw(600)
+    assert not change_map(ax, ay, bx, by, GRID).claims
+    assert change_map(ax, ay, bx, by, GRID, condition_on_total=False).claims  # as rates, every busy cell rose
+    px, py = rng.normal(625, 20, 40), rng.normal(625, 20, 40)
+    local = change_map(np.concatenate([bx, px]), np.concatenate([by, py]), *draw(300), GRID)
+    assert (2 * 8 + 2, "up") in [(c.index, c.direction) for c in local.claims]
 
 
 def test_five_events_can_never_be_a_claim() -> None:
