@@ -316,6 +316,24 @@ def statistics_import_population(
     console.print(f"SCB: folkmängd för {report.areas} områden, {', '.join(map(str, report.years))}")
 
 
+@statistics_app.command("import-population-grid")
+def statistics_import_population_grid(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                help="SCB's population per square: CSV (Rutid;Befolkning) or GeoPackage/Shapefile"),
+    size: int | None = typer.Option(None, help="The squares' side in metres (default: read from the file)"),
+    year: int | None = typer.Option(None, help="The year the counts are for"),
+    source: str | None = typer.Option(None, help="Where it comes from, named on the pages (default: the file name)"),
+) -> None:
+    """Residents per 250 m or 1 km square: the cause analysis then compares a factor only with positions near
+    as many residents. Replaces the grid imported before."""
+    from app.statistics.grid import import_population_grid
+
+    _ensure_schema()
+    with _session() as session, _refused_in_red():
+        report = import_population_grid(session, file, size=size, year=year, source=source)
+    console.print(f"befolkningsrutor: {report.squares} rutor om {report.size_m} m, {report.population} invånare")
+
+
 @basemap_app.command("import")
 def basemap_import(
     file: Path = typer.Argument(..., help="OpenStreetMap extract (.osm.pbf, .osm) or a GeoPackage, GeoJSON, "

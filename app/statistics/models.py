@@ -51,3 +51,24 @@ class SurveyIndex(Base):
     value: Mapped[float] = mapped_column(Float)
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
     source: Mapped[str | None] = mapped_column(Text)
+
+
+class PopulationSquare(Base):
+    """Residents of one square of a population grid (SCB's 250 m or 1 km squares, "befolkning på rutor"),
+    by its lower-left corner in SWEREF 99 TM metres. Shared reference data: the cause analysis compares a
+    factor only with positions near as many residents (app/analysis/service.py); tenants read it only."""
+
+    __tablename__ = "population_squares"
+    __table_args__ = (
+        UniqueConstraint("x0", "y0", "size_m", name="population_square_corner"),
+        CheckConstraint("population >= 0", name="population_square_nonnegative"),
+        CheckConstraint("size_m IN (100, 250, 500, 1000)", name="population_square_size"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    x0: Mapped[int] = mapped_column(Integer)
+    y0: Mapped[int] = mapped_column(Integer)
+    size_m: Mapped[int] = mapped_column(Integer)
+    population: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
