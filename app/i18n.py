@@ -344,8 +344,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "map_cold": ('Kall', 'Cold'),
     "map_count": ("Antal", "Count"),
     "map_where": ("Var", "Where"),
-    "map_risk": ("Riskterräng: relativ risk från riskfaktorerna", "Risk terrain: relative risk from the risk factors"),
-    "map_relative_risk": ("Relativ risk", "Relative risk"),
+    "map_risk": ("Riskterräng: fler händelser än väntat nära faktorerna",
+                 "Risk terrain: more incidents than expected near the factors"),
+    "map_relative_risk": ("Gånger det väntade", "Times the expected"),
     "map_risk_events": ("händelser senaste halvåret", "incidents in the last half-year"),
     "map_document_title": ("Karta · Lägesbild", "Map · Lägesbild"),
     "map_list_title": ("Hotspots i listform", "Hotspots as a list"),
@@ -366,6 +367,35 @@ TEXTS: dict[str, tuple[str, str]] = {
     "map_zoom_in": ('Zooma in för enskilda händelser', 'Zoom in for single incidents'),
 }
 
+
+VALIDITY_TEXTS: dict[str, tuple[str, str]] = {
+    "validity_title": ("Hur säkra är analyserna?", "How sure are the analyses?"),
+    "validity_intro": (
+        "Varje påstående som sidorna gör – en hotspot, en ny eller växande hot spot, en trend, en ▲ eller ▼, en "
+        "ruta på kartan över förändring, en faktor med fler händelser än väntat, en insats effekt – prövas här "
+        "mot data där det inte finns något att hitta: slumpmässigt utspridda händelser, en ojämn men oförändrad "
+        "stad (händelserna följer var folk är, samma platser är alltid livligast), en ökning i hela kommunen och "
+        "en säsong som upprepas varje år. Siffran är andelen körningar där påståendet ändå görs: målet är högst "
+        "5 %. Kolumnen ”Planterat” visar hur ofta ett verkligt mönster som lagts in hittas (målet minst 90 %).",
+        "Every claim the pages make – a hotspot, a new or growing hot spot, a trend, a ▲ or ▼, a cell on the map of "
+        "change, a factor with more incidents than expected, an intervention's effect – is tried here against data "
+        "where there is nothing to find: randomly scattered incidents, an uneven but unchanging town (incidents "
+        "follow where people are, the same places are always busiest), a rise in the whole municipality and a "
+        "season that repeats every year. The figure is the share of runs in which the claim is still made: the goal "
+        "is at most 5 %. The column “Planted” shows how often a real pattern that was put in is found (goal at "
+        "least 90 %)."),
+    "validity_claim": ("Påstående", "Claim"),
+    "validity_found": ("hittas", "found"),
+    "validity_none": ("–", "–"),
+    "validity_source": ("Tabellen skrivs av bench/validity.py med {seeds} körningar per fall ({date}); hela "
+                        "utskriften finns i docs/validity.md.",
+                        "The table is written by bench/validity.py with {seeds} runs per case ({date}); the whole "
+                        "run is in docs/validity.md."),
+    "validity_missing": ("Tabellen har inte tagits fram ännu (bench/validity.py --write).",
+                         "The table has not been made yet (bench/validity.py --write)."),
+    "validity_link": ("Hur säkra är analyserna?", "How sure are the analyses?"),
+}
+TEXTS.update(VALIDITY_TEXTS)
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "role": {"admin": ("administratör", "administrator"), "analyst": ("analytiker", "analyst"),
@@ -388,6 +418,32 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "lighting_status": {"reported": ("anmäld", "reported"), "confirmed": ("bekräftad", "confirmed"),
                         "scheduled": ("planerad", "scheduled"), "fixed": ("åtgärdad", "fixed"),
                         "rejected": ("avvisad", "rejected")},
+    "validity_column": {"csr": ("Slump", "Random"), "steady": ("Ojämn, oförändrad stad", "Uneven, unchanging town"),
+                        "rise": ("Ökning i hela kommunen", "Rise in the whole municipality"),
+                        "season": ("Säsong varje år", "A yearly season"), "planted": ("Planterat", "Planted")},
+    "validity_claim": {
+        "hotspots": ("Hotspot-område (DBSCAN)", "Hotspot area (DBSCAN)"),
+        "gistar": ("Hot spot-ruta (Gi*)", "Hot spot cell (Gi*)"),
+        "emerging_lagesbild": ("Ny, sammanhängande eller tilltagande hot spot (lägesbilden, 12 × 14 dagar)",
+                               "New, consecutive or intensifying hot spot (lägesbild, 12 × 14 days)"),
+        "emerging_api": ("Framväxande hot spot, förändringsklass (API, 12 × 28 dagar)",
+                         "Emerging hot spot, change class (API, 12 × 28 days)"),
+        "town": ("Hela kommunen: säkerställd ökning eller minskning", "Whole municipality: a significant rise or fall"),
+        "trends": ("Hotspotens trend (större eller mindre andel)", "A hotspot's trend (larger or smaller share)"),
+        "tables_previous": ("▲/▼ per kategori mot föregående period", "▲/▼ per category against the previous period"),
+        "tables_last_year": ("▲/▼ per kategori mot samma period i fjol",
+                             "▲/▼ per category against the same period last year"),
+        "areas": ("▲/▼ per område", "▲/▼ per area"),
+        "change_map": ("Ruta på kartan över förändring", "A cell on the map of change"),
+        "rtm_random": ("Orsaksanalys: slumpade faktorer", "Cause analysis: random factors"),
+        "rtm_clustered": ("Orsaksanalys: klustrade faktorer utan samband",
+                          "Cause analysis: unrelated clustered factors"),
+        "rtm_places": ("Orsaksanalys: stadens egna platser (i centrum)",
+                       "Cause analysis: the town's own places (central)"),
+        "rtm_surface": ("Orsaksanalys: faktorer där folk är", "Cause analysis: factors where people are"),
+        "interventions": ("Insats: effekt, förflyttning eller spridning",
+                          "Intervention: effect, displacement or diffusion"),
+    },
     "emerging": {f"{word}_{kind}": (f"{sv} {noun_sv}", f"{en} {noun_en}")
                  for word, sv, en in (
                      ("new", "Ny", "New"), ("consecutive", "Sammanhängande", "Consecutive"),

@@ -170,7 +170,7 @@ def test_the_lagesbild_map_of_change_names_a_real_rise_and_claims_nothing_on_ste
     headers = sign_in(client, people["analyst"])
     steady = client.get(f"/lagesbild?start={start}&end={end}", headers=headers).text
     client.cookies.clear()
-    assert "Ingen säkerställd förändring i någon av" in steady
+    assert "Ingen ruta har säkerställt ändrat sin andel av händelserna" in steady
     assert 'alt="Karta över förändringen per ruta' in steady
 
     lon, lat = session.execute(text("SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
@@ -181,7 +181,7 @@ def test_the_lagesbild_map_of_change_names_a_real_rise_and_claims_nothing_on_ste
             "occurred_at": f"{(start + timedelta(days=k % 14)).isoformat()}T22:{k:02d}:00+01:00"})
     risen = client.get(f"/lagesbild?start={start}&end={end}", headers=headers).text
     client.cookies.clear()
-    claim = re.search(r'1 ruta med säkerställd ökning, 0 med säkerställd minskning[^<]*</b>([^<]*)', risen)
+    claim = re.search(r'1 ruta med säkerställt större andel, 0 med säkerställt mindre andel[^<]*</b>([^<]*)', risen)
     assert claim, "the planted rise is not reported"
     assert "▲ Resecentrum (" in claim.group(1)
 

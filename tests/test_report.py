@@ -34,3 +34,28 @@ def test_lagesbild_numbers_match_direct_queries(client: TestClient, people: dict
     pdf = client.get("/lagesbild", params={"format": "pdf"}, headers=cookie)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
     assert client.get("/lagesbild", follow_redirects=False).status_code == 303  # sign in first
+
+
+def test_areas_that_overlap_count_every_incident_once(client: TestClient, tokens: dict[str, str],
+                                                      people: dict[str, str], session: Session) -> None:
+    """Two localities whose places lie 600 m apart: their 1.5 km areas overlap. Each incident is counted in
+    the locality of its nearest place, so the rows add up to every precise incident and "Övriga kommunen"
+    never goes negative (it went negative and the lägesbild answered 500)."""
+    from tests.conftest import auth
+
+    made = client.post("/api/v1/places", headers=auth(tokens["admin"]), json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [15.1400, 58.3240]},
+        "properties": {"name": "Grannorten torg", "kind": "square", "locality": "Grannorten", "source": "test",
+                       "confidence": "high"}})
+    assert made.status_code == 201, made.text
+    now = datetime.now(UTC) - timedelta(hours=3)
+    for k in range(12):  # between the two: within 1.5 km of both localities' places
+        client.post("/api/v1/incidents", headers=auth(tokens["admin"]), json={
+            "lon": 15.1330 + k * 0.0005, "lat": 58.3240, "category": "klotter",
+            "occurred_at": (now - timedelta(hours=k)).isoformat()})
+    page = client.get("/lagesbild", headers=sign_in(client, people["analyst"]))
+    client.cookies.clear()
+    assert page.status_code == 200, page.text[-500:]
+    rows = dict(re.findall(r'data-area="([^"]+)"><td>[^<]*</td><td class="current" data-label="Nu">(-?\d+)', page.text))
+    assert "Grannorten" in rows and all(int(n) >= 0 for n in rows.values()), rows
+    assert sum(int(n) for n in rows.values()) == 12, rows

@@ -57,6 +57,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/belysning/arenden"): ("/belysning/arenden", "lighting:read"),
     ("POST", "/belysning/arenden/{report_id}"): ("/belysning/arenden/{r}", "lighting:write"),
     ("GET", "/felanmalan"): ("/felanmalan", PUBLIC),
+    ("GET", "/hur-sakra"): ("/hur-sakra", PUBLIC),
     ("POST", "/felanmalan"): ("/felanmalan", PUBLIC),
     ("GET", "/lagesbild"): ("/lagesbild", "analysis:read"),
     ("POST", "/lagesbild/beslut"): ("/lagesbild/beslut", "interventions:write"),

@@ -300,12 +300,30 @@ class EmergingCell(_Part):
     properties: EmergingProperties
 
 
+class TownChange(_Part):
+    """The whole area's own change, stated apart from any place: the last weeks against the same weeks a
+    year earlier where the data reaches back (seasons repeat), else against the weeks before them."""
+
+    current: int
+    earlier: int
+    current_period: tuple[str, str]
+    earlier_period: tuple[str, str]
+    against: Literal["last_year", "before"]
+    ratio: float | None
+    p_value: float
+    direction: Direction
+    text_sv: str
+
+
 class Emerging(Result):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[EmergingCell]
     patterns: dict[str, int]
     incidents: int
     study_area: StudyArea | None = None
+    town: TownChange | None = Field(None, description="The whole area's change, never shown as local hot spots")
+    change_critical: float | None = Field(None, description="The family-wise critical statistic of the change "
+                                                            "tests (by permutation of the incidents' slices)")
     method_sv: str
 
 

@@ -10,6 +10,7 @@ import io
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -134,8 +135,9 @@ def _clusters(session: Session, scope: Scope, params: ClusterParams, start: date
     features = []
     outlines = [_to_wgs84(cluster.hull) for cluster in result.clusters]
     names = naming.name_areas(session, outlines)
-    for rank, (cluster, region, outline, name) in enumerate(zip(result.clusters, regions, outlines, names,
-                                                                 strict=True), start=1):
+    trends = _trends(regions, points, previous, days, previous_days)
+    for rank, (cluster, trend, outline, name) in enumerate(zip(result.clusters, trends, outlines, names,
+                                                                strict=True), start=1):
         members = points.subset(_mask(points.size, cluster.members))
         cats, counts = np.unique(members.category.astype(str), return_counts=True)
         order = np.argsort(-counts, kind="stable")
@@ -151,7 +153,7 @@ def _clusters(session: Session, scope: Scope, params: ClusterParams, start: date
             "active_hours": hours,
             "active_hour_ranges": clustering.hour_ranges(hours),
             "hour_weekday": temporal.hour_weekday_matrix(members.weekday, members.hour).tolist(),
-            "trend": _trend(region, points, previous, days, previous_days),
+            "trend": trend,
         }))
     threshold = result.threshold
     return Hotspots.model_validate({
@@ -167,23 +169,44 @@ def _clusters(session: Session, scope: Scope, params: ClusterParams, start: date
 
 CLUSTER_METHOD_SV = ("Ett hotspot-område är en täthet av händelser som slumpmässigt utspridda händelser över samma "
                      "område når med högst 5 % sannolikhet (DBSCAN med tröskel från fullständig rumslig slump). "
-                     "Trenden jämför samma område i båda perioderna (exakt Poisson-test).")
+                     "Trenden jämför områdets andel av kommunens händelser i de två perioderna (Fishers exakta "
+                     "test, korrigerat över alla hotspots med Benjamini–Hochberg), så att en ökning eller minskning "
+                     "i hela kommunen inte ser ut som en förändring på platsen.")
 
 
-def _trend(region: shapely.Geometry, points: Points, previous: Points, days: float,
-           previous_days: float) -> dict[str, Any]:
-    """This period against the previous one in a region found on both periods together."""
-    if region.is_empty:
-        return {"current_count": None, "previous_count": None, "ratio": None, "p_value": None,
-                "direction": "unchanged", "text_sv": "ingen säkerställd förändring"}
-    now, before = _count_in(region, points), _count_in(region, previous)
-    if previous_days < days * 0.5:
-        return {"current_count": now, "previous_count": None, "ratio": None, "p_value": None, "direction": "no_data",
-                "text_sv": "data saknas för föregående period"}
-    change = temporal.compare_counts(now, before, current_days=days, previous_days=previous_days)
-    direction = _direction(change)
-    return {"current_count": now, "previous_count": before, "ratio": _round(change.ratio),
-            "p_value": round(change.p_value, 5), "direction": direction, "text_sv": DIRECTION_SV[direction]}
+def _trends(regions: list[shapely.Geometry], points: Points, previous: Points, days: float,
+            previous_days: float) -> list[dict[str, Any]]:
+    """Each hotspot's share of the area's incidents this period against the previous one, in a region found
+    on both periods together (geo.temporal.share_changes: Fisher's exact test, which conditions on both
+    periods' totals, so a town-wide rise or a season changes no hotspot's trend; Benjamini–Hochberg across
+    the hotspots — in a stationary run all seven hotspots once said "säkerställd minskning" together)."""
+    out: list[dict[str, Any]] = []
+    tested: list[tuple[int, int, int]] = []
+    for region in regions:
+        if region.is_empty:
+            out.append({"current_count": None, "previous_count": None, "ratio": None, "p_value": None,
+                        "direction": "unchanged", "text_sv": TREND_SV["unchanged"]})
+            continue
+        now, before = _count_in(region, points), _count_in(region, previous)
+        if previous_days < days * 0.5 or previous.size == 0:
+            out.append({"current_count": now, "previous_count": None, "ratio": None, "p_value": None,
+                        "direction": "no_data", "text_sv": TREND_SV["no_data"]})
+            continue
+        tested.append((len(out), now, before))
+        out.append({})
+    changes = temporal.share_changes([t[1] for t in tested], [t[2] for t in tested], current_total=points.size,
+                                     previous_total=previous.size)
+    for (k, _, _), moved in zip(tested, changes, strict=True):
+        out[k] = {"current_count": moved.current, "previous_count": moved.previous, "ratio": _round(moved.ratio),
+                  "p_value": round(moved.p_value, 5), "direction": moved.direction,
+                  "text_sv": TREND_SV[moved.direction]}
+    return out
+
+
+TREND_SV = {"up": "större andel av kommunens händelser än föregående period (säkerställt)",
+            "down": "mindre andel av kommunens händelser än föregående period (säkerställt)",
+            "unchanged": "ingen säkerställd förändring mot kommunen i övrigt",
+            "no_data": "data saknas för föregående period"}
 
 
 def _count_in(region: shapely.Geometry, points: Points) -> int:
@@ -191,10 +214,6 @@ def _count_in(region: shapely.Geometry, points: Points) -> int:
     xmin, ymin, xmax, ymax = region.bounds
     near = np.flatnonzero((points.x >= xmin) & (points.x <= xmax) & (points.y >= ymin) & (points.y <= ymax))
     return int(shapely.contains_xy(region, points.x[near], points.y[near]).sum())
-
-
-DIRECTION_SV = {"up": "säkerställd ökning mot föregående period", "down": "säkerställd minskning mot föregående period",
-                "unchanged": "ingen säkerställd förändring", "no_data": "data saknas för föregående period"}
 
 
 def _precise_only(scope: Scope) -> None:
@@ -335,10 +354,11 @@ def _name_gi_areas(session: Session, features: list[dict[str, Any]]) -> None:
 # -- map of change -----------------------------------------------------------------------------------
 
 CHANGE_CELL_M = 250.0
-CHANGE_METHOD_SV = ("Varje ruta om 250 m prövas för sig: har antalet händelser ändrats mer än slumpen ger om takten "
-                    "vore densamma (exakt villkorat Poisson-test), korrigerat för att kartan prövar många rutor "
-                    "samtidigt (Benjamini–Hochberg, 5 %). En ruta behöver minst sex händelser för att kunna "
-                    "markeras; ljusa rutor är förändringar som slumpen ensam kan ge.")
+CHANGE_METHOD_SV = ("Varje ruta om 250 m prövas för sig: har rutans andel av alla händelser ändrats mer än slumpen "
+                    "ger (exakt villkorat test, med hänsyn till hur många händelser hela området hade i varje "
+                    "period, så att en ökning överallt inte markerar några rutor), korrigerat för att kartan "
+                    "prövar många rutor samtidigt (Benjamini–Hochberg, 5 %). Ljusa rutor är förändringar som "
+                    "slumpen ensam kan ge.")
 
 
 def change_map(session: Session, scope: Scope) -> ChangeMap:
@@ -381,9 +401,10 @@ def _change_map(session: Session, scope: Scope, start: datetime, end: datetime) 
                 for k, c in enumerate(result.cells)]
     ups = sum(1 for c in result.claims if c.direction == "up")
     downs = len(result.claims) - ups
-    text_sv = (f"{ups} {'ruta' if ups == 1 else 'rutor'} med säkerställd ökning, {downs} med säkerställd minskning "
-               f"av {result.tests} prövade." if result.claims else
-               f"Ingen säkerställd förändring i någon av {result.tests} prövade rutor.")
+    whole = f" Hela området: {then.size} → {now.size} händelser."
+    text_sv = (f"{ups} {'ruta' if ups == 1 else 'rutor'} med säkerställt större andel, {downs} med säkerställt "
+               f"mindre andel av {result.tests} prövade." if result.claims else
+               f"Ingen ruta har säkerställt ändrat sin andel av händelserna ({result.tests} prövade).") + whole
     return ChangeMap.model_validate({"features": features, "tests": result.tests, "claims": len(result.claims),
                                      **empty, "text_sv": text_sv})
 
@@ -393,10 +414,16 @@ def _change_map(session: Session, scope: Scope, start: datetime, end: datetime) 
 RTM_CELL_M = 100.0
 RTM_MIN_INCIDENTS = 50  # fewer cannot tell a factor from chance at any useful relative risk
 NOT_YET_HOT = 5
-RTM_METHOD_SV = ("Riskterrängmodell (Caplan & Kennedy): varje faktor prövas som ”inom 100, 200 eller 300 m” på "
-                 "rutor om 100 m, med negativ binomialregression av antalet händelser per ruta; en faktor räknas "
-                 "bara om den höjer risken säkerställt efter korrigering för alla prövningar (Holm). Relativ risk "
-                 "2,0 betyder dubbelt så många händelser nära faktorn som annars, med 95 % intervall.")
+RTM_BASELINE_SV = ("händelsernas eget mönster i stort (utjämnat över 150 m), så att platser som bara ligger där "
+                   "det är mycket folk inte räknas")
+RTM_METHOD_SV = ("Riskterrängmodell (efter Caplan & Kennedy) på rutor om 100 m: för varje faktor jämförs antalet "
+                 "händelser inom 100, 200 eller 300 m med vad som väntas där med hänsyn till " + RTM_BASELINE_SV +
+                 ". Jämförelsen görs också med samma faktorlager flyttat som helhet till alla andra lägen i "
+                 "området, också vridet (det egna mönstret behålls; bara lika livliga lägen räknas), och en faktor "
+                 "nämns bara om den sticker ut mot nästan alla "
+                 "flyttade lägen, efter korrigering för alla prövade faktorer (Holm). 2,0 betyder dubbelt så "
+                 "många händelser nära faktorn som väntat, med 95 % intervall (blockbootstrap). Det är ett "
+                 "samband, inte ett bevis för orsak.")
 
 
 def risk_terrain(session: Session, scope: Scope) -> RiskTerrain:
@@ -418,16 +445,22 @@ def _risk_terrain(session: Session, scope: Scope, start: datetime, end: datetime
                            text_sv="Ingen orsaksanalys: " + (
                                f"för få händelser med position ({points.size}; minst {RTM_MIN_INCIDENTS} behövs)."
                                if points.size < RTM_MIN_INCIDENTS else "inga riskfaktorer finns."))
+    from app.statistics.grid import population_on
+
+    named: list[str] = []
+
+    def residents(grid: Grid) -> NDArray[np.float64] | None:
+        raster, label = population_on(session, grid.x0, grid.y0, grid.cell, grid.shape)
+        if label:
+            named.append(label)
+        return raster
+
     try:
-        grid = Grid.covering(float(points.x.min()) - 300, float(points.y.min()) - 300, float(points.x.max()) + 300,
-                             float(points.y.max()) + 300, RTM_CELL_M)
+        fitted = rtm.fit_points(points.x, points.y, [f.layer for f in factors], cell=RTM_CELL_M, residents=residents)
     except GridTooLarge as exc:
         raise InvalidInput(str(exc), loc=("query", "bbox")) from None
-    study = hotspots.study_mask(grid, points.x, points.y).ravel()
-    counts = grid.counts(points.x, points.y).ravel()
-    cx, cy = grid.centres()
-    index = np.flatnonzero(study)
-    result = rtm.fit(counts[index], cx[index], cy[index], [f.layer for f in factors])
+    grid, index, counts, result = fitted.grid, fitted.index, fitted.counts, fitted.result
+    baseline_sv = RTM_BASELINE_SV + (f" och jämfört med lägen där lika många bor ({named[0]})" if named else "")
     source = {f.layer.code: f.source for f in factors}
     raised = np.flatnonzero(result.relative_risk > 1.0)
     rings = grid.cell_polygons_wgs84(index[raised]).round(6)
@@ -436,10 +469,12 @@ def _risk_terrain(session: Session, scope: Scope, start: datetime, end: datetime
                  "properties": {"relative_risk": round(float(result.relative_risk[k]), 3),
                                 "count": int(counts[index[k]])}} for n, k in enumerate(raised)]
     significant = result.significant
-    kept = ", ".join(f"{f.name.lower()} (relativ risk {f.relative_risk:.1f})".replace(".", ",")
+    kept = ", ".join(f"{f.name.lower()} ({f.relative_risk:.1f} gånger det väntade)".replace(".", ",")
                      for f in significant if f.relative_risk)
-    text_sv = (f"{len(significant)} av {len(result.factors)} faktorer höjer risken säkerställt: {kept}."
-               if significant else f"Ingen av {len(result.factors)} prövade faktorer höjer risken säkerställt.")
+    text_sv = (f"Fler händelser än väntat nära {len(significant)} av {len(result.factors)} prövade faktorer: {kept}, "
+               f"med hänsyn till {baseline_sv}. Ett samband, inte ett bevis för orsak."
+               if significant else f"Ingen av {len(result.factors)} prövade faktorer har säkerställt fler händelser "
+                                   f"nära sig än väntat med hänsyn till {baseline_sv}.")
     return RiskTerrain.model_validate({
         "features": features, "parameters": echo, "cells": result.cells, "incidents": result.incidents,
         "tests": result.tests, "method_sv": RTM_METHOD_SV, "text_sv": text_sv,
@@ -658,8 +693,13 @@ def emerging(session: Session, scope: Scope, params: EmergingParams) -> Emerging
 
 
 EMERGING_METHOD_SV = ("Framväxande hot spots: Getis-Ord Gi* i rum och tid (grannrutor i samma och föregående "
-                      "tidsperiod), exakt test per ruta och period mot slumpen, korrigerat så att hela kuben "
-                      "tillsammans har högst 5 % risk för ett falskt fynd (Bonferroni); trend med Mann–Kendall.")
+                      "tidsperiod) visar var det är tätare än i kommunen i övrigt. En ruta kallas ny, sammanhängande, "
+                      "tilltagande, avtagande, växlande eller tidigare bara när dess andel av kommunens händelser "
+                      "har ändrats säkerställt, med hänsyn till hur många händelser varje period hade i hela "
+                      "kommunen (rum-tid-permutation som i Kulldorff m.fl. 2005). Alla rutor prövas tillsammans: "
+                      "en kommun där inget ändrats ger ett sådant fynd i högst 5 % av fallen, räknat tillsammans "
+                      "med raden om hela kommunen. En ökning i hela kommunen redovisas för sig och gör inga rutor "
+                      "nya. Ihållande: hot spot nästan hela tiden utan säkerställd förändring; sporadisk: ibland.")
 
 
 def _emerging(session: Session, scope: Scope, params: EmergingParams, start: datetime, end: datetime) -> Emerging:
@@ -693,7 +733,63 @@ def _emerging(session: Session, scope: Scope, params: EmergingParams, start: dat
     return Emerging.model_validate({
         "features": features, "parameters": echo,
         "patterns": dict(zip(patterns.tolist(), counts_by.tolist(), strict=True)), "incidents": points.size,
-        "study_area": _study_area(rx, ry, result.study_cells, grid.cell), "method_sv": EMERGING_METHOD_SV})
+        "study_area": _study_area(rx, ry, result.study_cells, grid.cell),
+        "town": town_change(session, scope, points, end, days=result.recent * params.slice_days,
+                            cube=result, slice_days=params.slice_days),
+        "change_critical": None if not np.isfinite(result.share_critical) else round(result.share_critical, 4),
+        "method_sv": EMERGING_METHOD_SV})
+
+
+YEAR = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
+
+
+def town_change(session: Session, scope: Scope, points: Points, end: datetime, *, days: int,
+                cube: temporal.EmergingResult, slice_days: int) -> dict[str, Any]:
+    """The whole area's last `days` against the same days a year earlier when every source's data covers
+    them (seasons repeat: compare like with like), else against the cube's earlier slices; the exact
+    conditional Poisson test at half the analysis' alpha (the other half is the cells')."""
+    begin = end - timedelta(days=days)
+    before = (begin - YEAR, end - YEAR)
+    keep, left_out = coverage.comparable_sources(session, before, (begin, end), scope.source)
+    if keep and not left_out:
+        now = int((points.epoch >= begin.timestamp()).sum())
+        year = load_points(session, scope_filter(session, scope, *before)).size
+        change = temporal.compare_counts(now, year, alpha=0.025)
+        against, earlier_period = "last_year", before
+    else:
+        assert cube.slice_totals is not None and cube.town is not None
+        change = cube.town
+        against, earlier_period = "before", (end - timedelta(days=slice_days * cube.slice_totals.size), begin)
+    direction = "unchanged" if not change.significant else (
+        "up" if change.ratio is None or change.ratio > 1 else "down")  # per day: the periods may differ in length
+    weeks = f"{days // 7} veckorna" if days % 7 == 0 else f"{days} dagarna"
+    against_sv = "samma veckor i fjol" if against == "last_year" else "tiden före"
+    percent = "" if change.ratio is None else f" ({(change.ratio - 1) * 100:+.0f} %)".replace("-", "−")
+    text_sv = {"up": f"Hela kommunen: säkerställd ökning{percent} de senaste {weeks} mot {against_sv}.",
+               "down": f"Hela kommunen: säkerställd minskning{percent} de senaste {weeks} mot {against_sv}.",
+               }.get(direction, f"Hela kommunen: ingen säkerställd förändring de senaste {weeks} mot {against_sv}.")
+    return {"current": change.current, "earlier": change.previous,
+            "current_period": (begin.isoformat(), end.isoformat()),
+            "earlier_period": (earlier_period[0].isoformat(), earlier_period[1].isoformat()),
+            "against": against, "ratio": _round(change.ratio), "p_value": round(change.p_value, 6),
+            "direction": direction, "text_sv": text_sv}
+
+
+# -- how sure the analyses are ------------------------------------------------------------------------
+
+VALIDITY_TABLE = Path(__file__).with_name("validity.json")
+
+
+def validity_table() -> dict[str, Any] | None:
+    """bench/validity.py's table of claims × nulls (false alarms) and planted patterns (found), as written
+    by `bench/validity.py --write`; None before the first run."""
+    import json
+
+    try:
+        data: dict[str, Any] = json.loads(VALIDITY_TABLE.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return data
 
 
 # -- near repeat ---------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from app.walks import service as walks
 from geo import temporal
 
 TOP_HOTSPOTS = 8
+LAGESBILD_EMERGING = EmergingParams(slice_days=14, slices=12)  # 12 fortnights: the meeting's rhythm
 
 
 def hotspot_scope(scope: Scope) -> Scope:
@@ -49,7 +50,7 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
     half_year = hotspot_scope(scope.model_copy(update={"start": start, "end": end}))
     hotspots = analysis.clusters(session, half_year, ClusterParams())
     emerging = analysis.emerging(session, scope.model_copy(update={"start": None, "end": end}),
-                                 EmergingParams(slice_days=14, slices=12))
+                                 LAGESBILD_EMERGING)
     places = session.execute(text(f"""
         SELECT p.name,
                count(i.id) FILTER (WHERE i.occurred_at >= :s AND i.occurred_at < :e),
@@ -100,7 +101,8 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         "terrain": terrain, "conditions": _conditions(session, top_hotspots, terrain, half_year),
         "causes": recorded, "cause_of": {i["id"]: c for c in recorded for i in c["interventions"]},
         "change_claims": [f.properties for f in change.features if f.properties.significant],
-        "emerging": new_or_growing, "places": [{"name": n, "current": c, "previous": p} for n, c, p in places],
+        "emerging": new_or_growing, "town": emerging.town,
+        "places": [{"name": n, "current": c, "previous": p} for n, c, p in places],
         "lighting": [{"kind": k, "status": s, "description": d, "street": st} for k, s, d, st in open_lighting],
         "interventions": intervention_rows, "decisions": decision_rows, "meeting_day": local_end - timedelta(days=1),
         "areas": _areas(session, start, end),
@@ -256,10 +258,14 @@ def _areas(session: Session, start: datetime, end: datetime) -> list[dict[str, A
                 count(*) FILTER (WHERE i.occurred_at >= :ys AND i.occurred_at < :ye)"""
     window = """((i.occurred_at >= :ps AND i.occurred_at < :e) OR (i.occurred_at >= :ys AND i.occurred_at < :ye))
                 AND i.location_precision NOT IN ('municipality', 'area')"""
+    # Each incident in exactly one area: the locality of its nearest place within the radius. Two
+    # localities' areas may overlap (places 2 km apart); counted in both, "Övriga kommunen" (the total less
+    # the areas) went negative and the page answered 500.
     rows = session.execute(text(f"""
-        WITH area AS MATERIALIZED (SELECT locality, ST_Union(ST_Buffer(geom::geography, :r)::geometry) AS g
-                                   FROM places GROUP BY locality)
-        SELECT a.locality, i.source, {counts} FROM area a JOIN incidents i ON ST_Intersects(a.g, i.geom)
+        SELECT a.locality, i.source, {counts} FROM incidents i
+        CROSS JOIN LATERAL (SELECT p.locality FROM places p
+                            WHERE ST_DWithin(p.geom::geography, i.geom::geography, :r)
+                            ORDER BY p.geom::geography <-> i.geom::geography, p.id LIMIT 1) a
         WHERE {window} GROUP BY a.locality, i.source"""), params).all()
     total = session.execute(text(f"SELECT i.source, {counts} FROM incidents i WHERE {window} GROUP BY i.source"),
                             params).all()

@@ -471,6 +471,13 @@ async def make_promise(request: Request, session: SessionDep) -> Response:
     return RedirectResponse(back, status_code=303)
 
 
+@router.get("/hur-sakra", response_class=HTMLResponse)
+def validity_page(request: Request, session: SessionDep) -> HTMLResponse:
+    """How often each claim the pages make comes from data with nothing to find (bench/validity.py's table):
+    for everyone, as it holds no data of the municipality."""
+    return render_page(request, "validity.html", page_user(request, session), table=analysis.validity_table())
+
+
 @router.get("/rapportera", response_class=HTMLResponse)
 def report_page(request: Request, session: SessionDep) -> Response:
     principal = page_user(request, session)

@@ -126,11 +126,15 @@ def test_the_demo_lagesbild_shows_the_cause_analysis_and_a_cause_followed_to_its
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(f"{live_server}/lagesbild#orsak")
     section = page.locator("section.causes-section")
-    assert "höjer risken säkerställt" in section.inner_text()
+    # Worded as an association against a named baseline. The demo's incidents sit on its places, so without a
+    # population layer the station cannot be told from where the people are: no factor is named, and so said.
+    text = section.inner_text()
+    assert "med hänsyn till händelsernas eget mönster i stort" in text and "samband" in text
+    assert "höjer risken" not in text and "samvarierar" not in text
     factors = page.locator("tr[data-factor]").all_inner_texts()
-    assert any("Stationer och resecentrum" in f for f in factors), factors
+    assert ("Ingen av" in text) == (not factors), factors
     first = page.locator("ol.conditions li").first
-    assert "Resecentrum" in first.inner_text() and "relativ risk" in first.inner_text()
+    assert "Resecentrum" in first.inner_text()
     cause = page.locator("ul.recorded-causes > li").first.inner_text()
     assert "Resecentrum" in cause and "Förstärkt kvällspatrull" in cause and "målområdet" in cause  # → effect
     decision = page.locator("tr[data-decision]", has_text="Förstärkt kvällspatrull").inner_text()

@@ -69,7 +69,7 @@ def test_sign_in_and_start_page(context: BrowserContext, live_server: str, token
 
 @pytest.mark.parametrize(("view", "layers"), [
     ("analys", {"Händelser", "Täthet (värmekarta)", "Hotspots (kluster)", "Gi*: heta och kalla celler",
-                "Riskterräng: relativ risk från riskfaktorerna", "Otrygga platser"}),
+                "Riskterräng: fler händelser än väntat nära faktorerna", "Otrygga platser"}),
     ("patrull", {"Patrull: prioriterade platser och tider", "Hotspots (kluster)", "Händelser", "Otrygga platser"}),
     ("belysning", {"Belysning: mörka platser och fel", "Händelser", "Otrygga platser"}),
 ])
