@@ -441,6 +441,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "rtm_places": ("Orsaksanalys: stadens egna platser (i centrum)",
                        "Cause analysis: the town's own places (central)"),
         "rtm_surface": ("Orsaksanalys: faktorer där folk är", "Cause analysis: factors where people are"),
+        "rtm_population": ("Orsaksanalys med befolkningsrutor: stadens egna platser",
+                           "Cause analysis with a population grid: the town's own places"),
         "interventions": ("Insats: effekt, förflyttning eller spridning",
                           "Intervention: effect, displacement or diffusion"),
     },

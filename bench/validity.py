@@ -1,19 +1,25 @@
-"""Validity harness: does any claim the analysis makes come from random data?
+"""Validity harness: does any claim the pages make come from data that holds no such thing?
 
-    .venv/bin/python bench/validity.py [--seeds 200] [--only csr|planted|cube|interventions|tables]
+    .venv/bin/python bench/validity.py [--seeds 200] [--only SECTION …] [--write]
 
-For every method at the parameters the pages and the API use by default it prints
-  * the false-positive rate on complete spatial randomness (CSR): the share of runs with any claim
-    (a significant Gi* cell, a DBSCAN/HDBSCAN cluster, an emerging pattern, a "notable" change in a
-    lägesbild table, an intervention effect), on points uniform over Mjölby town (lon 15.08–15.18,
-    lat 58.30–58.35, as the outside check used) and, for the spatial methods, on points that follow a
-    population surface (denser in the centre: "hot" against a uniform town is then true, so those
-    figures say how often a hotspot is found where only people are);
-  * the recall and the false hotspots on planted patterns: single hotspots of 40 and 80 events with
-    σ 25 and 50 m, two hotspots 130 m apart, space-time cubes of each emerging class, and planted
-    intervention effects (real reduction, displacement, diffusion, none).
-Each run is seeded; the figures are the same on every machine. tests/test_validity.py runs a reduced
-set of seeds and asserts the goals of issue #15.
+Every claim the pages make (a hotspot, a new or growing hot spot, a trend, a ▲/▼ in a table, a marked cell
+of the map of change, the whole municipality's change, a factor with more incidents than expected, an
+intervention's effect) is run at the parameters the pages and the API use (imported from app/, not copied)
+against realistic nulls — nothing there to find:
+  * complete spatial randomness over Mjölby town (lon 15.08–15.18, lat 58.30–58.35);
+  * a steady, uneven town: 60 % of the incidents around the centre (σ 400 m), 25 % around two residential
+    areas (σ 300 m), 15 % uniform, ~1,500 a year, the same every day ("steady");
+  * the same town with everything at twice the rate in the last 84 days ("rise": a town-wide change is
+    not a new place);
+  * the same town with a season that repeats every year, three years of it ("season");
+  * risk factors unrelated to the incidents: random, clustered (3 clusters of 6 findings, σ 80 m), the
+    town's real places at its centre, and factors drawn from the incidents' own surface;
+  * interventions with no effect, also on a steady hotspot;
+and against planted patterns that must be found (recall): hotspots, space-time cubes of each emerging
+class, a place whose share triples in the last three slices, a factor that triples the rate near it,
+interventions that work, displace or diffuse. Each run is seeded: the figures are the same on every
+machine. `--write` stores the table as docs/validity.md and app/analysis/validity.json (the page
+"Hur säkra är analyserna?" shows it). tests/test_validity.py runs a seeded reduction.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app.analysis.schemas import HOTSPOT_DAYS, ClusterParams, EmergingParams, GiStarParams  # noqa: E402
+from app.analysis.service import CHANGE_CELL_M, RTM_CELL_M  # noqa: E402
+from app.report.service import LAGESBILD_EMERGING  # noqa: E402
 from geo import change, clustering, evaluation, hotspots, rtm, temporal  # noqa: E402
 from geo.crs import to_sweref  # noqa: E402
 from geo.grid import Grid  # noqa: E402
@@ -41,11 +50,17 @@ CENTRE = (15.13, 58.325)
 N_TOWN = 2_000                                # incidents a year in the outside check
 DAY = 86_400.0
 
-# The parameters the pages and API use by default (app/analysis/schemas.py, app/maps, app/report).
-GI_VIEWS = {"map (cell 100 m, band 200 m)": (100.0, 200.0), "cell 50 m, band 100 m": (50.0, 100.0),
-            "cell 250 m, band 500 m": (250.0, 500.0)}
-EMERGING_VIEWS = {"API (200 m, 28 d × 12)": (200.0, 400.0, 28, 12),
-                  "lägesbild (200 m, 14 d × 12)": (200.0, 400.0, 14, 12)}
+# The parameters the pages and API use by default, imported from where the pages take them.
+_API_EMERGING = EmergingParams()
+GI_VIEWS = {"map (cell 100 m, band 200 m)": (GiStarParams().cell, GiStarParams().band or 0.0),
+            "cell 50 m, band 100 m": (50.0, 100.0), "cell 250 m, band 500 m": (250.0, 500.0)}
+EMERGING_VIEWS = {
+    f"API ({_API_EMERGING.cell:.0f} m, {_API_EMERGING.slice_days} d × {_API_EMERGING.slices})":
+        (_API_EMERGING.cell, _API_EMERGING.band or 0.0, _API_EMERGING.slice_days, _API_EMERGING.slices),
+    f"lägesbild ({LAGESBILD_EMERGING.cell:.0f} m, {LAGESBILD_EMERGING.slice_days} d × {LAGESBILD_EMERGING.slices})":
+        (LAGESBILD_EMERGING.cell, LAGESBILD_EMERGING.band or 0.0, LAGESBILD_EMERGING.slice_days,
+         LAGESBILD_EMERGING.slices)}
+EPS_M = ClusterParams().eps
 
 
 def town_points(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -94,11 +109,11 @@ def gi_claims(x: np.ndarray, y: np.ndarray, cell: float, band: float) -> hotspot
 
 
 def dbscan_claims(x: np.ndarray, y: np.ndarray) -> clustering.ClusterResult:
-    return clustering.dbscan_hotspots(x, y, eps=100.0)
+    return clustering.dbscan_hotspots(x, y, eps=EPS_M)
 
 
 def hdbscan_claims(x: np.ndarray, y: np.ndarray) -> clustering.ClusterResult:
-    return clustering.hdbscan_hotspots(x, y, eps=100.0)
+    return clustering.hdbscan_hotspots(x, y, eps=EPS_M)
 
 
 def emerging_claims(x: np.ndarray, y: np.ndarray, t_days: np.ndarray, cell: float, band: float, slice_days: int,
@@ -162,7 +177,7 @@ def csr_rates(seeds: int, *, surface: str = "uniform") -> dict[str, Rate]:
         out.setdefault("DBSCAN eps 100 m (every page): any cluster", Rate()).add(bool(db.clusters),
                                                                                  float(len(db.clusters)))
         # the half-year behind the hotspots of the start page, maps, patrol sheet and lägesbild (HOTSPOT_DAYS)
-        for days, page in ((182, "pages' half-year, 182 d"),):
+        for days, page in ((HOTSPOT_DAYS, f"pages' half-year, {HOTSPOT_DAYS} d"),):
             share = rng.random(N_TOWN) < days / 365
             few = dbscan_claims(x[share], y[share])
             out.setdefault(f"DBSCAN eps 100 m ({page}, ~{N_TOWN * days // 365} events): any cluster", Rate()).add(
@@ -363,10 +378,24 @@ def intervention_rates(seeds: int) -> dict[str, Rate]:
     return out
 
 
+def hotspot_trend_claims(now: tuple[np.ndarray, np.ndarray], before: tuple[np.ndarray, np.ndarray]) -> list[
+        temporal.ShareChange]:
+    """The hotspots' trends as the pages make them: DBSCAN on the current period, the regions found on both
+    periods together, each region's share now against before (Fisher, Benjamini–Hochberg over hotspots)."""
+    (cx, cy), (px_, py_) = now, before
+    current = dbscan_claims(cx, cy).clusters
+    regions = [r for r in clustering.trend_regions(current, np.concatenate([cx, px_]), np.concatenate([cy, py_]),
+                                                   eps=EPS_M) if not r.is_empty]
+    counts = [(int(shapely.contains_xy(r, cx, cy).sum()), int(shapely.contains_xy(r, px_, py_).sum()))
+              for r in regions]
+    return temporal.share_changes([c[0] for c in counts], [c[1] for c in counts], current_total=cx.size,
+                                  previous_total=px_.size)
+
+
 def trend_rates(seeds: int) -> dict[str, Rate]:
     """Hotspot trends on stationary data: two periods of the same process (2,000 random events and four
     real hotspots of 40 a period). The trend region is found on both periods together, as the service
-    does; the old way (the current period's outline) is shown beside it."""
+    does."""
     out: dict[str, Rate] = {}
     for seed in range(seeds):
         rng = np.random.default_rng(60_000 + seed)
@@ -375,19 +404,12 @@ def trend_rates(seeds: int) -> dict[str, Rate]:
             bx, by = town_points(rng, N_TOWN)
             px, py = zip(*(planted(rng, site(k), 40, 50.0) for k in range(4)), strict=True)
             periods.append((np.concatenate([bx, *px]), np.concatenate([by, *py])))
-        (cx, cy), (px_, py_) = periods
-        current = dbscan_claims(cx, cy).clusters
-        pooled = clustering.trend_regions(current, np.concatenate([cx, px_]), np.concatenate([cy, py_]), eps=100.0)
-        for name, regions in (("pooled region (now)", pooled),
-                              ("current outline (before)", [c.hull for c in current])):
-            for region in regions:
-                if region.is_empty:
-                    continue
-                now = int(shapely.contains_xy(region, cx, cy).sum())
-                before = int(shapely.contains_xy(region, px_, py_).sum())
-                change = temporal.compare_counts(now, before)
-                out.setdefault(f"trend, {name}: claimed up or down per hotspot", Rate()).add(
-                    change.significant, now / max(before, 1))
+        claims = hotspot_trend_claims(periods[0], periods[1])
+        for c in claims:
+            out.setdefault("trend: claimed per hotspot", Rate()).add(c.direction != "unchanged",
+                                                                     c.current / max(c.previous, 1))
+        out.setdefault("trend: runs with any hotspot claimed", Rate()).add(
+            any(c.direction != "unchanged" for c in claims))
     for rate in out.values():
         rate.extra = [float(np.median(rate.extra))] if rate.extra else []
         rate.what = "median ratio now/before"
@@ -408,7 +430,6 @@ def hours_rates(seeds: int) -> dict[str, Rate]:
     return out
 
 
-CHANGE_CELL_M = 250.0  # the lägesbild's map of change (app/report/service.py)
 
 
 def town_grid(cell: float) -> Grid:
@@ -444,7 +465,6 @@ def change_rates(seeds: int) -> dict[str, Rate]:
     return out
 
 
-RTM_CELL_M = 100.0  # the cause analysis' grid (app/analysis/service.py)
 
 
 def _town_cells() -> tuple[np.ndarray, np.ndarray]:
@@ -486,6 +506,284 @@ def rtm_rates(seeds: int) -> dict[str, Rate]:
     return out
 
 
+# -- realistic nulls: a steady uneven town, a town-wide rise, seasons ---------------------------------
+
+RATE_A_YEAR = 1_500
+RESIDENTIAL = ((15.105, 58.338), (15.16, 58.312))
+YEAR_DAYS = 364  # the pages' "same period last year": 52 weeks back
+
+
+def uneven_points(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The steady uneven town of the outside check: 60 % around the centre (σ 400 m), 12.5 % around each of
+    two residential areas (σ 300 m), 15 % uniform over the town box; SWEREF 99 TM metres."""
+    cx, cy = to_sweref([CENTRE[0], RESIDENTIAL[0][0], RESIDENTIAL[1][0]],
+                       [CENTRE[1], RESIDENTIAL[0][1], RESIDENTIAL[1][1]])
+    parts = rng.choice(4, n, p=[0.60, 0.125, 0.125, 0.15])
+    x, y = np.empty(n), np.empty(n)
+    for k, sigma in enumerate((400.0, 300.0, 300.0)):
+        m = parts == k
+        x[m], y[m] = rng.normal(cx[k], sigma, m.sum()), rng.normal(cy[k], sigma, m.sum())
+    m = parts == 3
+    x[m], y[m] = town_points(rng, int(m.sum()))
+    return x, y
+
+
+def town_stream(rng: np.random.Generator, days: float, intensity: Callable[[np.ndarray], np.ndarray] | None = None,
+                peak: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A Poisson stream of incidents over [0, days) at RATE_A_YEAR a year × intensity(t) (≤ `peak`), each at a
+    position from the steady uneven surface; t in days."""
+    n = rng.poisson(RATE_A_YEAR / 365.25 * peak * days)
+    t = rng.uniform(0, days, n)
+    if intensity is not None:
+        t = t[rng.random(n) < intensity(t) / peak]
+    x, y = uneven_points(rng, t.size)
+    return x, y, t
+
+
+def _steady(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    return (*town_stream(rng, 400.0), 400.0)
+
+
+def _rise(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    return (*town_stream(rng, 400.0, lambda t: np.where(t >= 400.0 - 84.0, 2.0, 1.0), 2.0), 400.0)
+
+
+def _season(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    phase = rng.uniform(0, 365.25)
+    days = 3 * 365.25
+    return (*town_stream(rng, days, lambda t: 1 + 0.6 * np.sin(2 * np.pi * (t + phase) / 365.25), 1.6), days)
+
+
+NULLS: dict[str, Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray, np.ndarray, float]]] = {
+    "steady": _steady, "rise": _rise, "season": _season}
+CATEGORY_MIX = np.array([40, 25, 20, 15, 12, 10, 8, 6, 5, 4, 3, 2, 1], dtype=float)
+
+
+def town_claim(t: np.ndarray, end: float, slice_days: int, slices: int, em: temporal.EmergingResult) -> temporal.Change:
+    """The whole municipality's line, as app.analysis.service.town_change makes it: the recent slices against
+    the same days a year earlier where the data reaches back, else against the slices before."""
+    assert em.town is not None
+    days = em.recent * slice_days
+    if end - days - YEAR_DAYS >= 0:
+        now = int(((t >= end - days) & (t < end)).sum())
+        year = int(((t >= end - days - YEAR_DAYS) & (t < end - YEAR_DAYS)).sum())
+        return temporal.compare_counts(now, year, alpha=0.025)
+    return em.town
+
+
+def _table_notable(current: list[int], earlier: list[int]) -> int:
+    p = [temporal.compare_counts(c, b).p_value for c, b in zip(current, earlier, strict=True)]
+    return int(sum(temporal.significant_after_fdr(p)))
+
+
+def page_claims(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, t: np.ndarray, end: float) -> dict[str, bool]:
+    """Every claim the lägesbild and the API make on one data set ending at `end` (days), True where made."""
+    out: dict[str, bool] = {}
+    for name, (cell, band, slice_days, slices) in EMERGING_VIEWS.items():
+        keep = t >= end - slice_days * slices
+        index = np.clip(((t[keep] - (end - slice_days * slices)) // slice_days).astype(int), 0, slices - 1)
+        _, em = temporal.emerging_points(x[keep], y[keep], index, slices=slices, cell=cell, band=band)
+        words = {str(p).rpartition("_")[0] for p in em.patterns}
+        out[f"emerging {name}: any change class"] = bool(words & set(temporal.CHANGE_CLASSES))
+        out[f"emerging {name}: local new/consecutive/intensifying"] = bool(
+            words & {"new", "consecutive", "intensifying"})
+        out[f"emerging {name}: whole municipality ▲/▼"] = town_claim(t, end, slice_days, slices, em).significant
+    # the lägesbild's tables: 14 days against the 14 before and the same 14 a year earlier
+    category = rng.choice(CATEGORY_MIX.size, t.size, p=CATEGORY_MIX / CATEGORY_MIX.sum())
+    cx, cy = to_sweref([CENTRE[0], RESIDENTIAL[0][0]], [CENTRE[1], RESIDENTIAL[0][1]])
+    area = np.where(np.hypot(x - cx[0], y - cy[0]) <= 1500, 0, np.where(np.hypot(x - cx[1], y - cy[1]) <= 1500, 1, 2))
+    windows = {"now": (end - 14, end), "previous": (end - 28, end - 14)}
+    if end - 14 - YEAR_DAYS >= 0:
+        windows["last_year"] = (end - 14 - YEAR_DAYS, end - YEAR_DAYS)
+    counts = {k: (t >= a) & (t < b) for k, (a, b) in windows.items()}
+    for against in ("previous", "last_year"):
+        if against not in counts:
+            continue
+        for label, key, size in (("categories", category, CATEGORY_MIX.size), ("areas", area, 3)):
+            now = np.bincount(key[counts["now"]], minlength=size).tolist()
+            then = np.bincount(key[counts[against]], minlength=size).tolist()
+            out[f"lägesbild {label} vs {against.replace('_', ' ')}: any ▲/▼"] = _table_notable(now, then) > 0
+    # hotspot trends: the half-year against the one before
+    if end >= 2 * HOTSPOT_DAYS:
+        now_m = t >= end - HOTSPOT_DAYS
+        before_m = (t >= end - 2 * HOTSPOT_DAYS) & ~now_m
+        claims = hotspot_trend_claims((x[now_m], y[now_m]), (x[before_m], y[before_m]))
+        out["hotspot trends (half-year): any"] = any(c.direction != "unchanged" for c in claims)
+    # the map of change: 14 days against the 14 before
+    a, b = counts["now"], counts["previous"]
+    both_x, both_y = x[a | b], y[a | b]
+    if both_x.size:
+        grid = Grid.covering(float(both_x.min()), float(both_y.min()), float(both_x.max()), float(both_y.max()),
+                             CHANGE_CELL_M)
+        out["map of change (14 d): any cell"] = bool(change.change_map(x[a], y[a], x[b], y[b], grid).claims)
+    return out
+
+
+def null_rates(seeds: int, null: str) -> dict[str, Rate]:
+    """The share of runs in which each claim is made on a null (nothing there to find)."""
+    out: dict[str, Rate] = {}
+    for seed in range(seeds):
+        rng = np.random.default_rng(100_000 + 1_000 * list(NULLS).index(null) + seed)
+        x, y, t, end = NULLS[null](rng)
+        for name, made in page_claims(rng, x, y, t, end).items():
+            out.setdefault(name, Rate()).add(made)
+    return out
+
+
+def emergence_rates(seeds: int) -> dict[str, Rate]:
+    """A place whose share triples in the last three slices, on the steady uneven town: classed new,
+    consecutive or intensifying there (recall), and change classes farther than 600 m from it (strays)."""
+    out: dict[str, Rate] = {}
+    spot = site(1)
+    for seed in range(seeds):
+        rng = np.random.default_rng(110_000 + seed)
+        x, y, t = town_stream(rng, 400.0)
+        for name, (cell, band, slice_days, slices) in EMERGING_VIEWS.items():
+            start = 400.0 - slice_days * slices
+            px, py, pt = [x], [y], [t]
+            for k in range(slices):
+                n = 5 * (3 if k >= slices - 3 else 1)
+                ex, ey = planted(rng, spot, n, 40.0)
+                px += [ex]
+                py += [ey]
+                pt += [rng.uniform(start + k * slice_days, start + (k + 1) * slice_days, n)]
+            ax, ay, at = np.concatenate(px), np.concatenate(py), np.concatenate(pt)
+            keep = at >= start
+            index = np.clip(((at[keep] - start) // slice_days).astype(int), 0, slices - 1)
+            grid, em = temporal.emerging_points(ax[keep], ay[keep], index, slices=slices, cell=cell, band=band)
+            row, col = grid.cell_index(np.array([spot[0]]), np.array([spot[1]]))
+            cells = dict(zip(em.cells.tolist(), em.patterns.tolist(), strict=True))
+            got = str(cells.get(int(row[0] * grid.nx + col[0]), "no_pattern")).rpartition("_")[0]
+            out.setdefault(f"emerging {name}: share ×3 in the last 3 slices classed new/consecutive/intensifying",
+                           Rate()).add(got in ("new", "consecutive", "intensifying"))
+            ccx, ccy = grid.centres()
+            stray = [c for c, p in cells.items() if str(p).rpartition("_")[0] in temporal.CHANGE_CLASSES
+                     and np.hypot(ccx[c] - spot[0], ccy[c] - spot[1]) > 600]
+            out.setdefault(f"emerging {name}: change classes > 600 m from it", Rate()).add(bool(stray))
+    return out
+
+
+def _place_layers() -> list[rtm.FactorLayer]:
+    """The town's real places (data/places.geojson) as the cause analysis makes them factors: one layer per
+    kind, outlines sampled every 25 m."""
+    import json
+
+    from app.causes.factors import PLACE_KINDS
+
+    features = json.loads((ROOT / "data" / "places.geojson").read_text(encoding="utf-8"))["features"]
+    layers = []
+    for kinds, (code, name) in PLACE_KINDS.items():
+        xs, ys = [], []
+        for f in features:
+            if f["properties"].get("kind") not in kinds:
+                continue
+            ring = np.asarray(f["geometry"]["coordinates"][0], dtype=float)
+            gx, gy = to_sweref(ring[:, 0], ring[:, 1])
+            outline = shapely.LineString(np.column_stack([gx, gy]))
+            steps = np.arange(0, outline.length + 1e-9, 25.0)
+            sampled = shapely.line_interpolate_point(outline, steps)
+            xs += shapely.get_x(sampled).tolist()
+            ys += shapely.get_y(sampled).tolist()
+        box = to_sweref(np.array([TOWN[0], TOWN[2]]), np.array([TOWN[1], TOWN[3]]))
+        x, y = np.array(xs), np.array(ys)
+        inside = (x >= box[0][0]) & (x <= box[0][1]) & (y >= box[1][0]) & (y <= box[1][1])
+        if inside.any():
+            layers.append(rtm.FactorLayer(code, name, x[inside], y[inside]))
+    return layers
+
+
+def _clustered_layer(rng: np.random.Generator, code: str) -> rtm.FactorLayer:
+    """A safety walk's findings of one kind: 3 clusters of 6 (σ 80 m), the clusters' centres uniform."""
+    cx, cy = town_points(rng, 3)
+    return rtm.FactorLayer(code, code, np.repeat(cx, 6) + rng.normal(0, 80, 18),
+                           np.repeat(cy, 6) + rng.normal(0, 80, 18))
+
+
+def _residents(rng: np.random.Generator) -> Callable[[Grid], np.ndarray]:
+    """A population grid of the steady town: 20,000 residents drawn from its surface, counted on 250 m squares
+    and spread over the analysis grid's cells as app.statistics.grid.population_on does."""
+    px, py = uneven_points(rng, 20_000)
+    size = 250.0
+
+    def on(grid: Grid) -> np.ndarray:
+        cx, cy = grid.centres()
+        sq_x, sq_y = np.floor(px / size), np.floor(py / size)
+        keys, counts = np.unique(np.column_stack([sq_x, sq_y]), axis=0, return_counts=True)
+        lookup = {(int(a), int(b)): int(c) for (a, b), c in zip(keys, counts, strict=True)}
+        cells = [lookup.get((int(a), int(b)), 0) for a, b in zip(np.floor(cx / size), np.floor(cy / size), strict=True)]
+        return np.asarray(cells, dtype=float).reshape(grid.shape) * (grid.cell / size) ** 2
+
+    return on
+
+
+def rtm_uneven_rates(seeds: int) -> dict[str, Rate]:
+    """The cause analysis on the steady uneven town's half-year (~750 incidents): factors unrelated to the
+    incidents must rarely be named; a factor that triples the rate within 100 m of it must be found."""
+    out: dict[str, Rate] = {}
+    places = _place_layers()
+    for seed in range(seeds):
+        rng = np.random.default_rng(120_000 + seed)
+        n = rng.poisson(RATE_A_YEAR * HOTSPOT_DAYS / 365.25)
+        x, y = uneven_points(rng, n)
+        nulls = {
+            "random factors (5 × 8 points)": [rtm.FactorLayer(f"r{k}", f"r{k}", *town_points(rng, 8))
+                                              for k in range(5)],
+            "clustered factors (2 × 3 clusters of 6, σ 80 m)": [_clustered_layer(rng, f"c{k}") for k in range(2)],
+            "the town's real places (at its centre)": places,
+            "factors drawn from the incidents' own surface (3 × 8)": [
+                rtm.FactorLayer(f"s{k}", f"s{k}", *uneven_points(rng, 8)) for k in range(3)],
+        }
+        for name, layers in nulls.items():
+            result = rtm.fit_points(x, y, layers, cell=RTM_CELL_M).result
+            out.setdefault(f"RTM, {name}: any factor named", Rate()).add(bool(result.significant),
+                                                                          float(len(result.significant)))
+        # with a population grid of the same town (20,000 residents on 250 m squares, as SCB gives it)
+        people = _residents(rng)
+        for name in ("the town's real places (at its centre)", "factors drawn from the incidents' own surface (3 × 8)"):
+            result = rtm.fit_points(x, y, nulls[name], cell=RTM_CELL_M, residents=people).result
+            out.setdefault(f"RTM with a population grid, {name}: any factor named", Rate()).add(
+                bool(result.significant), float(len(result.significant)))
+        # planted: three times the rate within 100 m of 8 sites where people are (drawn from the same surface)
+        sites = rtm.FactorLayer("sites", "sites", *uneven_points(rng, 8))
+        cx, cy = uneven_points(rng, 3 * n)
+        near = rtm.proximity(cx, cy, sites, 100.0) > 0
+        keep = near | (rng.random(cx.size) < 1 / 3)
+        fitted = rtm.fit_points(cx[keep], cy[keep], [sites, *nulls["random factors (5 × 8 points)"][:4]],
+                                cell=RTM_CELL_M)
+        hit = next((f for f in fitted.result.factors if f.code == "sites" and f.significant), None)
+        out.setdefault("RTM, rate ×3 within 100 m of 8 sites: found", Rate()).add(
+            hit is not None, hit.relative_risk if hit and hit.relative_risk else 0.0)
+        out.setdefault("RTM, same: a random factor named beside it", Rate()).add(
+            any(f.significant and f.code != "sites" for f in fitted.result.factors))
+        fitted = rtm.fit_points(cx[keep], cy[keep], [sites, *nulls["random factors (5 × 8 points)"][:4]],
+                                cell=RTM_CELL_M, residents=people)
+        hit = next((f for f in fitted.result.factors if f.code == "sites" and f.significant), None)
+        out.setdefault("RTM with a population grid, rate ×3 within 100 m of 8 sites: found", Rate()).add(
+            hit is not None, hit.relative_risk if hit and hit.relative_risk else 0.0)
+    for name, rate in out.items():
+        rate.what = "ratio to the expected" if "found" in name else "factors a run"
+    return out
+
+
+def steady_intervention_rates(seeds: int) -> dict[str, Rate]:
+    """Interventions with no effect whose target is the steady uneven town's busiest spot: the target a
+    150 m disk at the centre, the displacement ring to 350 m (the default 200 m), the control ring
+    650–1,850 m (the default), 84 days before and after."""
+    out: dict[str, Rate] = {}
+    cx, cy = to_sweref([CENTRE[0]], [CENTRE[1]])
+    for seed in range(seeds):
+        rng = np.random.default_rng(130_000 + seed)
+        x, y, t = town_stream(rng, 168.0)
+        d = np.hypot(x - cx[0], y - cy[0])
+        after = t >= 84.0
+        zones = [(d <= 150), (d > 150) & (d <= 350), (d > 650) & (d <= 1850)]
+        counts = [(int((z & ~after).sum()), int((z & after).sum())) for z in zones]
+        result = evaluation.weighted_displacement_quotient(*counts, draws=200)  # type: ignore[arg-type]
+        out.setdefault("WDQ, no effect on a steady hotspot: success, displacement or diffusion", Rate()).add(
+            result.interpretation not in ("no_success", "too_few_events", "no_control_data"))
+    return out
+
+
 SECTIONS: dict[str, Callable[[int], dict[str, Rate]]] = {
     "csr": csr_rates,
     "csr-population": lambda seeds: csr_rates(seeds, surface="population"),
@@ -497,6 +795,12 @@ SECTIONS: dict[str, Callable[[int], dict[str, Rate]]] = {
     "hours": hours_rates,
     "change": change_rates,
     "rtm": rtm_rates,
+    "steady": lambda seeds: null_rates(seeds, "steady"),
+    "rise": lambda seeds: null_rates(seeds, "rise"),
+    "season": lambda seeds: null_rates(seeds, "season"),
+    "emergence": emergence_rates,
+    "rtm-uneven": rtm_uneven_rates,
+    "interventions-steady": steady_intervention_rates,
 }
 TITLES = {
     "csr": "False positives on CSR, uniform over the town (2,000 events; goal ≤ 5 % of runs)",
@@ -509,22 +813,131 @@ TITLES = {
     "trend": "Hotspot trends on stationary data (goal ≤ 5 % claimed; the figure in brackets is the median ratio)",
     "hours": "Active hours",
     "change": "Map of change, 250 m cells (goal: no change ≤ 5 % of runs with a marked cell; planted rise found)",
-    "rtm": "Risk terrain model, 100 m cells (goal: random factors ≤ 5 % kept; planted factor recovered ≥ 90 %)",
+    "rtm": "Risk terrain model on CSR, 100 m cells (goal: random factors ≤ 5 % kept; planted factor recovered ≥ 90 %)",
+    "steady": "A steady, uneven town (goal: every claim of change ≤ 5 % of runs)",
+    "rise": "The same town at twice the rate in the last 84 days (goal: local new/consecutive/intensifying ≤ 5 %, "
+            "the whole municipality's rise ≥ 95 %)",
+    "season": "The same town with a season that repeats every year, three years (goal: hotspot trends, change "
+              "classes, the municipality's line and 'vs last year' ≤ 5 %; 'vs previous' is the season, true)",
+    "emergence": "A place whose share triples in the last three slices, on the steady town (goal ≥ 90 %)",
+    "rtm-uneven": "The cause analysis on the steady town's half-year (goal: unrelated factors ≤ 5 %, planted ≥ 90 %)",
+    "interventions-steady": "No-effect interventions on the steady town's busiest spot (goal ≤ 5 %)",
 }
+
+
+# The page "Hur säkra är analyserna?": each claim the pages make (a row) against each null (a column: the
+# share of runs with the claim where nothing is there) and against a planted pattern ("found": the share of
+# runs that find it). (section, rate name, kind) per cell; the words are app/i18n.py's "validity_*".
+_E_LB = next(k for k in EMERGING_VIEWS if k.startswith("lägesbild"))
+_E_API = next(k for k in EMERGING_VIEWS if k.startswith("API"))
+PAGE_COLUMNS = ("csr", "steady", "rise", "season", "planted")
+PAGE_ROWS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "hotspots": {"csr": ("csr", "DBSCAN eps 100 m (pages' half-year, 182 d, ~997 events): any cluster", "false"),
+                 "planted": ("planted", "DBSCAN recall, 40 events σ 50 m", "found")},
+    "gistar": {"csr": ("csr", "Gi* map (cell 100 m, band 200 m): any significant cell", "false"),
+               "planted": ("planted", "Gi* map recall at 95 %, 40 events σ 50 m", "found")},
+    "emerging_lagesbild": {
+        "csr": ("csr", f"emerging {_E_LB}: any pattern", "false"),
+        "steady": ("steady", f"emerging {_E_LB}: any change class", "false"),
+        "rise": ("rise", f"emerging {_E_LB}: local new/consecutive/intensifying", "false"),
+        "season": ("season", f"emerging {_E_LB}: any change class", "false"),
+        "planted": ("emergence", f"emerging {_E_LB}: share ×3 in the last 3 slices classed "
+                                 "new/consecutive/intensifying", "found")},
+    "emerging_api": {
+        "csr": ("csr", f"emerging {_E_API}: any pattern", "false"),
+        "steady": ("steady", f"emerging {_E_API}: any change class", "false"),
+        "rise": ("rise", f"emerging {_E_API}: local new/consecutive/intensifying", "false"),
+        "season": ("season", f"emerging {_E_API}: any change class", "false"),
+        "planted": ("emergence", f"emerging {_E_API}: share ×3 in the last 3 slices classed "
+                                 "new/consecutive/intensifying", "found")},
+    "town": {"steady": ("steady", f"emerging {_E_LB}: whole municipality ▲/▼", "false"),
+             "rise": ("rise", f"emerging {_E_LB}: whole municipality ▲/▼", "found"),
+             "season": ("season", f"emerging {_E_LB}: whole municipality ▲/▼", "false")},
+    "trends": {"csr": ("trend", "trend: runs with any hotspot claimed", "false"),
+               "steady": ("steady", "hotspot trends (half-year): any", "false"),
+               "rise": ("rise", "hotspot trends (half-year): any", "false"),
+               "season": ("season", "hotspot trends (half-year): any", "false")},
+    "tables_previous": {"csr": ("tables", "lägesbild categories (26 tests, BH): any notable", "false"),
+                        "steady": ("steady", "lägesbild categories vs previous: any ▲/▼", "false"),
+                        "season": ("season", "lägesbild categories vs previous: any ▲/▼", "false")},
+    "tables_last_year": {"steady": ("steady", "lägesbild categories vs last year: any ▲/▼", "false"),
+                         "rise": ("rise", "lägesbild categories vs last year: any ▲/▼", "found"),
+                         "season": ("season", "lägesbild categories vs last year: any ▲/▼", "false")},
+    "areas": {"csr": ("tables", "lägesbild areas (8 tests, BH): any notable", "false"),
+              "steady": ("steady", "lägesbild areas vs previous: any ▲/▼", "false"),
+              "season": ("season", "lägesbild areas vs last year: any ▲/▼", "false")},
+    "change_map": {"csr": ("change", "change map, no change (14 d, ~77 events a period): any cell marked", "false"),
+                   "steady": ("steady", "map of change (14 d): any cell", "false"),
+                   "rise": ("rise", "map of change (14 d): any cell", "false"),
+                   "season": ("season", "map of change (14 d): any cell", "false"),
+                   "planted": ("change", "change map, planted rise of 20 events (σ 25 m) in 14 d: marked there",
+                               "found")},
+    "rtm_random": {"csr": ("rtm", "RTM, CSR and 5 random factors: any factor kept", "false"),
+                   "steady": ("rtm-uneven", "RTM, random factors (5 × 8 points): any factor named", "false"),
+                   "planted": ("rtm-uneven", "RTM, rate ×3 within 100 m of 8 sites: found", "found")},
+    "rtm_clustered": {"steady": ("rtm-uneven", "RTM, clustered factors (2 × 3 clusters of 6, σ 80 m): any factor "
+                                               "named", "false")},
+    "rtm_places": {"steady": ("rtm-uneven", "RTM, the town's real places (at its centre): any factor named", "false")},
+    "rtm_surface": {"steady": ("rtm-uneven", "RTM, factors drawn from the incidents' own surface (3 × 8): any factor "
+                                             "named", "false")},
+    "rtm_population": {"steady": ("rtm-uneven", "RTM with a population grid, the town's real places (at its centre): "
+                                                "any factor named", "false"),
+                       "planted": ("rtm-uneven", "RTM with a population grid, rate ×3 within 100 m of 8 sites: found",
+                                   "found")},
+    "interventions": {"csr": ("interventions", "WDQ none (10/50/1,100 → same): any effect claimed", "false"),
+                      "steady": ("interventions-steady", "WDQ, no effect on a steady hotspot: success, displacement "
+                                                         "or diffusion", "false"),
+                      "planted": ("interventions", "WDQ displacement (40 → 15, buffer 80 → 130): recognised",
+                                  "found")},
+}
+PAGE_DATA = ROOT / "app" / "analysis" / "validity.json"
+DOC = ROOT / "docs" / "validity.md"
+
+
+def write_table(figures: dict[str, dict[str, Rate]], seeds: int, printed: str) -> None:
+    """The page's table (app/analysis/validity.json) and the whole printed run (docs/validity.md)."""
+    import json
+    from datetime import date
+
+    rows = []
+    for claim, cells in PAGE_ROWS.items():
+        row: dict[str, object] = {"claim": claim, "cells": {}}
+        for column, (section, name, kind) in cells.items():
+            rate = figures.get(section, {}).get(name)
+            if rate is not None:
+                row["cells"][column] = {"hits": rate.hits, "runs": rate.runs, "kind": kind}  # type: ignore[index]
+        rows.append(row)
+    PAGE_DATA.write_text(json.dumps({"seeds": seeds, "date": date.today().isoformat(), "columns": PAGE_COLUMNS,
+                                     "rows": rows}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    DOC.write_text(f"# Validity of the claims the pages make\n\nWritten by `.venv/bin/python bench/validity.py "
+                   f"--seeds {seeds} --write`; the page \"Hur säkra är analyserna?\" (/hur-sakra) shows the claims "
+                   f"× nulls table from app/analysis/validity.json.\n\n```\n{printed.strip()}\n```\n",
+                   encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--only", choices=list(SECTIONS), nargs="*")
+    parser.add_argument("--write", action="store_true", help="store the table for docs/ and the page (every section)")
     args = parser.parse_args()
-    for key in args.only or SECTIONS:
+    figures: dict[str, dict[str, Rate]] = {}
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    for key in (SECTIONS if args.write else args.only or SECTIONS):
         began = time.perf_counter()
-        print(f"\n## {TITLES[key]}")
+        say(f"\n## {TITLES[key]}")
         seeds = {"planted": max(args.seeds // 2, 1), "interventions": args.seeds * 5}.get(key, args.seeds)
-        for name, rate in SECTIONS[key](seeds).items():
-            print(f"  {name:<70} {rate}")
-        print(f"  ({seeds} seeds, {time.perf_counter() - began:.1f} s)")
+        figures[key] = SECTIONS[key](seeds)
+        for name, rate in figures[key].items():
+            say(f"  {name:<70} {rate}")
+        say(f"  ({seeds} seeds, {time.perf_counter() - began:.1f} s)")
+    if args.write:
+        write_table(figures, args.seeds, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -192,6 +192,8 @@ class ShareStatistics:
     up: NDArray[np.float64]
     down: NDArray[np.float64]
     slope: NDArray[np.int8]
+    sustained: NDArray[np.float64]   # a rise over the whole recent window (not one slice's burst)
+    dropped: NDArray[np.float64]     # a fall over the whole recent window
 
 
 def share_statistics(counts: NDArray[np.float64], pi: NDArray[np.float64], recent: int) -> ShareStatistics:
@@ -215,22 +217,24 @@ def share_statistics(counts: NDArray[np.float64], pi: NDArray[np.float64], recen
     return ShareStatistics(np.where(up, llr, 0.0).max(axis=1, initial=0.0),
                            np.where(up, 0.0, llr).max(axis=1, initial=0.0),
                            np.where(score > 0, half_z2, 0.0), np.where(score < 0, half_z2, 0.0),
-                           np.sign(np.round(score, 9)).astype(np.int8))
+                           np.sign(np.round(score, 9)).astype(np.int8),
+                           np.where(up[:, -1], llr[:, -1], 0.0), np.where(up[:, -1], 0.0, llr[:, -1]))
 
 
 # Which change a class claims, for hot spots; a cold spot's class claims the opposite direction.
 _NEEDS = {"new": ("rise",), "consecutive": ("rise",), "intensifying": ("up", "rise"), "diminishing": ("down", "fall"),
           "historical": ("fall",), "oscillating": ("rise", "fall", "up", "down")}
-_OPPOSITE = {"rise": "fall", "fall": "rise", "up": "down", "down": "up"}
+_OPPOSITE = {"rise": "fall", "fall": "rise", "up": "down", "down": "up", "sustained": "dropped"}
 _DEMOTED = {"new": "sporadic", "consecutive": "sporadic", "oscillating": "sporadic", "intensifying": "persistent",
             "diminishing": "persistent", "historical": "persistent"}
 
 
 def claim_statistics(patterns: NDArray[np.object_], stats: ShareStatistics) -> NDArray[np.float64]:
     """Per cell, the statistic of the change its candidate class claims (0 for a class that claims none);
-    "intensifying_hot*" marks a sporadic spot that may be growing, which only its trend can show."""
+    "intensifying_hot*" marks a sporadic spot that may be growing, which its trend or a rise over the whole
+    recent window shows (a burst in the last slice alone does not)."""
     out = np.zeros(patterns.size)
-    for word, hot in [*_NEEDS.items(), ("intensifying*", ("up",))]:
+    for word, hot in [*_NEEDS.items(), ("intensifying*", ("up", "sustained"))]:
         for kind in ("hot", "cold"):
             label = f"{word.rstrip('*')}_{kind}{'*' if word.endswith('*') else ''}"
             mask = patterns == label
@@ -383,9 +387,10 @@ def emerging_hot_spots(cube: NDArray[np.float64], *, cell: float, band: float, s
         bins = np.where(local >= hot_at, 1, np.where(local <= cold_at, -1, 0)).astype(np.int8)
         stats = share_statistics(spatial, pi, recent)
         patterns = classify_emerging(bins, stats.slope)
-        # a sporadic hot spot whose share trends up is growing: a candidate for "intensifying" (Esri keeps that
-        # for spots hot in 90 % of the slices; here the trend test of the share decides, and the page says so;
-        # a burst in the last slice alone is not growth: a spot that flares every fourth month is sporadic)
+        # a sporadic hot spot whose share trends up, or rose over the whole recent window, is growing: a
+        # candidate for "intensifying" (Esri keeps that for spots hot in 90 % of the slices; here the share's
+        # test decides, and the page says so); a burst in the last slice alone is not growth: a spot that
+        # flares every fourth month stays sporadic)
         for kind in ("hot", "cold"):
             patterns[patterns == f"sporadic_{kind}"] = f"intensifying_{kind}*"
         return bins, patterns, claim_statistics(patterns, stats), stats, local
