@@ -273,3 +273,31 @@ def test_positions_known_only_to_a_place_never_make_a_hotspot(client: TestClient
     wide = _get(client, tokens["analyst"], "time-profile", include_imprecise="true").json()
     assert plain["incidents"] == 400 and plain["parameters"]["include_imprecise"] is False
     assert wide["incidents"] == 480 and wide["parameters"]["include_imprecise"] is True
+
+
+def test_a_town_wide_doubling_is_the_towns_line_not_new_places(client: TestClient, tokens: dict[str, str],
+                                                                 session: Session) -> None:
+    """A steady, uneven town (bench/validity.py's surface) at twice the rate in its last 84 days: the API's
+    emerging hot spots state the whole municipality's rise and class no place new, consecutive or growing."""
+    import io
+
+    from app.imports.service import ImportOptions, run_import
+    from bench.validity import town_stream
+
+    rng = np.random.default_rng(7)
+    x, y, t = town_stream(rng, 400.0, lambda days: np.where(days >= 316.0, 2.0, 1.0), 2.0)
+    lon, lat = to_wgs84(x, y)
+    end = datetime(2026, 6, 1, tzinfo=UTC)
+    rows = "".join(f"{(end - timedelta(days=400 - d)).isoformat()};klotter;{la:.6f};{lo:.6f}\n"
+                   for d, lo, la in zip(t, lon, lat, strict=True))
+    run_import(session, io.BytesIO(("tidpunkt;kategori;lat;lon\n" + rows).encode()),
+               ImportOptions(filename="stad.csv", format="csv", source="polisen"))
+    answer = client.get("/api/v1/analysis/emerging", params={"end": end.isoformat()},
+                        headers=auth(tokens["analyst"]))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["town"]["direction"] == "up" and body["town"]["against"] == "before", body["town"]
+    assert body["town"]["text_sv"].startswith("Hela kommunen: säkerställd ökning (+")
+    local = {k for k in body["patterns"] if k.rpartition("_")[0] in ("new", "consecutive", "intensifying")}
+    assert not local, body["patterns"]
+    assert body["change_critical"] is None or body["change_critical"] > 0

@@ -763,11 +763,16 @@ def town_change(session: Session, scope: Scope, points: Points, end: datetime, *
     direction = "unchanged" if not change.significant else (
         "up" if change.ratio is None or change.ratio > 1 else "down")  # per day: the periods may differ in length
     weeks = f"{days // 7} veckorna" if days % 7 == 0 else f"{days} dagarna"
-    against_sv = "samma veckor i fjol" if against == "last_year" else "tiden före"
+    earlier_days = round((earlier_period[1] - earlier_period[0]).total_seconds() / DAY)
+    against_sv = ("samma veckor i fjol" if against == "last_year" else f"de {earlier_days // 7} veckorna före"
+                  if earlier_days % 7 == 0 else f"de {earlier_days} dagarna före")
+    counts = (f"{change.current} mot {change.previous} händelser" if against == "last_year" else
+              f"{change.current} händelser mot {change.previous}, räknat per dag")
     percent = "" if change.ratio is None else f" ({(change.ratio - 1) * 100:+.0f} %)".replace("-", "−")
-    text_sv = {"up": f"Hela kommunen: säkerställd ökning{percent} de senaste {weeks} mot {against_sv}.",
-               "down": f"Hela kommunen: säkerställd minskning{percent} de senaste {weeks} mot {against_sv}.",
-               }.get(direction, f"Hela kommunen: ingen säkerställd förändring de senaste {weeks} mot {against_sv}.")
+    text_sv = {"up": f"Hela kommunen: säkerställd ökning{percent} de senaste {weeks} mot {against_sv}",
+               "down": f"Hela kommunen: säkerställd minskning{percent} de senaste {weeks} mot {against_sv}",
+               }.get(direction, f"Hela kommunen: ingen säkerställd förändring de senaste {weeks} mot {against_sv}")
+    text_sv += f" ({counts})."
     return {"current": change.current, "earlier": change.previous,
             "current_period": (begin.isoformat(), end.isoformat()),
             "earlier_period": (earlier_period[0].isoformat(), earlier_period[1].isoformat()),
