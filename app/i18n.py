@@ -376,14 +376,15 @@ VALIDITY_TEXTS: dict[str, tuple[str, str]] = {
         "mot data där det inte finns något att hitta: slumpmässigt utspridda händelser, en ojämn men oförändrad "
         "stad (händelserna följer var folk är, samma platser är alltid livligast), en ökning i hela kommunen och "
         "en säsong som upprepas varje år. Siffran är andelen körningar där påståendet ändå görs: målet är högst "
-        "5 %. Kolumnen ”Planterat” visar hur ofta ett verkligt mönster som lagts in hittas (målet minst 90 %).",
+        "5 %. Kolumnen ”Planterat” visar hur ofta ett verkligt mönster som lagts in hittas (målet minst 90 %). "
+        "Siffror som inte når sitt mål är markerade.",
         "Every claim the pages make – a hotspot, a new or growing hot spot, a trend, a ▲ or ▼, a cell on the map of "
         "change, a factor with more incidents than expected, an intervention's effect – is tried here against data "
         "where there is nothing to find: randomly scattered incidents, an uneven but unchanging town (incidents "
         "follow where people are, the same places are always busiest), a rise in the whole municipality and a "
         "season that repeats every year. The figure is the share of runs in which the claim is still made: the goal "
         "is at most 5 %. The column “Planted” shows how often a real pattern that was put in is found (goal at "
-        "least 90 %)."),
+        "least 90 %). Figures that miss their goal are marked."),
     "validity_claim": ("Påstående", "Claim"),
     "validity_found": ("hittas", "found"),
     "validity_none": ("–", "–"),

@@ -90,7 +90,8 @@ NO_DETAIL = {
     "/api/v1/promises", "/api/v1/promises/{promise_id}", "/api/v1/promises/{promise_id}/follow-up",
     "/api/v1/police-feed", "/api/v1/statistics/rates",  # fetch log and area counts: nobody's detail
     "/api/v1/lighting/worklist", "/api/v1/lighting/worklist.csv", "/api/v1/exports/analysis/{layer}.{fmt}",
-    "/belysning/arbetslista", "/felanmalan", "/health", "/ready", "/importera", "/karta/gatunat", "/karta/{view}",
+    "/belysning/arbetslista", "/felanmalan", "/health", "/hur-sakra",
+    "/ready", "/importera", "/karta/gatunat", "/karta/{view}",
     "/karta/{view}/karta.html",
     "/konto", "/logga-in", "/logga-in/oidc", "/logga-in/oidc/callback", "/medborgarloften/{promise_id}",
     "/ogc", "/ogc/collections", "/ogc/collections/{collection_id}", "/ogc/conformance", "/ogc/api",

@@ -773,6 +773,8 @@ def town_change(session: Session, scope: Scope, points: Points, end: datetime, *
                "down": f"Hela kommunen: säkerställd minskning{percent} de senaste {weeks} mot {against_sv}",
                }.get(direction, f"Hela kommunen: ingen säkerställd förändring de senaste {weeks} mot {against_sv}")
     text_sv += f" ({counts})."
+    if against == "before" and direction != "unchanged":  # seasons repeat: without last year, say so
+        text_sv += " Data för samma tid i fjol saknas, så det kan vara årstiden."
     return {"current": change.current, "earlier": change.previous,
             "current_period": (begin.isoformat(), end.isoformat()),
             "earlier_period": (earlier_period[0].isoformat(), earlier_period[1].isoformat()),
