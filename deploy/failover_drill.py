@@ -419,12 +419,26 @@ def instances_alike(apps: Apps) -> bool:
     return answers[0] == answers[1]
 
 
+def _read_write(cluster: Cluster, wait: float = 30.0) -> psycopg.Connection[Any]:
+    """A connection to whichever node is the primary now. Right after a failover the monitor may still be
+    moving the new primary through its states (a fresh clone's run found the one survivor read-only for a
+    moment, although writes had come back): try again for up to `wait` seconds before giving up."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return psycopg.connect(cluster.url("read-write"), autocommit=True)
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+
+
 def report(cluster: Cluster, outcomes: list[Outcome], victim: str, killed_at: float, back_at: float | None,
            setup_s: float, states: dict[str, tuple[str, str]]) -> dict[str, Any]:
     writes = [o for o in outcomes if o.kind == "write"]
     reads = [o for o in outcomes if o.kind == "read"]
     acked = [o.external_id for o in writes if o.status == 201 and o.external_id]
-    with psycopg.connect(cluster.url("read-write"), autocommit=True) as conn:
+    with _read_write(cluster) as conn:
         found = {row[0] for row in conn.execute("SELECT external_id FROM incidents WHERE external_id = ANY(%s)",
                                                 (acked,))}
         new_primary = conn.execute("SELECT inet_server_port()").fetchone()
