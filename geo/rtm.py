@@ -169,16 +169,33 @@ def baseline(counts: NDArray[np.float64], study: NDArray[np.bool_], cell: float,
 
 def _near_rasters(layer: FactorLayer, shape: tuple[int, int], x0: float, y0: float, cell: float,
                   distances: tuple[float, ...]) -> list[NDArray[np.float64]]:
-    """"Within d of the layer" for every cell centre of the grid, one raster per distance. A shift of the
-    layer by whole cells moves these rasters by the same cells, so every shift is a roll of them."""
+    """"Within d of the layer" for every cell centre of the grid, one raster per distance (one nearest-point
+    query for all of them). A shift of the layer by whole cells moves these rasters by the same cells, so
+    every shift is a roll of them."""
     ny, nx = shape
+    if layer.x.size == 0:
+        return [np.zeros(shape) for _ in distances]
     gx, gy = np.meshgrid(x0 + (np.arange(nx) + 0.5) * cell, y0 + (np.arange(ny) + 0.5) * cell)
-    return [proximity(gx.ravel(), gy.ravel(), layer, d).reshape(shape) for d in distances]
+    tree = cKDTree(np.column_stack([layer.x, layer.y]))
+    d, _ = tree.query(np.column_stack([gx.ravel(), gy.ravel()]), k=1, distance_upper_bound=max(distances) + 1e-6)
+    d = d.reshape(shape)
+    return [(d <= distance + 1e-6).astype(float) for distance in distances]
 
 
-def _circular(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Σ_i a[i] · b[i − s] for every toroidal shift s of b (a circular cross-correlation, by FFT)."""
-    return np.asarray(np.real(np.fft.ifft2(np.fft.fft2(a) * np.conj(np.fft.fft2(b)))))
+class Spectra:
+    """The grids every moved layer is compared with, Fourier-transformed once: Σ_i a[i] · b[i − s] for every
+    toroidal shift s of a raster b is then one transform of b and one inverse per grid."""
+
+    def __init__(self, **grids: NDArray[np.float64] | None) -> None:
+        self.shape = next(g.shape for g in grids.values() if g is not None)
+        self.spectra = {name: np.fft.rfft2(g) for name, g in grids.items() if g is not None}
+
+    def transform(self, raster: NDArray[np.float64]) -> NDArray[np.complex128]:
+        return np.conj(np.fft.rfft2(raster))
+
+    def circular(self, name: str, transformed: NDArray[np.complex128]) -> NDArray[np.float64]:
+        """Σ_i grid[i] · raster[i − s] for every shift s (a circular cross-correlation)."""
+        return np.asarray(np.fft.irfft2(self.spectra[name] * transformed, s=self.shape))
 
 
 def _z(o1: NDArray[np.float64], e1: NDArray[np.float64], o: float, e: float) -> NDArray[np.float64]:
@@ -197,12 +214,13 @@ def _ratio(o1: float, e1: float, o0: float, e0: float) -> float | None:
 Moved = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]  # z, expected near, cells near
 
 
-def _moved_statistics(raster: NDArray[np.float64], grid_y: NDArray[np.float64], expected: NDArray[np.float64],
-                      mask: NDArray[np.float64], o: float, e: float) -> Moved:
+def _moved_statistics(raster: NDArray[np.float64], spectra: Spectra, o: float, e: float) -> Moved:
     """For every toroidal shift of a "within d" raster: the score z, the expected incidents near it and the
     study cells near it (index [0, 0]: the layer where it is)."""
-    e1 = _circular(expected, raster)
-    return _z(_circular(grid_y, raster), e1, o, e), e1, _circular(mask, raster)
+    transformed = spectra.transform(raster)
+    e1 = spectra.circular("expected", transformed)
+    return (_z(np.rint(spectra.circular("counts", transformed)), e1, o, e), e1,
+            np.rint(spectra.circular("mask", transformed)))  # counts of cells and incidents are whole numbers
 
 
 def _rotated(layer: FactorLayer, angle: float, centre: tuple[float, float]) -> FactorLayer:
@@ -211,20 +229,21 @@ def _rotated(layer: FactorLayer, angle: float, centre: tuple[float, float]) -> F
     return FactorLayer(layer.code, layer.name, centre[0] + c * dx - s * dy, centre[1] + s * dx + c * dy)
 
 
-def _moved_null(layer: FactorLayer, near: list[NDArray[np.float64]], stats: list[Moved],
-                grid_y: NDArray[np.float64], expected: NDArray[np.float64], mask: NDArray[np.float64], o: float,
-                e: float, shape: tuple[int, int], x0: float, y0: float, cell: float, distances: tuple[float, ...],
-                centre: tuple[float, float], residents: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+def _moved_null(layer: FactorLayer, near: list[NDArray[np.float64]], stats: list[Moved], spectra: Spectra, o: float,
+                e: float, x0: float, y0: float, cell: float, distances: tuple[float, ...],
+                centre: tuple[float, float]) -> NDArray[np.float64]:
     """The factor's statistic (the largest z over the distances) for the layer turned by each of ROTATIONS
     and moved to every position of the grid, kept where the moved layer is comparable: it shares at most
     MAX_OVERLAP of the cells near the real one, stays near at least MIN_NEAR_SHARE as many study cells, and
     near between 1/BUSY_RATIO and BUSY_RATIO times as many expected incidents (the same kind of place in the
     town: a factor at the centre is compared with other busy positions, not with the fields) and, with a
-    population grid (`residents` per cell), near as many residents (0 for a place where nobody lives)."""
-    widest = near[-1]
+    population grid ("residents" in `spectra`), near as many residents (0 for a place where nobody lives)."""
+    shape = spectra.shape
+    residents = "residents" in spectra.spectra
+    spectra.spectra["widest"] = np.fft.rfft2(near[-1])
     n_obs = [float(s[2][0, 0]) for s in stats]
     e_obs = [float(s[1][0, 0]) for s in stats]
-    r_obs = [float(_circular(residents, r)[0, 0]) for r in near] if residents is not None else []
+    r_obs = [float(spectra.circular("residents", spectra.transform(r))[0, 0]) for r in near] if residents else []
     out = []
     for turn in range(ROTATIONS):
         if turn == 0:
@@ -232,18 +251,20 @@ def _moved_null(layer: FactorLayer, near: list[NDArray[np.float64]], stats: list
         else:
             moved = _near_rasters(_rotated(layer, 2 * np.pi * turn / ROTATIONS, centre), shape, x0, y0, cell,
                                   distances)
-            moved_stats = [_moved_statistics(r, grid_y, expected, mask, o, e) for r in moved]
-        valid = _circular(widest, moved[-1]) <= MAX_OVERLAP * max(float(widest.sum()), 1.0)
+            moved_stats = [_moved_statistics(r, spectra, o, e) for r in moved]
+        overlap = np.rint(spectra.circular("widest", spectra.transform(moved[-1])))
+        valid = overlap <= MAX_OVERLAP * max(float(near[-1].sum()), 1.0)
         best = np.full(shape, -np.inf)
         for k, (z, e1, n1) in enumerate(moved_stats):
             if not n_obs[k] >= 1:
                 continue
             valid &= (n1 >= MIN_NEAR_SHARE * n_obs[k]) & (e1 >= e_obs[k] / BUSY_RATIO) & (e1 <= e_obs[k] * BUSY_RATIO)
-            if residents is not None:
-                r1 = _circular(residents, moved[k])
+            if residents:
+                r1 = spectra.circular("residents", spectra.transform(moved[k]))
                 valid &= (r1 >= r_obs[k] / BUSY_RATIO) & (r1 <= max(r_obs[k] * BUSY_RATIO, 1.0))
             best = np.maximum(best, z)
         out.append(best[valid & np.isfinite(best)])
+    del spectra.spectra["widest"]
     return np.concatenate(out)
 
 
@@ -274,14 +295,14 @@ def fit(counts: NDArray[np.float64], cx: NDArray[np.float64], cy: NDArray[np.flo
         grid_e[row, col] = np.asarray(exposure, dtype=float)
     expected = baseline(grid_y, study, cell, smooth=smooth)
     o, e = float(grid_y.sum()), float(expected.sum())
-    mask = study.astype(float)
+    spectra = Spectra(counts=grid_y, expected=expected, mask=study.astype(float), residents=grid_e)
     centre = (x0 + shape[1] * cell / 2, y0 + shape[0] * cell / 2)
     p_raw, chosen, rasters = [], [], []
     for layer in layers:
         near = _near_rasters(layer, shape, x0, y0, cell, distances)
         rasters.append(near)
         observed, pick, cells_near = -np.inf, -1, 0
-        stats = [_moved_statistics(near[k], grid_y, expected, mask, o, e) for k in range(len(distances))]
+        stats = [_moved_statistics(near[k], spectra, o, e) for k in range(len(distances))]
         for k, (z, _, n1) in enumerate(stats):
             if 1 <= n1[0, 0] < study.sum() and z[0, 0] > observed:  # a distance with contrast
                 observed, pick, cells_near = float(z[0, 0]), k, round(float(n1[0, 0]))
@@ -289,8 +310,7 @@ def fit(counts: NDArray[np.float64], cx: NDArray[np.float64], cy: NDArray[np.flo
             p_raw.append(1.0)
             chosen.append((-1, 0))
             continue
-        null = _moved_null(layer, near, stats, grid_y, expected, mask, o, e, shape, x0, y0, cell, distances, centre,
-                           grid_e)
+        null = _moved_null(layer, near, stats, spectra, o, e, x0, y0, cell, distances, centre)
         if null.size < MIN_SHIFTS:
             p_raw.append(1.0)
             chosen.append((-1, 0))
