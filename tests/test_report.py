@@ -59,3 +59,26 @@ def test_areas_that_overlap_count_every_incident_once(client: TestClient, tokens
     rows = dict(re.findall(r'data-area="([^"]+)"><td>[^<]*</td><td class="current" data-label="Nu">(-?\d+)', page.text))
     assert "Grannorten" in rows and all(int(n) >= 0 for n in rows.values()), rows
     assert sum(int(n) for n in rows.values()) == 12, rows
+
+
+def test_a_source_with_an_outage_is_left_out_of_the_comparison_and_named(client: TestClient, people: dict[str, str],
+                                                                       session: Session) -> None:
+    """Two sources report every day; one of them had nothing for the first 10 days of the fortnight before.
+    Its 214 → 664 would be no change but an outage: it is left out of the comparison, and the page names it
+    as its unit, not by its code."""
+    end = datetime(2026, 5, 15, tzinfo=UTC)
+    for source in ("polisen", "raddningstjansten"):
+        for day in range(60):
+            if source == "raddningstjansten" and 32 <= day < 42:  # the outage: 17–27 April, the fortnight before
+                continue
+            for k in range(3):
+                session.execute(text("""INSERT INTO incidents (geom, category, occurred_at, source, location_precision)
+                    VALUES (ST_SetSRID(ST_MakePoint(15.13 + :d, 58.32), 4326), 'brand', :t, :s, 'exact')"""),
+                    {"d": 0.001 * k, "t": end - timedelta(days=60 - day, hours=k), "s": source})
+    session.commit()
+    cookie = sign_in(client, people["analyst"])
+    html = client.get("/lagesbild", params={"start": "2026-05-01", "end": "2026-05-14"}, headers=cookie).text
+    client.cookies.clear()
+    left_out = re.search(r'data-against="previous">([^<]*)</p>', html)
+    assert left_out and "tar inte med Räddningstjänsten" in left_out.group(1), left_out
+    assert "raddningstjansten" not in left_out.group(1) and "Polisen" not in left_out.group(1)

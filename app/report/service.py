@@ -104,6 +104,7 @@ def lagesbild(session: Session, scope: Scope) -> dict[str, Any]:
         "emerging": new_or_growing, "town": emerging.town,
         "places": [{"name": n, "current": c, "previous": p} for n, c, p in places],
         "lighting": [{"kind": k, "status": s, "description": d, "street": st} for k, s, d, st in open_lighting],
+        "source_names": org_names,  # a left-out source is named as its unit, not by its code
         "interventions": intervention_rows, "decisions": decision_rows, "meeting_day": local_end - timedelta(days=1),
         "areas": _areas(session, start, end),
         "reporting": reports.status(session, local_end - timedelta(days=1)),
