@@ -831,25 +831,26 @@ TITLES = {
 _E_LB = next(k for k in EMERGING_VIEWS if k.startswith("lägesbild"))
 _E_API = next(k for k in EMERGING_VIEWS if k.startswith("API"))
 PAGE_COLUMNS = ("csr", "steady", "rise", "season", "planted")
+
+
+def _emerging_row(view: str) -> dict[str, tuple[str, str, str]]:
+    """The page's row of one emerging-hot-spot view: its claims on each null and its planted emergence."""
+    return {"csr": ("csr", f"emerging {view}: any pattern", "false"),
+            "steady": ("steady", f"emerging {view}: any change class", "false"),
+            "rise": ("rise", f"emerging {view}: local new/consecutive/intensifying", "false"),
+            "season": ("season", f"emerging {view}: any change class", "false"),
+            "planted": ("emergence", f"emerging {view}: share ×3 in the last 3 slices classed "
+                                     "new/consecutive/intensifying", "found")}
+
+
+
 PAGE_ROWS: dict[str, dict[str, tuple[str, str, str]]] = {
     "hotspots": {"csr": ("csr", "DBSCAN eps 100 m (pages' half-year, 182 d, ~997 events): any cluster", "false"),
                  "planted": ("planted", "DBSCAN recall, 40 events σ 50 m", "found")},
     "gistar": {"csr": ("csr", "Gi* map (cell 100 m, band 200 m): any significant cell", "false"),
                "planted": ("planted", "Gi* map recall at 95 %, 40 events σ 50 m", "found")},
-    "emerging_lagesbild": {
-        "csr": ("csr", f"emerging {_E_LB}: any pattern", "false"),
-        "steady": ("steady", f"emerging {_E_LB}: any change class", "false"),
-        "rise": ("rise", f"emerging {_E_LB}: local new/consecutive/intensifying", "false"),
-        "season": ("season", f"emerging {_E_LB}: any change class", "false"),
-        "planted": ("emergence", f"emerging {_E_LB}: share ×3 in the last 3 slices classed "
-                                 "new/consecutive/intensifying", "found")},
-    "emerging_api": {
-        "csr": ("csr", f"emerging {_E_API}: any pattern", "false"),
-        "steady": ("steady", f"emerging {_E_API}: any change class", "false"),
-        "rise": ("rise", f"emerging {_E_API}: local new/consecutive/intensifying", "false"),
-        "season": ("season", f"emerging {_E_API}: any change class", "false"),
-        "planted": ("emergence", f"emerging {_E_API}: share ×3 in the last 3 slices classed "
-                                 "new/consecutive/intensifying", "found")},
+    "emerging_lagesbild": _emerging_row(_E_LB),
+    "emerging_api": _emerging_row(_E_API),
     "town": {"steady": ("steady", f"emerging {_E_LB}: whole municipality ▲/▼", "false"),
              "rise": ("rise", f"emerging {_E_LB}: whole municipality ▲/▼", "found"),
              "season": ("season", f"emerging {_E_LB}: whole municipality ▲/▼", "false")},
