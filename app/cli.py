@@ -509,7 +509,7 @@ def _demo_lighting(session: Session) -> str:
     for lamp in demo_lamps():
         session.execute(text("""INSERT INTO lamps (external_id, street, status, source, geom)
             VALUES (:external_id, :street, 'ok', 'demo (approximate)', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-            ON CONFLICT (external_id) DO NOTHING"""), lamp)
+            ON CONFLICT (municipality_code, external_id) DO NOTHING"""), lamp)
     session.commit()
     path = {"reported": [], "confirmed": ["confirmed"], "scheduled": ["confirmed", "scheduled"]}
     for lat, lon, status in DEMO_FAULTS:
@@ -671,24 +671,28 @@ if __name__ == "__main__":
 @municipality_app.command("add")
 def municipality_add(
     code: str = typer.Option(..., "--code", help="SCB's municipality code, e.g. 0583"),
-    name: str = typer.Option(..., "--name", help="e.g. Motala kommun"),
-    extent: str = typer.Option(..., "--extent", help="min_lon,min_lat,max_lon,max_lat (WGS84)"),
-    county: str | None = typer.Option(None, "--county", help="SCB's county code, e.g. 05"),
+    name: str | None = typer.Option(None, "--name", help="Default: from data/municipalities.geojson (Motala kommun)"),
+    extent: str | None = typer.Option(None, "--extent", help="min_lon,min_lat,max_lon,max_lat (WGS84); default: "
+                                      "the box of its boundary in data/municipalities.geojson"),
+    county: str | None = typer.Option(None, "--county", help="SCB's county code, e.g. 05 (default: from data/)"),
     timezone: str = typer.Option("Europe/Stockholm", "--timezone"),
     population: int | None = typer.Option(None, "--population", min=0),
     locality: list[str] = typer.Option([], "--locality", help="name:lat:lon of a locality, e.g. "
-                                       "Borensberg:58.5627:15.2806; repeat for each (names hotspots far from places)"),
+                                       "Borensberg:58.5627:15.2806; repeat for each (default: data/localities_se.csv)"),
 ) -> None:
-    """Add a municipality (or update it): its rows are kept apart from every other's by row-level security."""
+    """Add a municipality (or update it): its rows are kept apart from every other's by row-level security.
+    A Swedish municipality needs only its code: name, county, boundary and localities come from data/."""
     from app.municipalities.service import add_municipality
 
-    try:
-        box = tuple(float(v) for v in extent.split(","))
-    except ValueError:
-        box = ()
-    if len(box) != 4:
-        console.print(f"[red]--extent takes four numbers min_lon,min_lat,max_lon,max_lat, not {extent!r}[/red]")
-        raise typer.Exit(2)
+    box: tuple[float, ...] | None = None
+    if extent is not None:
+        try:
+            box = tuple(float(v) for v in extent.split(","))
+        except ValueError:
+            box = ()
+        if len(box) != 4:
+            console.print(f"[red]--extent takes four numbers min_lon,min_lat,max_lon,max_lat, not {extent!r}[/red]")
+            raise typer.Exit(2)
     localities = []
     for given in locality:
         place, _, position = given.rpartition(":")
@@ -700,14 +704,18 @@ def municipality_add(
             raise typer.Exit(2) from None
     _ensure_schema()
     with _session() as session, _refused_in_red():
-        added = add_municipality(session, code=code, name=name, extent=box, county_code=county,
-                                 timezone=timezone, population=population, localities=localities or None)
+        added = add_municipality(session, code=code, name=name, extent=box,  # type: ignore[arg-type]
+                                 county_code=county, timezone=timezone, population=population,
+                                 localities=localities or None)
     console.print(f"{added.code} {added.name}: database role lagesbild_m{added.code}")
-    west, south, east, north = get_settings().extent
-    if not (west <= box[0] and south <= box[1] and box[2] <= east and box[3] <= north):
-        console.print(f"[yellow]The install accepts positions within LAGESBILD_EXTENT={west},{south},{east},{north} "
-                      f"only: widen it to cover {added.name} (a county install sets it to the county's extent)."
-                      "[/yellow]")
+    settings = get_settings()
+    west, south, east, north = settings.extent
+    box = tuple(added.extent)
+    if "extent" in settings.model_fields_set and not (
+            west <= box[0] and south <= box[1] and box[2] <= east and box[3] <= north):
+        console.print(f"[yellow]LAGESBILD_EXTENT={west},{south},{east},{north} is set and does not cover "
+                      f"{added.name}: positions there are refused. Unset it (the municipalities' boundaries decide) "
+                      "or widen it.[/yellow]")
 
 
 @municipality_app.command("group")

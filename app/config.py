@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SWEDEN = (10.5, 55.0, 24.2, 69.1)  # lon/lat box around the country
 
 
 class Settings(BaseSettings):
@@ -31,9 +33,13 @@ class Settings(BaseSettings):
     db_port: int = Field(default=55432, description="Port of the self-started local PostGIS.")
     db_name: str = "lagesbild"
     environment: Literal["local", "test", "production"] = "local"
-    extent: tuple[float, float, float, float] = Field(
+    # NoDecode: the environment's "14.75,58.15,15.45,58.70" reaches the validator as written, not as JSON
+    extent: Annotated[tuple[float, float, float, float], NoDecode] = Field(
         default=(14.85, 58.15, 15.45, 58.50),
-        description="Accepted lon/lat extent (min lon, min lat, max lon, max lat): Mjölby municipality.",
+        description="An optional lon/lat box (min lon, min lat, max lon, max lat) a position must lie in; the "
+                    "default is the box an import reads grid coordinates in. Where a row belongs is "
+                    "decided by the municipalities' boundaries (data/municipalities.geojson), not by this box. "
+                    "Written as four numbers, 14.75,58.15,15.45,58.70, or as a JSON list.",
     )
     timezone: str = "Europe/Stockholm"
     max_body_bytes: int = 2_000_000
@@ -61,10 +67,10 @@ class Settings(BaseSettings):
     session_hours: float = Field(default=10.0, description="A web sign-in lasts this long (a working day).")
     login_max_failures: int = Field(default=5, description="Failed passwords in a row before an account locks.")
     login_lockout_minutes: float = Field(default=15.0, description="How long a locked account stays locked.")
-    police_feed_url: str = Field(default="https://polisen.se/api/events?locationname=Mjölby;Östergötlands län",
-                                 description="Where `lagesbild police-feed sync` and the background job fetch the "
-                                 "police events feed (the municipality and its county: county-level events that "
-                                 "name a locality of the municipality are kept).")
+    police_feed_url: str | None = Field(default=None, description="Where `lagesbild police-feed sync` and the "
+                                        "background job fetch the police events feed. Unset: polisen.se for the "
+                                        "install's municipalities and their counties (events are kept where "
+                                        "their own words place them in a served municipality).")
     police_feed_interval_minutes: float = Field(default=0, ge=0, description="Fetch the police feed this often "
                                                 "while the app runs; 0 (the default) leaves it off. The feed holds "
                                                 "about 8 days of events for the whole country.")
@@ -82,11 +88,17 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_extent(cls, value: object) -> object:
         if isinstance(value, str):
-            parts = [p for p in value.replace(";", ",").split(",") if p.strip()]
+            parts = [p for p in value.strip().strip("[]()").replace(";", ",").split(",") if p.strip()]
             if len(parts) != 4:
                 raise ValueError("extent needs four numbers: min_lon,min_lat,max_lon,max_lat")
             return tuple(float(p) for p in parts)
         return value
+
+    @property
+    def position_box(self) -> tuple[float, float, float, float]:
+        """The box a position must lie in before the municipalities' boundaries decide whose it is:
+        `LAGESBILD_EXTENT` where the install sets it, else Sweden (a county install needs no setting)."""
+        return self.extent if "extent" in self.model_fields_set else SWEDEN
 
     @property
     def uses_local_db(self) -> bool:

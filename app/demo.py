@@ -88,7 +88,7 @@ BACKGROUND = (
     (58.3250, 15.1300, 1100, 9.0),
     (58.3480, 15.2900, 700, 2.0),
     (58.3950, 15.0870, 600, 1.5),
-    (58.2450, 15.3900, 500, 0.5),  # Väderstad
+    (58.3110, 14.9320, 500, 0.5),  # Väderstad
 )
 BACKGROUND_CATEGORIES = {
     "stold_inbrott": 0.3, "skadegorelse": 0.18, "klotter": 0.1, "vald": 0.12, "ordningsstorning": 0.1,

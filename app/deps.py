@@ -109,7 +109,7 @@ def require(permission: str) -> Callable[[Principal | None], Awaitable[Principal
 def bbox_query(bbox: Annotated[str | None, Query(
         description="min_lon,min_lat,max_lon,max_lat (WGS84)", examples=["15.10,58.31,15.16,58.34"])] = None,
 ) -> BBox | None:
-    return parse_bbox(bbox, extent=get_settings().extent)
+    return parse_bbox(bbox, extent=get_settings().position_box)
 
 
 @dataclass(frozen=True)

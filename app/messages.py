@@ -97,6 +97,11 @@ ROW_REASONS_SV = [(re.compile(pattern), swedish) for pattern, swedish in (
     (r"^lon=(.+), lat=(.+) is not a valid WGS84 position$", r"lon=\1, lat=\2 är ingen giltig WGS84-position"),
     (r"^lon=(.+), lat=(.+) is outside the configured extent \((.+)\)$",
      r"positionen lon=\1, lat=\2 ligger utanför kommunen"),
+    (r"^lon=(.+), lat=(.+) lies in no Swedish municipality$", r"positionen lon=\1, lat=\2 ligger inte i någon kommun"),
+    (r"^lon=(.+), lat=(.+) lies in (.+) kommun, not in (.+)$",
+     r"positionen lon=\1, lat=\2 ligger i \3 kommun, inte i \4"),
+    (r"^lon=(.+), lat=(.+) lies in (.+) kommun, which this install does not serve$",
+     r"positionen lon=\1, lat=\2 ligger i \3 kommun, som inte ingår här"),
     (r"^\((.+), (.+)\) are not coordinates in a Swedish grid.*$",
      r"(\1, \2) är inga koordinater i ett svenskt rutnät (SWEREF 99, RT90)"),
 )]

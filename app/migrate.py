@@ -26,8 +26,9 @@ def upgrade(revision: str = "head", url: str | None = None) -> None:
 
 
 def sync_default_extent(url: str | None = None) -> None:
-    """The default municipality's extent is the install's configured one (`LAGESBILD_EXTENT`): migration
-    0021 wrote Mjölby's, and a one-municipality install elsewhere changes only the setting."""
+    """A default municipality with no boundary (one not in data/municipalities.geojson) takes the install's
+    configured extent (`LAGESBILD_EXTENT`). One with a boundary keeps its boundary's box (migration 0027):
+    widening the setting for a county install no longer rewrites the default municipality's own extent."""
     from sqlalchemy import create_engine, text
 
     from app.config import get_settings
@@ -38,7 +39,7 @@ def sync_default_extent(url: str | None = None) -> None:
     with engine.begin() as connection:
         connection.execute(text("""
             UPDATE municipalities SET extent = ST_MakeEnvelope(:w, :s, :e, :n, 4326)
-            WHERE is_default AND NOT ST_Equals(extent, ST_MakeEnvelope(:w, :s, :e, :n, 4326))"""),
+            WHERE is_default AND boundary IS NULL AND NOT ST_Equals(extent, ST_MakeEnvelope(:w, :s, :e, :n, 4326))"""),
                            {"w": west, "s": south, "e": east, "n": north})
     if url:
         engine.dispose()

@@ -59,10 +59,11 @@ def seed(session: Session) -> SeedResult:
                     survey_year, description, geometry_note)
                     VALUES (:slug, :name, :kind, :locality, ST_SetSRID(ST_GeomFromGeoJSON(:geometry), 4326),
                     :source, :confidence, :unsafe_share, :survey_year, :description, :geometry_note)
-                    ON CONFLICT (slug) DO NOTHING"""),
+                    ON CONFLICT (municipality_code, slug) DO NOTHING"""),
             {
                 "slug": props["slug"], "name": props["name"], "kind": props["kind"],
-                "locality": props.get("locality", "Mjölby"), "geometry": orjson.dumps(feature["geometry"]).decode(),
+                "locality": props.get("locality") or _locality(feature["geometry"]),
+                "geometry": orjson.dumps(feature["geometry"]).decode(),
                 "source": props["source"], "confidence": props["confidence"],
                 "unsafe_share": props.get("unsafe_share"), "survey_year": props.get("survey_year"),
                 "description": props.get("description"), "geometry_note": props.get("geometry_note"),
@@ -70,3 +71,13 @@ def seed(session: Session) -> SeedResult:
         ).rowcount  # type: ignore[attr-defined]
     session.commit()
     return SeedResult(categories=n_cat, organisations=n_org, places=n_place)
+
+
+def _locality(geometry: dict[str, object]) -> str:
+    """The nearest locality of the municipality a place lies in, for a place file that names none."""
+    import shapely.geometry
+
+    from app.municipalities.reference import nearest_locality
+
+    centre = shapely.geometry.shape(geometry).representative_point()
+    return nearest_locality(centre.x, centre.y) or ""

@@ -101,7 +101,8 @@ def test_a_reporter_writes_only_as_their_own_unit(client: TestClient, tokens: di
     [
         ('{"lon": NaN, "lat": 58.32, "category": "vald", "occurred_at": "2025-01-01T10:00:00Z"}', "lon", "finite"),
         (_body(lon=58.32298, lat=15.13199), "", "swapped"),
-        (_body(lon=18.07, lat=59.33), "", "outside the configured extent"),
+        (_body(lon=18.07, lat=59.33), "lon", "lies in Stockholm kommun"),  # decided by the boundaries (#34)
+        (_body(lon=2.35, lat=48.85), "", "outside the configured extent"),
         (_body(lon=200, lat=58.3), "", "not a valid"),
         (_body(category="tjuvjakt"), "category", "allowed: belysning"),
         (_body(occurred_at="2025-06-07T21:30:00"), "occurred_at", "timezone"),

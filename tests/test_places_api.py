@@ -36,7 +36,8 @@ def test_create_correct_and_conflict(client: TestClient, tokens: dict[str, str])
     ({"type": "Polygon", "coordinates": [[[15.12, 58.32], [15.13, 58.33], [15.13, 58.32], [15.12, 58.33],
                                           [15.12, 58.32]]]}, "not valid"),
     ({"type": "Point", "coordinates": [58.32, 15.12]}, "swapped"),
-    ({"type": "Point", "coordinates": [18.07, 59.33]}, "outside"),
+    ({"type": "Point", "coordinates": [18.07, 59.33]}, "lies in Stockholm kommun"),  # the boundaries (#34)
+    ({"type": "Point", "coordinates": [2.35, 48.85]}, "outside"),
     ({"type": "LineString", "coordinates": [[15.12, 58.32], [15.13, 58.33]]}, "not allowed"),
     ({"type": "Polygon", "coordinates": [[[15.12, 58.32]]]}, "malformed"),
     ({"type": "Polygon"}, "coordinates"),

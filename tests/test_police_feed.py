@@ -97,8 +97,8 @@ def test_a_feed_sample_goes_in_with_title_times_and_nothing_dropped_without_a_co
     assert (skanninge.st_y, skanninge.st_x) == pytest.approx((58.3955, 15.0868))  # not Linköping
     assert (skanninge.location_precision, skanninge.precision_m) == ("municipality", 10_000)
     assert _stored(session, 5) is None and _stored(session, 6) is None
-    assert report.skipped_reasons["placed only at Östergötlands län, and the text names no locality of "
-                                  "Mjölby kommun"] == 1
+    assert report.skipped_reasons["placed only at Östergötlands län, and the text names no municipality or "
+                                  "locality served here"] == 1
     assert report.skipped_reasons["no category for police event type 'Rymning från vårdinrättning' "
                                   "(add it to police_event_types)"] == 1
     assert _stored(session, 7).category == "hansynslos_korning"
@@ -116,6 +116,48 @@ def test_a_feed_sample_goes_in_with_title_times_and_nothing_dropped_without_a_co
             assert row is not None and row.category == t["category"], t["type"]
             assert row.occurred_at == datetime(2026, 5, 10, 19, k % 60, tzinfo=UTC)
     assert sum(report.skipped_reasons.values()) == report.skipped
+
+
+def test_each_event_is_placed_by_its_own_words_never_by_a_box(session: Session) -> None:
+    """Issue #34, with the real feed's shapes: an event located "Boxholm" (its point inside the old extent
+    box) and a county-level "…, Vadstena" are not Mjölby's; "…, Mjölby" at the county's point and a
+    county-level event naming Skänninge are, at Mjölby's centre and at Skänninge; with Motala added (a
+    county install), a county-level "…, Motala" is Motala's."""
+    from app.municipalities.service import add_municipality
+
+    boxholm_gps = "58.1976,15.0546"  # inside 14.85,58.15,15.45,58.50, Mjölby's old box
+    add_municipality(session, code="0583", name="Motala kommun", extent=(14.75, 58.45, 15.35, 58.70), county_code="05")
+    try:
+        report = _import(session, [
+            event(1, "2026-11-20 10:00:00 +01:00", "20 november 09.10, Ofredande/förargelse, Boxholm",
+                  "Ofredande/förargelse",
+                  "Boxholm", boxholm_gps),
+            event(2, "2026-11-20 11:00:00 +01:00", "20 november 10.10, Stöld, Vadstena", "Stöld",
+                  "Östergötlands län", COUNTY_GPS),
+            event(3, "2026-11-20 12:00:00 +01:00", "20 november 11.10, Misshandel, Mjölby", "Misshandel",
+                  "Östergötlands län", COUNTY_GPS),
+            event(4, "2026-11-20 13:00:00 +01:00", "20 november 12.10, Stöld, Östergötlands län", "Stöld",
+                  "Östergötlands län", COUNTY_GPS, "Butiksstöld i Skänninge."),
+            event(5, "2026-11-20 14:00:00 +01:00", "20 november 13.10, Skadegörelse, Motala kommun",
+                  "Skadegörelse",
+                  "Östergötlands län", COUNTY_GPS),
+        ])
+        assert report.rejected == 0, report.errors
+        assert report.skipped_reasons == {"in Boxholm kommun, which this install does not serve": 1,
+                                          "in Vadstena kommun, which this install does not serve": 1}
+        rows = dict(session.execute(text("SELECT external_id, municipality_code FROM incidents "
+                                         "WHERE source = 'polisen'")).all())
+        assert rows == {"3": "0586", "4": "0586", "5": "0583"}
+        assert (_stored(session, 3).st_y, _stored(session, 3).st_x) == pytest.approx((58.325, 15.13))
+        assert (_stored(session, 4).st_y, _stored(session, 4).st_x) == pytest.approx((58.3955, 15.0868))
+        assert report.notes["placed at Mjölby, which the text names (the feed gives Östergötlands län)"] == 1
+        assert (_stored(session, 5).st_y, _stored(session, 5).st_x) == pytest.approx((58.54204, 15.04126))
+    finally:
+        session.rollback()
+        session.execute(text("DELETE FROM incidents WHERE municipality_code = '0583'"))
+        session.execute(text("DELETE FROM municipality_group_members WHERE municipality_code = '0583'"))
+        session.execute(text("DELETE FROM municipalities WHERE code = '0583'"))
+        session.commit()
 
 
 class Feed:

@@ -80,7 +80,7 @@ def scope_filter(session: Session, scope: Scope, start: datetime, end: datetime,
                  viewer: Principal | None = None) -> IncidentFilter:
     """The incidents of `scope`; with `viewer`, only those it may see in detail (analyses of every unit's
     incidents need analysis:read, which reporters do not have)."""
-    bbox = parse_bbox(scope.bbox, extent=get_settings().extent)
+    bbox = parse_bbox(scope.bbox, extent=get_settings().position_box)
     return build_filter(session, bbox=bbox.as_tuple() if bbox else None, start=start, end=end,
                         categories=scope.category, sources=scope.source, place_id=scope.place, viewer=viewer,
                         hours=scope.hour, weekdays=scope.weekday)

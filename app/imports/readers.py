@@ -23,7 +23,6 @@ from app.errors import InvalidInput
 from app.imports import police
 from app.imports.columns import ColumnMap, check_required, field_for_key, map_columns
 from app.imports.values import ValueProblem, parse_when
-from app.localities import LOCALITIES, MUNICIPALITY
 
 Format = Literal["csv", "xlsx", "geojson", "police"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -405,27 +404,42 @@ def _feature_record(number: int, feature: Any, fields: dict[str, str | None],
 # -- The police events feed ----------------------------------------------------------------------------
 
 MUNICIPALITY_PRECISION_M = 10_000
-_LOCALITY_POINTS = {name: (lat, lon) for name, lat, lon in LOCALITIES}  # data/localities.json
 
 
-def read_police_feed(stream: IO[bytes], size: int = BLOCK_ROWS) -> Iterator[Block]:
+@dataclass(frozen=True)
+class Served:
+    """A municipality the install serves, as the police reader needs it: SCB code, name and localities
+    (name, lat, lon), its largest first."""
+
+    code: str
+    name: str
+    localities: tuple[tuple[str, float, float], ...]
+
+
+def read_police_feed(stream: IO[bytes], size: int = BLOCK_ROWS, served: tuple[Served, ...] = ()) -> Iterator[Block]:
     """The Swedish police's public events feed: a JSON array of events (app/imports/police.py says what
     its fields really hold).
 
     The event's time is read from its title, and `datetime` (the publication) kept as the time it was
-    reported. The feed's position is the centre of the municipality or county, never the incident's, so
-    each event keeps `location_precision = municipality` and a 10 km uncertainty; where the text names one
-    of the municipality's localities, the event is put at that locality instead, and an event placed only
-    at the county that names none is left out and counted (never put in the county town).
+    reported. Where it belongs is what the event itself says, never its coordinates: `location.name` when
+    that is a municipality, else the title's last part ("…, Mjölby"; since February 2026 every event's
+    location is its county), else — an event placed only at the county — a locality of a served
+    municipality that its text names. The feed's position is the centre of the municipality or county, never
+    the incident's, so each event keeps `location_precision = municipality` and a 10 km uncertainty; it is
+    put at the locality its text names, or at its municipality's main locality. An event of a municipality
+    the install does not serve, or one that names none, is left out with its reason (`served`: the install's
+    municipalities; none: every event is left out).
     """
     events = parse_json(stream.read())
     if not isinstance(events, list):
         raise InvalidInput("the police feed must be a JSON array of events", loc=("file",))
-    return _record_blocks((_event_record(number, event) for number, event in enumerate(events, start=1)), size,
-                          precision="municipality", precision_m=MUNICIPALITY_PRECISION_M)
+    return _record_blocks((_event_record(number, event, served) for number, event in enumerate(events, start=1)),
+                          size, precision="municipality", precision_m=MUNICIPALITY_PRECISION_M)
 
 
-def _event_record(number: int, event: Any) -> _Record:
+def _event_record(number: int, event: Any, served: tuple[Served, ...]) -> _Record:
+    from app.municipalities import reference
+
     if not isinstance(event, dict):
         return _Record(row=number, error=("event", "is not an object"))
     location: dict[str, Any] = event["location"] if isinstance(event.get("location"), dict) else {}
@@ -451,13 +465,35 @@ def _event_record(number: int, event: Any) -> _Record:
     elif published:
         notes.append("time of publication (the title gives no time)")
     text_ = f"{title} {event.get('summary') or ''}"
-    if police.is_county(where) or police.same_name(where, MUNICIPALITY):
-        locality = police.named_locality(text_, list(_LOCALITY_POINTS))
+    by_code = {m.code: m for m in served}
+    county = police.is_county(where)
+    named = None if county else reference.code_for_name(where)
+    last = title.rpartition(",")[2].strip() if "," in title else ""
+    if named is None and last:
+        named = reference.code_for_name(last)
+    locality = None
+    if named is None:  # only the county: a locality of a served municipality that the text names
+        everywhere = {name: m.code for m in served for name, _, _ in m.localities}
+        locality = police.named_locality(text_, list(everywhere))
+        named = everywhere.get(locality) if locality else None
+    if named is None:
+        values["unplaced"] = f"placed only at {where or 'no place'}, and the text names no municipality or locality " \
+                             "served here"
+    elif named not in by_code:
+        found = reference.get(named)
+        values["unplaced"] = f"in {found.name if found else named} kommun, which this install does not serve"
+    else:
+        own = by_code[named]
+        values["municipality"] = named
+        points = {name: (lat, lon) for name, lat, lon in own.localities}
+        locality = locality or police.named_locality(text_, list(points))
         if locality is not None and not police.same_name(where, locality):
-            lat, lon = _LOCALITY_POINTS[locality]
+            lat, lon = points[locality]
             values["position"] = f"{lat},{lon}"
             notes.append(f"placed at {locality}, which the text names (the feed gives {where})")
-        elif police.is_county(where):  # left out, unless its type leaves it out first (a shift summary)
-            values["unplaced"] = f"placed only at {where}, and the text names no locality of {MUNICIPALITY} kommun"
+        elif county and own.localities:  # the feed's point is the county's centre: the municipality's instead
+            _, lat, lon = own.localities[0]
+            values["position"] = f"{lat},{lon}"
+            notes.append(f"placed at {own.localities[0][0]}, the centre of {own.name} (the feed gives {where})")
     values["note"] = "; ".join(notes)
     return _Record(row=number, values={k: v for k, v in values.items() if v})

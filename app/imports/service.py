@@ -26,10 +26,19 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db import TENANT_ROLE
+from app.db import TENANT_ROLE, tenant
 from app.errors import InvalidInput
 from app.imports.models import ImportBatch, PoliceEventType
-from app.imports.readers import Block, Format, read_csv, read_geojson, read_police_feed, read_xlsx, sniff_format
+from app.imports.readers import (
+    Block,
+    Format,
+    Served,
+    read_csv,
+    read_geojson,
+    read_police_feed,
+    read_xlsx,
+    sniff_format,
+)
 from app.imports.values import (
     NO_TIME,
     UNIX_EPOCH,
@@ -40,6 +49,8 @@ from app.imports.values import (
     parse_when_many,
 )
 from app.incidents.models import LOCATION_PRECISIONS
+from app.municipalities import reference
+from app.municipalities.service import accepted_extent
 from app.places.zones import POINT_PLACE_RADIUS_M, Zones
 from app.places.zones import zones as place_zones
 from app.reference.service import category_lookup, check_organisation, normalise
@@ -138,6 +149,8 @@ class _Context:
     extent: tuple[float, float, float, float]
     tz: ZoneInfo
     format: Format
+    served: tuple[Served, ...] = ()  # the install's municipalities, the default first
+    own: str | None = None  # a tenant's import: the municipality every row must lie in
     grids: dict[str, int] = field(default_factory=dict)  # grid name → rows read in it (for the report)
 
 
@@ -152,12 +165,17 @@ def _load_context(session: Session, fmt: Format, tz: str) -> _Context:
         zone = ZoneInfo(tz)
     except (KeyError, ValueError):
         raise InvalidInput(f"unknown time zone {tz!r}", loc=("timezone",)) from None
+    served = tuple(Served(str(code), str(name), tuple((str(loc["name"]), float(loc["lat"]), float(loc["lon"]))
+                                                      for loc in localities))
+                   for code, name, localities in session.execute(text(
+                       "SELECT code, name, localities FROM municipalities ORDER BY is_default DESC, code")).all())
+    own = session.scalar(text("SELECT lagesbild_current_municipality()")) if tenant(session) is not None else None
     return _Context(
         categories=category_lookup(session), category_cache={}, police_types=police, places=places,
         ambiguous_places=ambiguous,
         place_centres=centres,
         zones=place_zones(session),
-        extent=get_settings().extent, tz=zone, format=fmt,
+        extent=accepted_extent(session), tz=zone, format=fmt, served=served, own=own,
     )
 
 
@@ -203,7 +221,7 @@ def run_import(
     check_organisation(session, source, ("source",))
     context = _load_context(session, fmt, options.timezone or get_settings().timezone)
     counted = io.BufferedReader(_CountingReader(stream, on_bytes), buffer_size=1 << 20)
-    blocks = _open(counted, fmt, options.mapping)
+    blocks = _open(counted, fmt, options.mapping, context.served)
     report = ImportReport(format=fmt, source=source, dry_run=options.dry_run)
     rejects = _RejectsWriter(options.rejects_path)
 
@@ -250,8 +268,9 @@ def run_import(
 
     if options.dry_run:
         report.duplicates = int(conn.exec_driver_sql(
-            "SELECT count(*) - count(DISTINCT (s.source, s.external_id)) + count(*) FILTER (WHERE EXISTS ("
-            "SELECT 1 FROM incidents i WHERE i.source = s.source AND i.external_id = s.external_id)) "
+            "SELECT count(*) - count(DISTINCT (s.municipality_code, s.source, s.external_id)) "
+            "+ count(*) FILTER (WHERE EXISTS (SELECT 1 FROM incidents i WHERE i.source = s.source "
+            "AND i.external_id = s.external_id AND i.municipality_code = s.municipality_code)) "
             "FROM import_staging s").scalar_one())
         session.rollback()
         return report
@@ -284,7 +303,7 @@ class _ChunkWriter:
     BATCH_ROWS = 10_000  # per COPY: the database starts on the first rows almost at once
 
     INSERT = f"""INSERT INTO incidents ({COPY_COLUMNS}) SELECT {COPY_COLUMNS} FROM import_staging
-                 ORDER BY occurred_at ON CONFLICT (source, external_id) DO NOTHING"""
+                 ORDER BY occurred_at ON CONFLICT (municipality_code, source, external_id) DO NOTHING"""
 
     def __init__(self, raw: Any, source: str, batch_id: int | None) -> None:
         import queue
@@ -303,15 +322,9 @@ class _ChunkWriter:
                            "AND lagesbild_current_municipality() = ANY(lagesbild_visible_municipalities())", (source,))
             probe, self.now, self.municipality, user, own = cursor.fetchone()
             self.probe = bool(probe)  # `now`: the transaction's time, as the column default has it
-            # The owner (the command line, the police feed) imports for the whole install: with several
-            # municipalities each row goes to the one whose extent holds it (the smallest first).
-            cursor.execute("SELECT code, ST_XMin(extent), ST_YMin(extent), ST_XMax(extent), ST_YMax(extent) "
-                           "FROM municipalities ORDER BY ST_Area(extent), code")
-            areas = cursor.fetchall()
         # Under a tenant role (row-level security) the rows are the caller's municipality's; a group role (a
         # county) imports only when narrowed to one of its municipalities (?municipality=0583).
         self.role = user if TENANT_ROLE.fullmatch(user) else None
-        self.areas = areas if self.role is None and len(areas) > 1 else []
         if self.role and not own:
             from app.errors import Forbidden
 
@@ -363,22 +376,9 @@ class _ChunkWriter:
     def _copy(self, cursor: Any, table: str, rows: StagedRows) -> int:
         with cursor.copy(f"COPY {table} ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)") as copy:
             copy.set_types(COPY_TYPES)
-            for row in rows.rows(self.source, self.batch_id, self.now,
-                                 self._municipalities(rows) if self.areas else self.municipality):
+            for row in rows.rows(self.source, self.batch_id, self.now, self.municipality):
                 copy.write_row(row)
         return len(rows)
-
-    def _municipalities(self, rows: StagedRows) -> list[str]:
-        """Each row's municipality: the first (smallest) extent holding it, else the install's default."""
-        points = np.frombuffer(b"".join(rows.geom), dtype=_EWKB_POINT)
-        out = np.full(len(rows), self.municipality, dtype=object)
-        free = np.ones(len(rows), dtype=bool)
-        for code, west, south, east, north in self.areas:
-            inside = free & (points["x"] >= west) & (points["x"] <= east) & (points["y"] >= south) & (
-                points["y"] <= north)
-            out[inside] = code
-            free &= ~inside
-        return list(out)
 
     def _write(self, rows: StagedRows) -> None:
         import psycopg
@@ -414,7 +414,8 @@ class _ChunkWriter:
                 cursor.execute("TRUNCATE import_staging")
 
 
-def _open(stream: IO[bytes], fmt: Format, mapping: dict[str, str] | None) -> Iterator[Block]:
+def _open(stream: IO[bytes], fmt: Format, mapping: dict[str, str] | None,
+          served: tuple[Served, ...]) -> Iterator[Block]:
     if fmt == "csv":
         _, blocks = read_csv(stream, mapping)
         return blocks
@@ -423,7 +424,7 @@ def _open(stream: IO[bytes], fmt: Format, mapping: dict[str, str] | None) -> Ite
         return blocks
     if fmt == "geojson":
         return read_geojson(stream, mapping)
-    return read_police_feed(stream)
+    return read_police_feed(stream, served=served)
 
 
 def place_names(places: list[tuple[int, str, str]]) -> tuple[dict[str, int], dict[str, list[str]]]:
@@ -471,6 +472,7 @@ class StagedRows:
     precision_m: list[int | None] = field(default_factory=list)
     description: list[str | None] = field(default_factory=list)
     place_id: list[int | None] = field(default_factory=list)
+    municipality: list[str | None] = field(default_factory=list)  # None: the writer's own (a tenant's)
 
     def __len__(self) -> int:
         return len(self.geom)
@@ -484,16 +486,15 @@ class StagedRows:
         for name in self.__dataclass_fields__:
             getattr(self, name).extend(getattr(other, name))
 
-    def rows(self, source: str, batch_id: int | None, now: int,
-             municipality: str | list[str]) -> Iterator[tuple[Any, ...]]:
+    def rows(self, source: str, batch_id: int | None, now: int, municipality: str) -> Iterator[tuple[Any, ...]]:
         """Rows in COPY_COLUMNS order, earliest first (rows stored in time order make time filters cheap);
-        `municipality` one for all or one per row."""
+        each in the municipality its boundary (or the source's own words) gave, else `municipality`."""
         order = np.argsort(np.asarray(self.occurred, dtype=np.int64), kind="stable").tolist()
         for k in order:
             reported = self.reported[k]
             yield (self.geom[k], self.category[k], self.occurred[k], now if reported is None else reported, source,
                    self.external_id[k], self.precision[k], self.precision_m[k], self.description[k], self.place_id[k],
-                   batch_id, municipality if isinstance(municipality, str) else municipality[k])
+                   batch_id, self.municipality[k] or municipality)
 
 
 
@@ -661,6 +662,46 @@ def _grid_like(east: np.ndarray, north: np.ndarray) -> np.ndarray:
     return (east >= EASTING[0]) & (east <= EASTING[1]) & (north >= NORTHING[0]) & (north <= NORTHING[1])
 
 
+def _municipalities(check: _BlockCheck, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray,
+                    ctx: _Context) -> list[str | None]:
+    """Each good row's municipality, decided by the boundaries (data/municipalities.geojson), never by a box;
+    a police event's by its own words (the reader's `municipality`). A row in a municipality the install
+    does not serve, or in another than a tenant's own, is refused with the municipality named (the police
+    feed's are left out and counted); so is a row in none (at sea, abroad)."""
+    out: list[str | None] = [None] * check.n
+    words = check.block.values.get("municipality")
+    served = {m.code: m.name for m in ctx.served}
+    if words is not None:  # the police feed: the event's own words (the reader leaves out the rest)
+        for k in np.flatnonzero(ok).tolist():
+            out[k] = words[k] or None
+        return out
+    if not served:
+        return out
+    rows = np.flatnonzero(ok)
+    codes = reference.locate(lon[rows], lat[rows], first=tuple(served))
+    for k, code in zip(rows.tolist(), codes.tolist(), strict=True):
+        if code is not None and (code == ctx.own if ctx.own is not None else code in served):
+            out[k] = code
+            continue
+        if code is None and all(reference.get(c) is None for c in served):
+            continue  # an install of municipalities with no shipped boundary: the writer's own
+        ok[k] = False
+        position = f"lon={lon[k]:.5f}, lat={lat[k]:.5f}"
+        if code is None:
+            problem = f"{position} lies in no Swedish municipality"
+        else:
+            found = reference.get(code)
+            name = found.name if found else code
+            mine = served.get(ctx.own or "", "")
+            problem = (f"{position} lies in {name} kommun, not in {mine}" if ctx.own is not None and mine
+                       else f"{position} lies in {name} kommun, which this install does not serve")
+        if ctx.format == "police":
+            check.skipped.append(problem)
+        else:
+            check.fail(k, "position", problem)
+    return out
+
+
 def _validate(block: Block, ctx: _Context, source: str) -> tuple[StagedRows, list[RowError], list[str], list[str]]:
     """Check one block; return its good rows ready for COPY, row errors (by row, then field), skip reasons and
     the notes of the good rows."""
@@ -693,6 +734,8 @@ def _validate(block: Block, ctx: _Context, source: str) -> tuple[StagedRows, lis
         else:
             check.fail(k, "position", problem)
 
+    municipality = _municipalities(check, lon, lat, ok, ctx)
+
     good = np.flatnonzero(ok)
     rows = StagedRows()
     # a row known only to the municipality (the police feed) is linked to no place: its 10 km say nothing of one
@@ -716,6 +759,7 @@ def _validate(block: Block, ctx: _Context, source: str) -> tuple[StagedRows, lis
         rows.precision_m.append(precision_m[k])
         rows.description.append(descriptions[k])
         rows.place_id.append(place_ids[k])
+        rows.municipality.append(municipality[k])
     errors = [RowError(block.rows[k], f, reason) for k in sorted(check.problems) for f, reason in check.problems[k]]
     errors = [RowError(row, f, reason) for row, f, reason in block.errors] + errors
     errors.sort(key=lambda e: e.row)

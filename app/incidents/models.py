@@ -31,7 +31,7 @@ LOCATION_PRECISIONS = ("exact", "address", "street", "place", "area", "municipal
 class Incident(TenantOwned, Base):
     __tablename__ = "incidents"
     __table_args__ = (
-        UniqueConstraint("source", "external_id", name="incident_source_external_id"),
+        UniqueConstraint("municipality_code", "source", "external_id", name="incident_municipality_source_external_id"),
         CheckConstraint(
             "location_precision IN ('exact', 'address', 'street', 'place', 'area', 'municipality')",
             name="incident_location_precision",

@@ -43,7 +43,7 @@ class _Position(BaseModel):
             return self
         if lon is None or lat is None:
             raise ValueError("give both lon and lat")
-        problem = lonlat_problem(lon, lat, get_settings().extent)
+        problem = lonlat_problem(lon, lat, get_settings().position_box)
         if problem:
             raise ValueError(problem)
         return self

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.auth.roles import Role
 from app.auth.service import Principal, writing_unit
 from app.config import get_settings
-from app.db import DATA_VERSION_SQL, commit_unique, tenant
+from app.db import DATA_VERSION_SQL, commit_unique
 from app.errors import Conflict, InvalidInput, NotFound
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate, IncidentUpdate
@@ -261,10 +261,10 @@ def create(session: Session, data: IncidentCreate, principal: Principal) -> int:
         description=data.description,
         place_id=data.place_id if data.place_id is not None else place_for_point(session, data.lon, data.lat),
     )
-    if tenant(session) is not None:  # the one of the caller's municipalities it lies in (refused if none)
-        from app.municipalities.service import municipality_at
+    # the one of the caller's municipalities whose boundary holds it (refused, the municipality named, if none)
+    from app.municipalities.service import municipality_at
 
-        incident.municipality_code = municipality_at(session, data.lon, data.lat)
+    incident.municipality_code = municipality_at(session, data.lon, data.lat)
     session.add(incident)
     _commit(session, data.external_id, source)
     return incident.id
@@ -303,6 +303,6 @@ def delete(session: Session, incident_id: int) -> None:
 
 
 def _commit(session: Session, external_id: str | None, source: str) -> None:
-    commit_unique(session, "incident_source_external_id", Conflict(
+    commit_unique(session, "incident_municipality_source_external_id", Conflict(
         f"an incident with external_id {external_id!r} from source {source!r} exists already",
         loc=("body", "external_id")))

@@ -44,7 +44,7 @@ _MULTI = "ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:{name}), 4326))"
 
 def _polygon(value: Any, field: str) -> str:
     try:
-        parse_geometry(value, allowed=("Polygon", "MultiPolygon"), extent=get_settings().extent)
+        parse_geometry(value, allowed=("Polygon", "MultiPolygon"), extent=get_settings().position_box)
     except GeometryProblem as exc:
         raise InvalidInput(str(exc), loc=("body", field)) from None
     return orjson.dumps(value).decode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -14,9 +14,10 @@ from app.municipalities.models import TenantOwned
 
 class Lamp(TenantOwned, Base):
     __tablename__ = "lamps"
+    __table_args__ = (UniqueConstraint("municipality_code", "external_id", name="lamps_municipality_external_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    external_id: Mapped[str] = mapped_column(String(100))
     street: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="ok")
     source: Mapped[str] = mapped_column(String(200))

@@ -42,7 +42,7 @@ SEGMENT_LINK_M = 50.0
 def _extent() -> tuple[float, float, float, float]:
     from app.config import get_settings
 
-    return get_settings().extent
+    return get_settings().position_box
 
 
 # -- lamps and streets ---------------------------------------------------------------------------------
@@ -67,8 +67,8 @@ def import_lamps(session: Session, stream: IO[bytes], filename: str, source: str
         session.execute(text("""
             INSERT INTO lamps (external_id, street, status, source, geom)
             VALUES (:external_id, :street, :status, :source, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-            ON CONFLICT (external_id) DO UPDATE SET street = EXCLUDED.street, status = EXCLUDED.status,
-                source = EXCLUDED.source, geom = EXCLUDED.geom"""), {**r, "source": source})
+            ON CONFLICT (municipality_code, external_id) DO UPDATE SET street = EXCLUDED.street,
+                status = EXCLUDED.status, source = EXCLUDED.source, geom = EXCLUDED.geom"""), {**r, "source": source})
     session.commit()
     return {"lamps": len(rows)}
 
@@ -181,6 +181,10 @@ def create_report(session: Session, *, kind: str, lon: float, lat: float, descri
     problem = lonlat_problem(lon, lat, _extent())
     if problem:
         raise InvalidInput(problem, loc=("body", "lat"), sv="Platsen ligger utanför kommunen; välj en plats i kartan.")
+    from app.municipalities.service import municipality_at
+
+    # the municipality whose boundary holds it, of those the caller (or the public view) is in: never a box
+    municipality = municipality_at(session, lon, lat, ("body", "lat"))
     point = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
     lamp_id = None
     if lamp_external_id:
@@ -195,7 +199,8 @@ def create_report(session: Session, *, kind: str, lon: float, lat: float, descri
         {"lon": lon, "lat": lat, "d": SEGMENT_LINK_M}).scalar()
     report = LightingReport(kind=kind, description=description, reported_by=reported_by, source=source,
                             lamp_id=lamp_id, segment_id=segment_id, address=address, media_url=media_url,
-                            located_by=located_by, geom=func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326))
+                            located_by=located_by, geom=func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326),
+                            municipality_code=municipality)
     session.add(report)
     session.flush()
     session.add(LightingReportEvent(report_id=report.id, from_status=None, to_status="reported",

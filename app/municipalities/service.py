@@ -33,16 +33,33 @@ def _check_code(code: str, loc: tuple[str, ...]) -> None:
                            sv=f"En kommunkod är SCB:s fyra siffror (0586), inte {code!r}.")
 
 
-def add_municipality(session: Session, *, code: str, name: str, extent: tuple[float, float, float, float],
-                     county_code: str | None = None, timezone: str = "Europe/Stockholm",
-                     population: int | None = None,
+def add_municipality(session: Session, *, code: str, name: str | None = None,
+                     extent: tuple[float, float, float, float] | None = None, county_code: str | None = None,
+                     timezone: str = "Europe/Stockholm", population: int | None = None,
                      localities: list[tuple[str, float, float]] | None = None) -> MunicipalityOut:
     """Add (or update the name, extent, county, population and localities of) a municipality. Owner only.
-    `localities` are (name, lat, lon) within the extent: hotspots far from any place are named after them."""
+    A Swedish municipality's name, county, boundary, extent and localities come from data/ (`--code 0583`
+    is enough); what is given here overrides them. `localities` are (name, lat, lon) within the extent:
+    hotspots far from any place are named after them."""
+    from app.municipalities import reference
+
     _check_code(code, ("code",))
+    known = reference.get(code)
+    name = name if name is not None else (f"{known.name} kommun" if known else None)
+    if name is None:
+        raise InvalidInput(f"{code} is not a Swedish municipality in data/municipalities.geojson: give its name and "
+                           "extent", loc=("name",),
+                           sv=f"{code} finns inte bland Sveriges kommuner i data/municipalities.geojson: ange namn "
+                              "och utbredning.")
+    county_code = county_code if county_code is not None else (known.county_code if known else None)
     if county_code is not None and not re.fullmatch(r"[0-9]{2}", county_code):
         raise InvalidInput(f"a county code is two digits (05), not {county_code!r}", loc=("county_code",),
                            sv=f"En länskod är två siffror (05), inte {county_code!r}.")
+    if extent is None:
+        if known is None:
+            raise InvalidInput("the extent is needed for a municipality with no shipped boundary", loc=("extent",),
+                               sv="Utbredningen behövs för en kommun utan gräns i data/.")
+        extent = known.extent
     west, south, east, north = extent
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         raise InvalidInput("the extent must be min lon, min lat, max lon, max lat with min < max", loc=("extent",),
@@ -60,18 +77,21 @@ def add_municipality(session: Session, *, code: str, name: str, extent: tuple[fl
                                "the extent", loc=("localities",),
                                sv=f"Orten {place!r} (lat {lat}, lon {lon}) behöver ett namn och en position inom "
                                   "utbredningen.")
+    if localities is None and known is not None:
+        localities = list(known.localities)
     located = None if localities is None else orjson.dumps(
         [{"name": p.strip(), "lat": lat, "lon": lon} for p, lat, lon in localities]).decode()
+    boundary = None if known is None else orjson.dumps(known.boundary.__geo_interface__).decode()
     session.execute(text("""
-        INSERT INTO municipalities (code, name, county_code, timezone, extent, population, localities)
+        INSERT INTO municipalities (code, name, county_code, timezone, extent, population, localities, boundary)
         VALUES (:code, :name, :county, :tz, ST_MakeEnvelope(:w, :s, :e, :n, 4326), :pop,
-                coalesce(CAST(:loc AS jsonb), '[]'))
+                coalesce(CAST(:loc AS jsonb), '[]'), ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:boundary), 4326)))
         ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, county_code = EXCLUDED.county_code,
-            timezone = EXCLUDED.timezone, extent = EXCLUDED.extent,
+            timezone = EXCLUDED.timezone, extent = EXCLUDED.extent, boundary = EXCLUDED.boundary,
             population = COALESCE(EXCLUDED.population, municipalities.population),
             localities = coalesce(CAST(:loc AS jsonb), municipalities.localities)"""),
         {"code": code, "name": name.strip(), "county": county_code, "tz": timezone, "w": west, "s": south,
-         "e": east, "n": north, "pop": population, "loc": located})
+         "e": east, "n": north, "pop": population, "loc": located, "boundary": boundary})
     session.commit()
     return get_municipality(session, code)
 
@@ -149,6 +169,14 @@ def public_view(session: Session, code: str | None) -> MunicipalityOut:
     return found
 
 
+def focus(session: Session) -> MunicipalityOut:
+    """The one municipality the session looks at when a page shows one (the start page's rates): its own
+    for a municipality role or a narrowed county role, else the install's default if the session sees it,
+    else the first it sees by name."""
+    seen = visible(session)
+    return seen[0] if seen else default(session)
+
+
 def default(session: Session) -> MunicipalityOut:
     row = session.execute(text(f"{_SELECT} WHERE is_default")).mappings().first()
     if row is None:  # migration 0021 adds Mjölby as the default; only a hand-edited database lacks one
@@ -171,19 +199,53 @@ def every(session: Session) -> list[MunicipalityOut]:
     return [MunicipalityOut(**row) for row in rows]
 
 
-def municipality_at(session: Session, lon: float, lat: float) -> str:
-    """The municipality, of those the session sees, that a position lies in: within its boundary where one
-    is stored, else within its extent (the smallest extent first, as extents of neighbours overlap)."""
-    code = session.scalar(text("""
-        SELECT code FROM municipalities
-        WHERE code = ANY(lagesbild_visible_municipalities())
-          AND ST_Intersects(coalesce(boundary, extent), ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-        ORDER BY boundary IS NULL, ST_Area(extent) LIMIT 1"""), {"lon": lon, "lat": lat})
-    if code is None:
-        raise InvalidInput(f"the position lon={lon}, lat={lat} lies in none of the municipalities you see",
-                           loc=("body", "lon"),
-                           sv=f"Positionen lon={lon}, lat={lat} ligger inte i någon av kommunerna du ser.")
-    return str(code)
+def municipality_at(session: Session, lon: float, lat: float, loc: tuple[str, ...] = ("body", "lon")) -> str:
+    """The municipality, of those the session sees, that a position lies in, by the boundaries shipped in
+    data/ (app.municipalities.reference; a small tolerance at the edge), never by a box. A municipality
+    with no shipped boundary (a test's or a foreign one) is found by its stored boundary or extent. A
+    position in a municipality the session does not see is refused with that municipality named."""
+    from app.municipalities import reference
+
+    seen = _seen_codes(session)
+    code = reference.locate_one(lon, lat)
+    if code is not None and code in seen:
+        return code
+    if custom := sorted(c for c in seen if reference.get(c) is None):
+        fallback = session.scalar(text("""
+            SELECT code FROM municipalities
+            WHERE code = ANY(:custom)
+              AND ST_Intersects(coalesce(boundary, extent), ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+            ORDER BY boundary IS NULL, ST_Area(extent) LIMIT 1"""), {"lon": lon, "lat": lat, "custom": custom})
+        if fallback is not None:
+            return str(fallback)
+    if code is not None:
+        name = reference.get(code).name  # type: ignore[union-attr]
+        raise InvalidInput(f"the position lon={lon}, lat={lat} lies in {name} kommun, which is not one you report for",
+                           loc=loc,
+                           sv=f"Positionen lon={lon}, lat={lat} ligger i {name} kommun, som du inte rapporterar för.")
+    raise InvalidInput(f"the position lon={lon}, lat={lat} lies in none of the municipalities you see",
+                       loc=loc,
+                       sv=f"Positionen lon={lon}, lat={lat} ligger inte i någon av kommunerna du ser.")
+
+
+def _seen_codes(session: Session) -> set[str]:
+    """The municipalities the session's role sees (every one added, for the owner)."""
+    return set(session.scalars(text(f"SELECT m.code FROM municipalities m WHERE {_SEEN}")))
+
+
+def accepted_extent(session: Session) -> tuple[float, float, float, float]:
+    """The box a position must lie in before the boundaries are asked: `LAGESBILD_EXTENT` where the install
+    sets it, else the box around every municipality added (a county install needs no setting)."""
+    from app.config import get_settings
+
+    settings = get_settings()
+    if "extent" in settings.model_fields_set:
+        return settings.extent
+    row = session.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                               "FROM (SELECT ST_Extent(extent) AS e FROM municipalities) AS x")).first()
+    if row is None or row[0] is None:
+        return settings.extent
+    return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
 
 
 def scope_extent(session: Session) -> tuple[float, float, float, float]:
@@ -192,7 +254,7 @@ def scope_extent(session: Session) -> tuple[float, float, float, float]:
     from app.config import get_settings
 
     if tenant(session) is None:
-        return get_settings().extent
+        return accepted_extent(session)
     row = session.execute(text("""SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
                                   FROM (SELECT ST_Extent(extent) AS e FROM municipalities
                                         WHERE code = ANY(lagesbild_visible_municipalities())) AS x""")).first()

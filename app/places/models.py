@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import CheckConstraint, DateTime, Float, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, DateTime, Float, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -26,13 +26,14 @@ class Place(TenantOwned, Base):
         ),
         CheckConstraint("unsafe_share IS NULL OR (unsafe_share >= 0 AND unsafe_share <= 1)",
                         name="place_unsafe_share_range"),
+        UniqueConstraint("municipality_code", "slug", name="places_municipality_slug"),  # per municipality
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    slug: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32), default="other")
-    locality: Mapped[str] = mapped_column(String(100), default="Mjölby")
+    locality: Mapped[str] = mapped_column(String(100))
     geom: Mapped[WKBElement] = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=True))
     source: Mapped[str] = mapped_column(Text)
     confidence: Mapped[str] = mapped_column(String(16))

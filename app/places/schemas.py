@@ -37,7 +37,8 @@ def _check_geometry(value: Any) -> Any:
     if value is None:
         return value
     try:
-        parse_geometry(value, allowed=PLACE_GEOMETRY_TYPES, extent=get_settings().extent)
+        # the boundaries decide the municipality; here only a sanity box
+        parse_geometry(value, allowed=PLACE_GEOMETRY_TYPES, extent=get_settings().position_box)
     except GeometryProblem as exc:
         raise ValueError(str(exc)) from None
     return value
@@ -61,7 +62,8 @@ class PlaceCreate(_PlaceBody):
     name: str = Field(min_length=1, max_length=200)
     slug: str | None = Field(default=None, pattern=r"^[a-z0-9-]{1,100}$")
     kind: PlaceKind = "other"
-    locality: str = Field(default="Mjölby", max_length=100)
+    locality: str | None = Field(default=None, max_length=100,
+                                 description="Default: the nearest locality of the municipality the place lies in")
     geometry: dict[str, Any] = Field(description="GeoJSON Point, Polygon or MultiPolygon in WGS84")
     source: str = Field(min_length=1, max_length=2000, description="Where the position comes from")
     confidence: Confidence = "unverified"

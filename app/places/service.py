@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+import shapely
 from sqlalchemy import func, text
 from sqlalchemy.orm import Session
 
 from app.db import commit_unique
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.places.models import Place
 from app.places.schemas import PlaceCreate, PlaceUpdate
 from app.places.zones import PLACE_ZONE_SQL
@@ -73,7 +74,15 @@ def _geom(geometry: dict[str, Any]) -> Any:
 
 
 def create(session: Session, data: PlaceCreate) -> int:
+    from app.municipalities.reference import nearest_locality
+    from app.municipalities.service import municipality_at
+
     values = data.model_dump(exclude={"geometry"})
+    centre = shapely.geometry.shape(data.geometry).representative_point()
+    # the municipality whose boundary holds it, of those the caller sees (refused, named, if none)
+    values["municipality_code"] = municipality_at(session, centre.x, centre.y, ("body", "geometry"))
+    if not values.get("locality"):
+        values["locality"] = nearest_locality(centre.x, centre.y) or ""
     place = Place(**values, geom=_geom(data.geometry))
     session.add(place)
     _commit(session, data.slug)
@@ -87,6 +96,13 @@ def update(session: Session, place_id: int, data: PlaceUpdate) -> None:
     changes = data.model_dump(exclude_unset=True)
     geometry = changes.pop("geometry", None)
     if geometry is not None:
+        from app.municipalities.service import municipality_at
+
+        centre = shapely.geometry.shape(geometry).representative_point()
+        if municipality_at(session, centre.x, centre.y, ("body", "geometry")) != place.municipality_code:
+            raise InvalidInput("a place cannot move to another municipality; add it there instead",
+                               loc=("body", "geometry"),
+                               sv="En plats kan inte flyttas till en annan kommun; lägg till den där i stället.")
         place.geom = _geom(geometry)
     for key, value in changes.items():
         if value is None and key in {"name", "kind", "locality", "source", "confidence"}:
@@ -96,5 +112,5 @@ def update(session: Session, place_id: int, data: PlaceUpdate) -> None:
 
 
 def _commit(session: Session, slug: str | None) -> None:
-    commit_unique(session, "places_slug_key", Conflict(f"a place with slug {slug!r} exists already",
+    commit_unique(session, "places_municipality_slug", Conflict(f"a place with slug {slug!r} exists already",
                                                        loc=("body", "slug")))

@@ -29,7 +29,7 @@ class UnitReport(TenantOwned, Base):
     __tablename__ = "unit_reports"
     __table_args__ = (
         CheckConstraint("period_end >= period_start AND (period_end - period_start) <= 62", name="report_period"),
-        UniqueConstraint("organisation", "period_start", name="report_unit_period"),
+        UniqueConstraint("municipality_code", "organisation", "period_start", name="report_municipality_unit_period"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

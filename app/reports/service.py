@@ -85,7 +85,7 @@ def save(session: Session, data: UnitReportIn, principal: Principal, report_id: 
         report_id = session.execute(text("""
             INSERT INTO unit_reports (organisation, period_start, period_end, summary, submitted_by)
             VALUES (:unit, :start, :end, :summary, :by)
-            ON CONFLICT (organisation, period_start) DO UPDATE SET period_end = EXCLUDED.period_end,
+            ON CONFLICT (municipality_code, organisation, period_start) DO UPDATE SET period_end = EXCLUDED.period_end,
                 summary = EXCLUDED.summary, submitted_by = EXCLUDED.submitted_by, updated_at = now()
             RETURNING id"""), values).scalar_one()
     else:

@@ -73,7 +73,7 @@ def create(session: Session, body: dict[str, Any], principal: Principal) -> int:
     if body.get("route") is not None:
         try:
             parse_geometry(body["route"], allowed=("LineString", "Polygon", "MultiPolygon", "MultiLineString"),
-                           extent=get_settings().extent)
+                           extent=get_settings().position_box)
         except GeometryProblem as exc:
             raise InvalidInput(str(exc), loc=("body", "route")) from None
         route_sql, route = "ST_SetSRID(ST_GeomFromGeoJSON(:route), 4326)", orjson.dumps(body["route"]).decode()
@@ -120,7 +120,7 @@ def _insert_finding(session: Session, walk_id: int, body: Any, loc: tuple[str | 
     except (KeyError, TypeError, ValueError):
         raise InvalidInput("lon and lat are required numbers", loc=(*loc, "lon"),
                            sv="Klicka i kartan där fyndet finns.") from None
-    problem = lonlat_problem(lon, lat, get_settings().extent)
+    problem = lonlat_problem(lon, lat, get_settings().position_box)
     if problem:
         raise InvalidInput(problem, loc=(*loc, "lat"),
                            sv="Punkten ligger utanför kommunen; klicka i kartan där fyndet finns.")
