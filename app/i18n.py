@@ -17,8 +17,7 @@ from typing import Literal
 Language = Literal["sv", "en"]
 
 TEXTS: dict[str, tuple[str, str]] = {
-    "app_tagline": ("Gemensam lägesbild för trygghetsarbetet i Mjölby kommun",
-                    "Joint situation picture for community safety in Mjölby"),
+    "app_tagline": ("Gemensam lägesbild för trygghetsarbetet", "Joint situation picture for community safety"),
     "nav_start": ("Start", "Home"),
     "nav_analys": ("Analys", "Analysis"),
     "nav_patrull": ("Patrull", "Patrol"),

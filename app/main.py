@@ -99,7 +99,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(
         title="Lägesbild",
-        summary="Incident mapping and hotspot analysis for Mjölby's ESM work",
+        summary="Incident mapping and hotspot analysis for a municipality's (or a county's) ESM work",
         version="0.1.0",
         lifespan=lifespan,
     )

@@ -344,10 +344,14 @@ def test_a_new_incident_belongs_to_the_municipality_it_lies_in(client: TestClien
         return 201, session.execute(text("SELECT municipality_code FROM incidents WHERE id = :i"),
                                     {"i": answer.json()["id"]}).scalar_one()
 
-    assert create(motala["county"], 15.13, 58.20) == (201, "0586")   # south of Motala's extent: Mjölby
-    assert create(motala["county"], 15.03, 58.47) == (201, "0583")   # in both extents: the smaller, Motala's
-    status, message = create(motala["motala"], 15.13, 58.20)
-    assert status == 422 and "none of the municipalities you see" in message, message
+    assert create(motala["county"], 15.13, 58.32) == (201, "0586")   # Mjölby's town centre
+    assert create(motala["county"], 15.03, 58.47) == (201, "0583")   # inside Motala's boundary
+    # Issue #34: the Motala position a Mjölby account once filed as Mjölby's (inside a widened box)
+    status, message = create(motala["mjolby"], 15.0365, 58.5377)
+    assert status == 422 and "ligger i Motala kommun, som du inte rapporterar för" in message, message
+    # and a position in Boxholm, inside Mjölby's old box (14.85–15.45, 58.15–58.50): in no one's here
+    status, message = create(motala["county"], 15.13, 58.20)
+    assert status == 422 and "Boxholm kommun" in message, message
 
 
 def test_the_public_view_is_per_municipality(client: TestClient, motala: dict[str, str], session: Session) -> None:
@@ -370,11 +374,11 @@ def test_the_public_view_is_per_municipality(client: TestClient, motala: dict[st
     stored = session.execute(text("SELECT municipality_code FROM public_releases WHERE period = :p ORDER BY 1"),
                              {"p": period}).scalars().all()
     assert stored == ["0583", "0586"]
-    # Motala's public map opens on Motala (the middle of its extent), not on Mjölby's town centre
+    # Motala's public map opens on Motala (its main locality, data/localities_se.csv), not on Mjölby's centre
     document = client.get("/karta/publik/karta.html", params={"kommun": "0583"})
-    assert document.status_code == 200 and "[58.575, 15.05]" in document.text, document.text[:2000]
-    assert "[58.575, 15.05]" in client.get("/karta/publik/karta.html").text  # the choice is remembered
-    assert "[58.575, 15.05]" not in client.get("/karta/publik/karta.html", params={"kommun": ""}).text
+    assert document.status_code == 200 and "[58.54204, 15.04126]" in document.text, document.text[:2000]
+    assert "[58.54204, 15.04126]" in client.get("/karta/publik/karta.html").text  # the choice is remembered
+    assert "[58.54204, 15.04126]" not in client.get("/karta/publik/karta.html", params={"kommun": ""}).text
     client.cookies.clear()
     session.execute(text("DELETE FROM public_releases WHERE municipality_code = '0583'"))
     session.commit()
@@ -413,11 +417,22 @@ def test_the_county_lagesbild_compares_and_each_municipality_has_its_own(client:
         assert client.get("/lagesbild", headers=own, params={"kommun": "0586"}).status_code == 404
         mine = client.get("/lagesbild", headers=own)
         assert "Motala kommun · ESM" in mine.text and 'name="kommun"' not in mine.text
+        # the start page's rates are Motala's for Motala's analyst, Mjölby's nowhere (issue #34)
+        session.execute(text("""INSERT INTO area_statistics (year, area_key, area_name, level, reported_crimes,
+                                                             population) VALUES
+            (2025, '0583', 'Motala', 'municipality', 4300, 43000),
+            (2025, '0586', 'Mjölby', 'municipality', 2700, 27000)"""))
+        session.commit()
+        start = client.get("/", headers=own).text
+        rates = start[start.index('data-testid="rates"'):]
+        assert "<th scope=\"col\">Motala</th>" in rates and "10\u00a0000,0" in rates, rates[:600]
+        assert "Mjölby" not in rates
     finally:
         session.execute(text("DELETE FROM web_sessions WHERE user_id IN (SELECT id FROM users WHERE username IN "
                              "('lan.analytiker@example.se', 'motala.ana@example.se'))"))
         session.execute(text("DELETE FROM users WHERE username IN ('lan.analytiker@example.se', "
                              "'motala.ana@example.se')"))
+        session.execute(text("DELETE FROM area_statistics WHERE year = 2025 AND area_key IN ('0583', '0586')"))
         session.commit()
 
 
@@ -452,7 +467,7 @@ def test_an_admin_reads_the_audit_trail_of_their_own_municipality(client: TestCl
     admins = {code: create_token(session, role="admin", name=f"admin {code}", municipality=code)
               for code in ("0586", "0583")}
     now = datetime.now(UTC).isoformat()
-    for who, lon, lat in (("motala", 15.05, 58.48), ("mjolby", 15.13, 58.20)):
+    for who, lon, lat in (("motala", 15.05, 58.48), ("mjolby", 15.13, 58.32)):
         made = client.post("/api/v1/incidents", headers=auth(motala[who]),
                            json={"lon": lon, "lat": lat, "category": "brand", "occurred_at": now})
         assert made.status_code == 201, made.text
@@ -473,16 +488,91 @@ def test_an_admin_reads_the_audit_trail_of_their_own_municipality(client: TestCl
 
 
 def test_an_install_wide_import_puts_each_row_in_its_municipality(motala: dict[str, str], session: Session) -> None:
-    """The command line and the police feed import as the owner: with several municipalities each row goes
-    to the one whose extent holds it (the smaller where extents overlap), the rest to the default."""
-    from app.imports.service import ImportOptions, run_import
+    """The command line and the police feed import as the owner: each row goes to the municipality whose
+    boundary holds it, never to a box (issue #34); a row in a municipality the install does not serve
+    (Boxholm, inside Mjölby's old box) is refused with the municipality named, in Swedish too; the same
+    file imported by Motala's own account refuses Mjölby's row."""
+    from app.imports.service import ImportOptions, ImportRejected, run_import
+    from app.messages import row_reason
 
     when = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
-    csv = (f"tid;kategori;lat;lon;id\n{when};brand;58,47;15,03;w1\n{when};brand;58,20;15,13;w2\n"
+    mapping = {"time": "tid", "category": "kategori", "lat": "lat", "lon": "lon", "external_id": "id"}
+    boxholm = f"{when};brand;58,20;15,13;w0\n"
+    csv = (f"tid;kategori;lat;lon;id\n{when};brand;58,47;15,03;w1\n{when};brand;58,32;15,13;w2\n"
            f"{when};brand;58,471;15,031;w3\n").encode()
-    report = run_import(session, io.BytesIO(csv), ImportOptions(filename="hela.csv", format="csv", mapping={
-        "time": "tid", "category": "kategori", "lat": "lat", "lon": "lon", "external_id": "id"}))
+    with pytest.raises(ImportRejected) as refused:
+        run_import(session, io.BytesIO(csv + boxholm.encode()), ImportOptions(filename="hela.csv", format="csv",
+                                                                              mapping=mapping))
+    [error] = refused.value.report.errors
+    assert error.reason == "lon=15.13000, lat=58.20000 lies in Boxholm kommun, which this install does not serve"
+    assert row_reason(error.reason, "sv") == "positionen lon=15.13000, lat=58.20000 ligger i Boxholm kommun, som " \
+                                             "inte ingår här"
+    report = run_import(session, io.BytesIO(csv), ImportOptions(filename="hela.csv", format="csv", mapping=mapping))
     assert report.inserted == 3, report
     rows = dict(session.execute(text("SELECT external_id, municipality_code FROM incidents "
                                      "WHERE external_id LIKE 'w_'")).all())
     assert rows == {"w1": "0583", "w2": "0586", "w3": "0583"}
+    with session_factory()() as motala_session:
+        act_as(motala_session, "lagesbild_m0583")
+        with pytest.raises(ImportRejected) as refused:
+            run_import(motala_session, io.BytesIO(csv.replace(b"w", b"m")), ImportOptions(
+                filename="motala.csv", format="csv", mapping=mapping))
+        [error] = refused.value.report.errors
+        assert error.reason == "lon=15.13000, lat=58.32000 lies in Mjölby kommun, not in Motala kommun"
+
+
+def test_lighting_and_open311_reports_land_where_their_boundary_says(client: TestClient, motala: dict[str, str],
+                                                                     session: Session) -> None:
+    """Issue #34: Motala's lighting reports at Mjölby's positions were stored as Motala's, and Open311 had no
+    boundary check. Now a report lands in the municipality whose boundary holds it, of those the caller
+    sees; one outside them is refused with the municipality named."""
+    def lighting(token: str, lon: float, lat: float) -> tuple[int, str]:
+        made = client.post("/api/v1/lighting/reports", headers=auth(token),
+                           json={"kind": "dark_spot", "lon": lon, "lat": lat, "description": "Mörkt"})
+        if made.status_code != 201:
+            return made.status_code, made.text
+        return 201, session.execute(text("SELECT municipality_code FROM lighting_reports WHERE id = :i"),
+                                    {"i": made.json()["id"]}).scalar_one()
+
+    assert lighting(motala["county"], 15.05, 58.48) == (201, "0583")
+    assert lighting(motala["county"], 15.13, 58.32) == (201, "0586")
+    status, message = lighting(motala["motala"], 15.13, 58.32)
+    assert status == 422 and "Mjölby kommun" in message, message
+    status, message = lighting(motala["mjolby"], 15.13, 58.20)  # Boxholm, inside Mjölby's old box
+    assert status == 422 and "Boxholm kommun" in message, message
+
+    def open311(token: str, lon: float, lat: float) -> int:
+        return client.post("/open311/v2/requests.json", data={
+            "api_key": token, "service_code": "streetlight", "lat": str(lat), "long": str(lon),
+            "description": "Lampan är släckt"}).status_code
+
+    before = session.execute(text("SELECT count(*) FROM lighting_reports WHERE municipality_code = '0583'")).scalar()
+    assert open311(motala["motala"], 15.05, 58.48) == 200
+    assert open311(motala["motala"], 15.13, 58.32) == 400  # Mjölby's street, from Motala's key
+    after = session.execute(text("SELECT count(*) FROM lighting_reports WHERE municipality_code = '0583'")).scalar()
+    assert after == before + 1
+    session.execute(text("DELETE FROM lighting_reports WHERE municipality_code = '0583'"))
+    session.commit()
+
+
+def test_unit_reports_of_two_municipalities_do_not_clash(client: TestClient, motala: dict[str, str],
+                                                        session: Session) -> None:
+    """Issue #34: the key (organisation, period) was global, so Motala's kultur_fritid report made Mjölby's
+    kultur_fritid POST answer 500, blocking the unit and telling it the report existed. It is per
+    municipality now (migration 0027)."""
+    from datetime import date
+
+    from app.reports.service import period_for
+
+    start = period_for(period_for(date(2026, 11, 18))[0] - timedelta(days=1))[0].isoformat()
+    reporters = {code: create_token(session, role="reporter", name=f"kultur {code}", organisation="kultur_fritid",
+                                    municipality=code) for code in ("0583", "0586")}
+    for code in ("0583", "0586"):
+        made = client.post("/api/v1/reports", headers=auth(reporters[code]),
+                           json={"period_start": start, "summary": f"Lugnt i {code}"})
+        assert made.status_code == 201, made.text
+    rows = session.execute(text("SELECT municipality_code, summary FROM unit_reports WHERE organisation = "
+                                "'kultur_fritid' ORDER BY 1")).all()
+    assert [tuple(r) for r in rows] == [("0583", "Lugnt i 0583"), ("0586", "Lugnt i 0586")]
+    session.execute(text("DELETE FROM unit_reports WHERE municipality_code = '0583'"))
+    session.commit()

@@ -22,7 +22,6 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from app.localities import LOCALITIES
 from geo.crs import to_sweref
 
 BASE_STYLE = {"water": ("#aad3df", "#8fbccc"), "green": ("#d8ecc9", "#c2dcae"), "building": ("#d9d0c9", "#bfb4ab")}
@@ -67,7 +66,7 @@ def minimap(geometry: dict[str, Any], context: list[dict[str, Any]] | None = Non
     app.basemap.service.features_near) and `context` places (GeoJSON, named by `place_names`);
     `numbers`: (number, geometry) drawn as outlines with their number, for a map of several areas;
     `shaded`: (geometry, fill, edge) drawn instead of `geometry` itself (a map of change's cells);
-    `localities`: (name, lat, lon) named on an overview besides data/localities.json's (other municipalities)."""
+    `localities`: (name, lat, lon) named on an overview (the municipalities' in the window)."""
     main = _metres(shape(geometry))
     fig, ax = plt.subplots(figsize=(size_px / 100, size_px / 100), dpi=100)
     ax.set_facecolor("#f2efe9" if basemap else "#eef1f4")
@@ -79,7 +78,7 @@ def minimap(geometry: dict[str, Any], context: list[dict[str, Any]] | None = Non
     _draw_base(ax, basemap or [], frame, span, drawn)
     overview = span > 1500  # a whole municipality: name the localities, not every place
     if overview:
-        for locality, lat, lon in (*LOCALITIES, *(localities or [])):
+        for locality, lat, lon in localities or []:
             x, y = to_sweref([lon], [lat])
             if frame.contains(shapely.Point(x[0], y[0])):
                 ax.text(x[0], y[0] + span * 0.05, locality, fontsize=8, fontweight="bold", color="#37474f",

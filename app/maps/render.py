@@ -25,7 +25,6 @@ from jinja2 import Template
 from markupsafe import Markup
 
 from app.i18n import Language, text
-from app.localities import CENTRE, LOCALITIES
 from app.paths import FRONTEND
 
 LAYERS = ("incidents", "density", "hotspots", "gistar", "risk", "places", "patrol", "lighting", "public")
@@ -65,6 +64,7 @@ class MapData:
     lighting: dict[str, Any] | None = None        # FeatureCollection of lighting points/segments
     public: dict[str, Any] | None = None          # protected counts per cell (public view)
     extent: tuple[float, float, float, float] | None = None
+    localities: list[tuple[str, float, float]] = field(default_factory=list)  # (name, lat, lon), the main first
     analysis_urls: dict[str, str] = field(default_factory=dict)  # dynamic: layer → analysis endpoint
     incident_tiles_url: str | None = None         # dynamic: vector tiles for close-ups with many incidents
     extra: dict[str, Any] = field(default_factory=dict)
@@ -211,15 +211,20 @@ def _legend_body(data: MapData, layers: Sequence[str], language: Language) -> st
 
 def build_map(data: MapData, *, layers: Sequence[str] = LAYERS, language: Language = "sv",
               tile_url: str | None = None, attribution: str = "", asset_base: str = "/static/vendor/leaflet-1.9.3",
-              zoom: int = 13, centre: tuple[float, float] = CENTRE, street_base_url: str | None = None) -> folium.Map:
+              zoom: int = 13, centre: tuple[float, float] | None = None,
+              street_base_url: str | None = None) -> folium.Map:
     """A Folium map with the chosen layers, a layer control and a Swedish (or English) legend."""
     unknown = set(layers) - set(LAYERS)
     if unknown:
         raise ValueError(f"unknown layers: {', '.join(sorted(unknown))}; choose from {', '.join(LAYERS)}")
-    if data.extent:  # another municipality's map (a county install): open on the middle of its extent
+    if centre is None and data.localities:  # the municipality's main locality (its town centre)
+        centre = data.localities[0][1], data.localities[0][2]
+    if data.extent:  # no locality, or one outside what is shown (a county): the middle of the extent
         west, south, east, north = data.extent
-        if not (south <= centre[0] <= north and west <= centre[1] <= east):
+        if centre is None or not (south <= centre[0] <= north and west <= centre[1] <= east):
             centre, zoom = ((south + north) / 2, (west + east) / 2), min(zoom, 11)
+    if centre is None:
+        raise ValueError("a map needs a centre, a locality or an extent")
     fmap = folium.Map(location=centre, zoom_start=zoom, tiles=None, control_scale=False, zoom_control=False,
                       prefer_canvas=True)
     MapControls(language).add_to(fmap)
@@ -296,7 +301,7 @@ def _add_background(fmap: folium.Map, data: MapData) -> None:
         west, south, east, north = data.extent
         folium.Rectangle([[south, west], [north, east]], color="#546e7a", weight=1.5, dash_array="6 4",
                          fill=False, interactive=False).add_to(fmap)
-    for name, lat, lon in LOCALITIES:
+    for name, lat, lon in data.localities:
         folium.Marker([lat, lon], icon=folium.DivIcon(html=f'<div class="lgb-locality">{name}</div>',
                                                       icon_size=(90, 18), icon_anchor=(45, 9)),
                       interactive=False).add_to(fmap)

@@ -73,6 +73,20 @@ def aggregated_incidents(session: Session, flt: IncidentFilter, *, zoom: int) ->
     return b'{"kind":"cells","cell_m":' + str(round(size)).encode() + b',"items":' + body.encode() + b"}"
 
 
+def _localities(session: Session, municipality: MunicipalityOut | None) -> list[tuple[str, float, float]]:
+    """(name, lat, lon) of the localities of what the map shows: the public view's municipality, else every
+    one the session sees (the default's first, each municipality's main locality first)."""
+    from app.municipalities.service import visible
+
+    codes = [municipality.code] if municipality is not None else [m.code for m in visible(session)]
+    rows = session.execute(text("""
+        SELECT l->>'name', (l->>'lat')::float8, (l->>'lon')::float8
+        FROM municipalities m, jsonb_array_elements(m.localities) WITH ORDINALITY AS l(l, n)
+        WHERE m.code = ANY(:codes) ORDER BY array_position(CAST(:codes AS text[]), m.code), n"""),
+                           {"codes": codes}).all()
+    return [(str(n), float(lat), float(lon)) for n, lat, lon in rows]
+
+
 def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str | None,
              embed_cells: bool = False, analysis_query: str | None = None,
              incident_tiles_url: str | None = None, municipality: MunicipalityOut | None = None) -> MapData:
@@ -85,7 +99,8 @@ def map_data(session: Session, view: View, scope: Scope, *, incidents_url: str |
     layers = VIEW_LAYERS[view]
     start, end = scope.period(365)
     extent = tuple(municipality.extent) if municipality is not None else scope_extent(session)
-    data = MapData(categories=[c.model_dump() for c in categories(session)], extent=extent)  # type: ignore[arg-type]
+    data = MapData(categories=[c.model_dump() for c in categories(session)], extent=extent,  # type: ignore[arg-type]
+                   localities=_localities(session, municipality))
     with_counts = view != "publik"
     data.places = {"type": "FeatureCollection", "features": orjson.loads(
         places.list_features(session, with_counts=with_counts, start=start, end=end))}
@@ -191,7 +206,7 @@ def sheet_minimap(session: Session, geometry: dict[str, Any], *, size_px: int = 
     rows = session.execute(text("""SELECT name, ST_AsGeoJSON(geom, 6)::json FROM places
         WHERE geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326) ORDER BY id"""),
                            dict(zip("wsen", bounds, strict=True))).all()
-    # the localities of every municipality in the window (a county sheet), besides data/localities.json's
+    # the localities of every municipality in the window (one municipality's, or a county sheet's)
     localities = [(str(n), float(lat), float(lon)) for n, lat, lon in session.execute(text("""
         SELECT l->>'name', (l->>'lat')::float8, (l->>'lon')::float8
         FROM municipalities m, jsonb_array_elements(m.localities) l

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 class MunicipalityOut(BaseModel):
     code: str = Field(description="SCB's municipality code (kommunkod)", examples=["0586"])
-    name: str = Field(examples=["Mjölby kommun"])
+    name: str = Field(examples=["Motala kommun"])
     county_code: str | None = Field(default=None, examples=["05"])
     timezone: str
     extent: list[float] = Field(description="min lon, min lat, max lon, max lat (WGS84)")

@@ -70,7 +70,7 @@ def document(server_url: str, max_limit: int) -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
         "info": {"title": "Lägesbild – OGC API Features", "version": "1.0",
-                 "description": "Incidents, places and hotspots of Mjölby's ESM work. A query parameter not "
+                 "description": "Incidents, places and hotspots of the ESM work. A query parameter not "
                                 "defined here is refused with 400."},
         "servers": [{"url": server_url}],
         "security": [{}, {"bearer": []}, {"basic": []}, {"apiKey": []}],

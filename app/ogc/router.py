@@ -97,7 +97,7 @@ def landing(request: Request, f: str | None = None) -> Response:
     title = "Lägesbild – OGC API Features"
     body = {
         "title": title,
-        "description": "Incidents, places and hotspots of Mjölby's ESM work. Signed out, only the places are "
+        "description": "Incidents, places and hotspots of the ESM work. Signed out, only the places are "
                        "listed: incidents, hotspots and the other staff collections need a token, sent as "
                        "'Authorization: Bearer <token>', or as HTTP Basic with the token as the password and "
                        "any user name (QGIS 3.22: Authentication → Basic). A query parameter the API does not "
@@ -207,7 +207,7 @@ def items(
     crs: str | None = None,
     category: Annotated[list[str] | None, Query(description="incidents: one or more category codes")] = None,
     kind: Annotated[str | None, Query(description="places: the kind of place")] = None,
-    locality: Annotated[str | None, Query(description="places: the locality (Mjölby, Skänninge, Mantorp, …)")] = None,
+    locality: Annotated[str | None, Query(description="places: the locality (Skänninge, Borensberg, …)")] = None,
     f: str | None = None,
 ) -> Response:
     coll = service.collection_for(collection_id, principal)

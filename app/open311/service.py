@@ -4,8 +4,8 @@ The specification (wiki.open311.org/GeoReport_v2) is followed as fault-reporting
 - services, service definitions, requests (create, list, one) and discovery, each as .json or .xml;
 - the list filters service_request_id, service_code, start_date, end_date and status (comma lists),
   by default the last 90 days, at most 1,000 requests;
-- a request located by lat/long, or by address_string alone: a place or street of Mjölby's street
-  base (the house number and ", Mjölby" are dropped when the whole text is not found);
+- a request located by lat/long, or by address_string alone: a place or street of the municipality's
+  street base (the house number and ", <locality>" are dropped when the whole text is not found);
 - errors as [{"code", "description"}] (app/errors.py).
 
 The public sees what the public map shows: the kind, status, day and the 250 m square, no free text,
@@ -42,7 +42,6 @@ SERVICES = [
 KIND_FOR_SERVICE = {"streetlight": "fault", "dark_place": "dark_spot"}
 SERVICE_FOR_KIND = {v: k for k, v in KIND_FOR_SERVICE.items()}
 OPEN311_STATUS = {"reported": "open", "confirmed": "open", "scheduled": "open", "fixed": "closed", "rejected": "closed"}
-AGENCY = "Mjölby kommun, gatubelysning"
 NOTICE = "Tack! Felanmälan är mottagen. Vi lagrar inte namn, e-post eller telefonnummer."
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
@@ -60,7 +59,7 @@ def service_definition(service_code: str) -> dict[str, Any]:
 
 def discovery(base_url: str, changeset: datetime) -> dict[str, Any]:
     stamp = changeset.astimezone(UTC).isoformat(timespec="seconds")
-    return {"changeset": stamp, "contact": "Mjölby kommun, tekniska förvaltningen",
+    return {"changeset": stamp, "contact": "Kommunens tekniska förvaltning (the municipality's technical services)",
             "key_service": "An api_key is a Lägesbild token with a reporting role (lagesbild token create).",
             "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base_url,
                            "changeset": stamp, "type": "production",
@@ -100,15 +99,16 @@ def _as_request(row: Any, staff: bool) -> dict[str, Any]:
     return {"service_request_id": str(row.id), "status": OPEN311_STATUS[row.status],
             "status_notes": lighting.STATUS_SV[row.status], "service_name": lighting.KIND_SV[row.kind],
             "service_code": SERVICE_FOR_KIND[row.kind], "description": row.description if staff else None,
-            "agency_responsible": AGENCY, "service_notice": None,
+            "agency_responsible": f"{row.municipality}, gatubelysning", "service_notice": None,
             "requested_datetime": created.isoformat(), "updated_datetime": updated.isoformat(),
             "expected_datetime": None, "address": address, "address_id": None, "zipcode": None,
             "lat": lat, "long": lon, "media_url": row.media_url if staff else None}
 
 
 _REQUEST_SQL = """SELECT r.id, r.kind, r.status, r.description, r.created_at, r.updated_at, r.address, r.media_url,
-    ST_Y(r.geom) AS lat, ST_X(r.geom) AS lon, s.street
-    FROM lighting_reports r LEFT JOIN street_segments s ON s.id = r.segment_id"""
+    ST_Y(r.geom) AS lat, ST_X(r.geom) AS lon, s.street, m.name AS municipality
+    FROM lighting_reports r LEFT JOIN street_segments s ON s.id = r.segment_id
+    JOIN municipalities m ON m.code = r.municipality_code"""
 
 
 def _csv(value: str | None, name: str) -> list[str]:
@@ -232,7 +232,7 @@ def create_request(session: Session, principal: Principal, *, service_code: str,
                                loc=("body", "lat"))
         found = locate(session, address)
         if found is None:
-            raise InvalidInput(f"address_string {address!r} names no street or place in Mjölby's street base; "
+            raise InvalidInput(f"address_string {address!r} names no street or place in the street base; "
                                "send lat and long", loc=("body", "address_string"))
         long, lat, located_by = found
     report_id = lighting.create_report(

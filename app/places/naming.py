@@ -14,7 +14,6 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.localities import LOCALITIES
 from app.places.zones import PLACE_ZONE_SQL
 
 STREET_WITHIN_M = 150
@@ -78,18 +77,22 @@ def _nearest_place(session: Session, point: shapely.Point, within_m: float) -> t
 
 
 def _nearest_locality(session: Session, point: shapely.Point) -> tuple[str, float, float]:
-    """The nearest locality of the municipality whose extent holds the point (a county install), else of
-    data/localities.json (the install's own municipality)."""
-    row = session.execute(text("""
+    """The nearest locality of the municipality whose boundary holds the point: its own list where the
+    install stores one (municipalities.localities), else the shipped one (data/localities_se.csv); a point
+    in no municipality is named after the nearest locality of any the install serves."""
+    from app.municipalities import reference
+
+    code = reference.locate_one(point.x, point.y)
+    rows = session.execute(text("""
         SELECT l->>'name', (l->>'lon')::float8, (l->>'lat')::float8
         FROM municipalities m, jsonb_array_elements(m.localities) l
-        WHERE ST_Intersects(m.extent, ST_SetSRID(ST_MakePoint(:x, :y), 4326))
-        ORDER BY ST_Area(m.extent), ST_MakePoint((l->>'lon')::float8, (l->>'lat')::float8)::geography
-                 <-> ST_MakePoint(:x, :y)::geography LIMIT 1"""), {"x": point.x, "y": point.y}).first()
-    if row is not None:
-        return str(row[0]), float(row[1]), float(row[2])
-    name, lat, lon = min(LOCALITIES, key=lambda loc: _metres(loc[2], loc[1], point.x, point.y))
-    return name, lon, lat
+        WHERE m.code = :code OR CAST(:code AS text) IS NULL"""), {"code": code}).all()
+    known = reference.get(code) if code else None
+    candidates = [(str(n), float(lo), float(la)) for n, lo, la in rows] or (
+        [(n, lo, la) for n, la, lo in known.localities] if known else [])
+    if not candidates:
+        return ("", point.x, point.y)
+    return min(candidates, key=lambda loc: _metres(loc[1], loc[2], point.x, point.y))
 
 
 def _relative(session: Session, area: shapely.Geometry, name: str) -> str | None:

@@ -67,10 +67,26 @@ def fetch(url: str, *, timeout: float | None = None, max_bytes: int | None = Non
         raise FeedUnavailable(f"{type(exc).__name__} fetching {url}: {exc}") from None
 
 
+FEED = "https://polisen.se/api/events"
+
+
+def feed_url(session: Session) -> str:
+    """The police feed for the install's municipalities and their counties ('Mjölby;Motala;Östergötlands
+    län'): since February 2026 the feed locates every event at its county."""
+    from urllib.parse import quote
+
+    from app.municipalities import reference
+
+    rows = session.execute(text("SELECT name, county_code FROM municipalities ORDER BY is_default DESC, code")).all()
+    names = [name.removesuffix(" kommun") for name, _ in rows]
+    counties = sorted({reference.COUNTIES[c] for _, c in rows if c in reference.COUNTIES})
+    return f"{FEED}?locationname={quote(';'.join(names + counties), safe=';')}"
+
+
 def sync_once(session: Session, url: str | None = None,
               fetcher: Callable[[str], bytes] | None = None) -> FetchResult:
     """One fetch and import, logged in police_feed_fetches; nothing of a failed fetch is stored."""
-    url = url or get_settings().police_feed_url
+    url = url or get_settings().police_feed_url or feed_url(session)
     record = PoliceFeedFetch(url=url, ok=False)
     session.add(record)
     session.commit()

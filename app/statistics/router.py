@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 
 from app.auth.service import Principal
 from app.deps import SessionDep, require
+from app.municipalities.service import focus
 from app.statistics import service
 from app.statistics.schemas import StatisticsReport, YearRatesOut
 
@@ -19,7 +20,7 @@ Writer = Annotated[Principal, Depends(require("statistics:write"))]
             summary="Reported crimes per 100,000 inhabitants: the municipality, its county and the country")
 def rates(session: SessionDep, _: Annotated[Principal, Depends(require("analysis:read"))]) -> list[YearRatesOut]:
     return [YearRatesOut(year=year, **{level: by.get(level) for level in ("municipality", "county", "country")})
-            for year, by in service.local_rates(session)]
+            for year, by in service.local_rates(session, focus(session).code)]
 
 
 @router.post("/bra", response_model=StatisticsReport, summary="Import Brå's reported crimes per municipality")

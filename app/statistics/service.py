@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from app.errors import InvalidInput
 from app.imports.readers import detect_encoding, sniff_delimiter
 from app.imports.values import ValueProblem, parse_number
-from app.localities import COUNTY, COUNTY_CODE, MUNICIPALITY, MUNICIPALITY_CODE
+from app.municipalities import reference
 from app.reference.service import normalise
 from app.statistics.models import AreaStatistic
 from app.statistics.schemas import Rate, StatisticsReport
@@ -65,10 +65,11 @@ def area(cell: str, code: str | None = None) -> Area | None:
     if key_name in COUNTRY_NAMES:
         return Area("00", "Riket", "country")
     if key_name.endswith(" lan") or key_name.endswith(" lans"):
-        return Area(COUNTY_CODE if key_name == normalise(COUNTY) else f"name:{key_name}", name, "county")
-    if key_name == normalise(MUNICIPALITY):
-        return Area(MUNICIPALITY_CODE, name, "municipality")
-    return Area(f"name:{key_name}", name, "municipality")
+        county = reference.county_code_for_name(name.strip())
+        return Area(county or f"name:{key_name}", name, "county")
+    # any of the 290 by its name, 'X kommun', or the genitive SCB and Brå write ('Arjeplogs', 'Falu')
+    municipality = reference.code_for_name(name) or reference.code_for_name(cell)
+    return Area(municipality or f"name:{key_name}", name, "municipality")
 
 
 def _rows(stream: IO[bytes]) -> list[list[str]]:
@@ -240,9 +241,9 @@ def rate_of(row: AreaStatistic) -> Rate:
                 reported_crimes=row.reported_crimes, population=row.population, per_100k=value, basis=basis)
 
 
-def local_rates(session: Session) -> list[tuple[int, dict[str, Rate]]]:
-    """Year by year (newest first), the municipality's, the county's and the country's rates."""
-    keys = {"municipality": MUNICIPALITY_CODE, "county": COUNTY_CODE, "country": "00"}
+def local_rates(session: Session, municipality: str) -> list[tuple[int, dict[str, Rate]]]:
+    """Year by year (newest first), the municipality's (SCB code), its county's and the country's rates."""
+    keys = {"municipality": municipality, "county": municipality[:2], "country": "00"}
     rows = session.scalars(select(AreaStatistic).where(AreaStatistic.area_key.in_(keys.values()))
                            .order_by(AreaStatistic.year.desc())).all()
     years: dict[int, dict[str, Rate]] = {}

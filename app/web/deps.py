@@ -119,6 +119,22 @@ def municipality_context(request: Request, session: SessionDep, principal: Princ
             "keep_query": [(k, v) for k, v in request.query_params.multi_items() if k not in ("kommun", "format")]}
 
 
+def map_centre(session: SessionDep) -> str:
+    """'[lat, lon]' (JSON) a page's small map opens on: the main locality of the municipality the session looks at
+    (its own, a narrowed county account's choice, the public view's), else the middle of its extent."""
+    from sqlalchemy import text
+
+    from app.municipalities.service import focus
+
+    shown = focus(session)
+    row = session.execute(text("SELECT localities->0->>'lat', localities->0->>'lon' FROM municipalities "
+                               "WHERE code = :c"), {"c": shown.code}).first()
+    if row is not None and row[0] is not None:
+        return f"[{float(row[0]):.5f}, {float(row[1]):.5f}]"
+    west, south, east, north = shown.extent
+    return f"[{(south + north) / 2:.5f}, {(west + east) / 2:.5f}]"
+
+
 def render_page(request: Request, template: str, principal: Principal | None, **context: Any) -> HTMLResponse:
     language = page_language(request)
     response = templates.TemplateResponse(request, template, {

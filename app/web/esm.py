@@ -23,7 +23,16 @@ from app.places.lookup import resolve_where, where_names
 from app.reference.service import categories as list_categories
 from app.reports import service as reports
 from app.reports.schemas import UnitReportIn
-from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page, sheet
+from app.web.deps import (
+    csrf_refused,
+    map_centre,
+    organisation_choices,
+    page_language,
+    page_user,
+    refuse,
+    render_page,
+    sheet,
+)
 
 router = APIRouter(include_in_schema=False)
 FORM_ROWS = 3      # empty event and observation rows offered besides the saved ones
@@ -102,7 +111,8 @@ def reports_page(request: Request, session: SessionDep, dag: str | None = None) 
     if principal is None:
         return refuse(request, "/rapporter")
     day = _day(dag)
-    return render_page(request, "unit_reports.html", principal, errors=[], row_errors={}, saved=None,
+    return render_page(request, "unit_reports.html", principal, errors=[],
+                       map_centre=map_centre(session), row_errors={}, saved=None,
                        **_form_context(session, principal, day))
 
 
@@ -184,7 +194,8 @@ def _file_report(request: Request, session: SessionDep, principal: Principal, fo
         errors.extend(prefix + m for m in messages)
     day = _day(str(form.get("period_start") or "") or None)
     context = _form_context(session, principal, day, values if errors else None)  # refused: as typed
-    page = render_page(request, "unit_reports.html", principal, errors=errors, saved=saved,
+    page = render_page(request, "unit_reports.html", principal, errors=errors,
+                       map_centre=map_centre(session), saved=saved,
                        row_errors={k: v for k, v in shown.items() if k[0]}, **context)
     if errors:
         page.status_code = 422

@@ -21,7 +21,7 @@ from app.errors import DomainError, InvalidInput
 from app.i18n import labels
 from app.lighting import service as lighting
 from app.places.lookup import resolve_where, where_names
-from app.web.deps import csrf_refused, page_language, page_user, refuse, render_page
+from app.web.deps import csrf_refused, map_centre, page_language, page_user, refuse, render_page
 
 router = APIRouter(include_in_schema=False)
 CASES = "/belysning/arenden"
@@ -84,7 +84,8 @@ def _move(request: Request, session: SessionDep, principal: Principal, report_id
 @router.get(PUBLIC_FORM, response_class=HTMLResponse)
 def public_form(request: Request, session: SessionDep) -> Response:
     """Report a dark place or a broken lamp, no account needed."""
-    return render_page(request, "public_report.html", page_user(request, session), values={}, errors=[],
+    return render_page(request, "public_report.html", page_user(request, session),
+                       map_centre=map_centre(session), values={}, errors=[],
                        where_names=where_names(session), tile_url=get_settings().tile_url,
                        kinds=labels("lighting_kind", page_language(request)), saved=None)
 
@@ -126,7 +127,8 @@ def _public_report(request: Request, session: SessionDep, form: Any) -> Response
     except DomainError as exc:
         session.rollback()
         errors = [exc.text(language)]
-    page = render_page(request, "public_report.html", principal, values={} if saved else values, errors=errors,
+    page = render_page(request, "public_report.html", principal,
+                       map_centre=map_centre(session), values={} if saved else values, errors=errors,
                        where_names=where_names(session), tile_url=get_settings().tile_url,
                        kinds=labels("lighting_kind", language), saved=saved)
     if errors:

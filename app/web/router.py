@@ -30,6 +30,7 @@ from app.reference.service import categories as list_categories
 from app.statistics.schemas import Rate
 from app.web.deps import (
     csrf_refused,
+    map_centre,
     municipality_context,
     organisation_choices,
     page_language,
@@ -61,13 +62,16 @@ def start_page(request: Request, session: SessionDep) -> HTMLResponse:
         hotspots = analysis.clusters(session, hotspot_scope, ClusterParams())
         context["hotspots"] = [f.properties for f in hotspots.features[:5]]
         context["hotspot_period"] = _period_text(hotspot_scope)
-        from app.localities import COUNTY, MUNICIPALITY
+        from app.municipalities import reference
+        from app.municipalities.service import focus
         from app.statistics.service import local_rates
 
+        shown = focus(session)  # Motala's analyst sees Motala's rates, a county account its chosen one's
         context["rates"] = [(year, [_rate_text(by.get(level), page_language(request))
                                     for level in ("municipality", "county", "country")])
-                            for year, by in local_rates(session)[:6]]
-        context["rate_areas"] = (MUNICIPALITY, COUNTY)
+                            for year, by in local_rates(session, shown.code)[:6]]
+        context["rate_areas"] = (shown.name.removesuffix(" kommun"),
+                                 reference.COUNTIES.get(shown.county_code or "", shown.county_code or ""))
     if principal:
         context["map_period"] = _period_text(scope_from_text(None, None, None, HOTSPOT_DAYS))
         context["feed_warning"] = _feed_warning(session, page_language(request))
@@ -483,6 +487,7 @@ def report_page(request: Request, session: SessionDep) -> Response:
     principal = page_user(request, session)
     if principal is None:
         return refuse(request, "/rapportera")
-    return render_page(request, "report.html", principal, categories=list_categories(session),
+    return render_page(request, "report.html", principal,
+                       map_centre=map_centre(session), categories=list_categories(session),
                  can_report=allowed(principal.role, "incidents:create"), tile_url=get_settings().tile_url,
                  timezone=get_settings().timezone)

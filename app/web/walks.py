@@ -19,7 +19,15 @@ from app.deps import SessionDep, audit_read
 from app.errors import DomainError, InvalidInput
 from app.i18n import labels
 from app.walks import service as walks
-from app.web.deps import csrf_refused, organisation_choices, page_language, page_user, refuse, render_page
+from app.web.deps import (
+    csrf_refused,
+    map_centre,
+    organisation_choices,
+    page_language,
+    page_user,
+    refuse,
+    render_page,
+)
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/trygghetsvandringar"
@@ -42,7 +50,8 @@ def walks_page(request: Request, session: SessionDep) -> Response:
     principal = page_user(request, session)
     if principal is None or not allowed(principal.role, "walks:read"):
         return refuse(request, PAGE)
-    return render_page(request, "walks.html", principal, errors=[], done=request.query_params.get("klart"), form={},
+    return render_page(request, "walks.html", principal, errors=[],
+                       map_centre=map_centre(session), done=request.query_params.get("klart"), form={},
                  **_context(request, session, principal))
 
 
@@ -89,7 +98,8 @@ def _act(request: Request, session: SessionDep, principal: Principal, form: dict
         message = exc.text(language) if isinstance(exc, DomainError) else (
             "Ett fält har ett ogiltigt värde; ladda om sidan." if language == "sv"
             else "A field has an invalid value; reload the page.")
-        page = render_page(request, "walks.html", principal, errors=[message], done=None, form=form,
+        page = render_page(request, "walks.html", principal, errors=[message],
+                           map_centre=map_centre(session), done=None, form=form,
                      **_context(request, session, principal))
         page.status_code = exc.status_code if isinstance(exc, DomainError) else 422
         return page

@@ -5,7 +5,7 @@
   var form = document.getElementById("public-report");
   var box = document.getElementById("pick-map");
   if (!form || !box || !window.L) { return; }
-  var map = L.map(box, {keyboard: true}).setView([58.3245, 15.129], 14);
+  var map = L.map(box, {keyboard: true}).setView(JSON.parse(form.dataset.centre), 14);
   if (form.dataset.tiles) { L.tileLayer(form.dataset.tiles, {maxZoom: 19, attribution: "© OpenStreetMap"}).addTo(map); }
   fetch("/api/v1/places").then(function (r) { return r.ok ? r.json() : null; }).then(function (fc) {
     if (fc) { L.geoJSON(fc, {interactive: false, style: {color: "#37474f", weight: 1.5, fillColor: "#fd8d3c", fillOpacity: 0.2}}).addTo(map); }

@@ -8,7 +8,7 @@
     return span;
   }
   var form = document.getElementById("report-form");
-  var map = L.map("report-map", { preferCanvas: true }).setView([58.3245, 15.129], 14);
+  var map = L.map("report-map", { preferCanvas: true }).setView(JSON.parse(form.dataset.centre), 14);
   if (form.dataset.tiles) {
     L.tileLayer(form.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
   }

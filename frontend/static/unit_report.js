@@ -36,7 +36,7 @@
   var map = null, marker = null;
   var box = document.getElementById("pick-map");
   if (box && window.L) {
-    map = L.map(box, {keyboard: true}).setView([58.3245, 15.129], 14);
+    map = L.map(box, {keyboard: true}).setView(JSON.parse(form.dataset.centre), 14);
     if (form.dataset.tiles) { L.tileLayer(form.dataset.tiles, {maxZoom: 19, attribution: "© OpenStreetMap"}).addTo(map); }
     fetch("/api/v1/places", {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; }).then(function (fc) {
       if (!fc) { return; }

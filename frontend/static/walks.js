@@ -9,7 +9,7 @@
   }
   var element = document.getElementById("walk-map");
   if (!element) { return; }
-  var map = L.map("walk-map", { preferCanvas: true }).setView([58.3245, 15.129], 14);
+  var map = L.map("walk-map", { preferCanvas: true }).setView(JSON.parse(element.dataset.centre), 14);
   if (element.dataset.tiles) {
     L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
   }
