@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -195,6 +196,22 @@ def act_as_tenant(session: Session, key: str | None) -> None:
         return
     role, _, only = key.partition("/")
     act_as(session, role, only or None)
+
+
+@contextmanager
+def as_owner(session: Session) -> Iterator[None]:
+    """Shared reference data (Brå's and SCB's statistics) is the install's: a tenant's role may only read it
+    (migration 0028). A caller the app has allowed to change it (statistics:write) changes it through the
+    app, under the owner's role, for this block only; a transaction that goes on afterwards is the
+    caller's again."""
+    role, only = session.info.get("db_role"), session.info.get("db_only")
+    if role:
+        session.connection().exec_driver_sql("SET LOCAL ROLE NONE")
+    try:
+        yield
+    finally:
+        if role and session.in_transaction():
+            _set_tenant(session.connection(), role, only, reset=True)
 
 
 def _set_tenant(connection: Any, role: str, only: str | None, *, reset: bool = False) -> None:

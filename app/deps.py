@@ -68,7 +68,10 @@ async def current_principal(request: Request, session: SessionDep) -> Principal 
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         principal = await run_in_threadpool(session_principal, session, cookie) if cookie else None
-        if principal is None:
+        if principal is None:  # the public: one municipality's view (?municipality=0583, else the default)
+            from app.municipalities.service import public_view
+
+            await run_in_threadpool(public_view, session, request.query_params.get("municipality") or None)
             return None
         if request.method not in SAFE_METHODS and not csrf_matches(principal, request.headers.get(CSRF_HEADER)):
             raise HTTPException(403, "This write came with the sign-in cookie but without the page's CSRF token "

@@ -51,6 +51,7 @@ def motala(session: Session) -> Iterator[dict[str, str]]:
     session.execute(text("DELETE FROM api_tokens WHERE municipality_code = '0583' OR sees_group IS NOT NULL"))
     session.execute(text("DELETE FROM users WHERE municipality_code = '0583'"))
     session.execute(text("DELETE FROM municipality_group_members WHERE municipality_code = '0583'"))
+    session.execute(text("DELETE FROM import_batches WHERE municipality_code = '0583'"))
     session.execute(text("DELETE FROM municipalities WHERE code = '0583'"))
     session.commit()
 
@@ -108,6 +109,24 @@ def test_a_database_login_of_one_municipality_cannot_reach_another(motala: dict[
             assert updated.rowcount == 0
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
                 conn.execute("UPDATE incidents SET municipality_code = '0586'")  # moving its own rows out
+            # Issue #34: nothing shared can be touched (migration 0028). The outside attack turned its own web
+            # session into a county admin's, rewrote categories, deleted Mjölby's public releases (a fresh
+            # noise draw each time) and reset the data version.
+            sequences = [r[0] for r in conn.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'S' AND n.nspname = 'public'").fetchall()]
+            assert "data_version_seq" in sequences and "incidents_id_seq" in sequences
+            attacks = [
+                "UPDATE web_sessions SET token_id = token_id", "UPDATE categories SET code = code",
+                "INSERT INTO categories (code, label_sv, label_en) VALUES ('x', 'x', 'x')",
+                "DELETE FROM public_releases", "UPDATE public_releases SET cells = cells",
+                "UPDATE organisations SET code = code", "UPDATE police_event_types SET type = type",
+                "DELETE FROM area_statistics", "DELETE FROM alembic_version",
+                *(f"SELECT setval('{name}', 1)" for name in sequences)]
+            for attack in attacks:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(attack)  # type: ignore[arg-type]
+            assert conn.execute("SELECT count(*) FROM web_sessions").fetchone() == (0,)  # none of its users'
     finally:
         session.execute(text(f"DROP OWNED BY {name}"))
         session.execute(text(f"DROP ROLE {name}"))

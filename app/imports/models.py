@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.municipalities.models import TenantOwned
 
 
 class PoliceEventType(Base):
@@ -20,7 +21,7 @@ class PoliceEventType(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class ImportBatch(Base):
+class ImportBatch(TenantOwned, Base):
     __tablename__ = "import_batches"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

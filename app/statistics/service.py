@@ -25,6 +25,7 @@ from typing import IO
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from app.db import as_owner
 from app.errors import InvalidInput
 from app.imports.readers import detect_encoding, sniff_delimiter
 from app.imports.values import ValueProblem, parse_number
@@ -117,7 +118,13 @@ def _year(cell: str, line: int) -> int:
 
 
 def import_bra(session: Session, stream: IO[bytes], year: int | None = None, source: str = "Brå") -> StatisticsReport:
-    """Brå's reported crimes per area for one year; replaces that year's figures, whole or not at all."""
+    """Brå's reported crimes per area for one year; replaces that year's figures, whole or not at all. The
+    figures are every municipality's: written under the owner's role (app.db.as_owner), never a tenant's."""
+    with as_owner(session):
+        return _import_bra(session, stream, year, source)
+
+
+def _import_bra(session: Session, stream: IO[bytes], year: int | None, source: str) -> StatisticsReport:
     rows = _rows(stream)
     report = StatisticsReport(kind="bra")
     header = next((i for i, r in enumerate(rows[:5]) if r and normalise(r[0]) in ("kommun", "region", "omrade",
@@ -169,7 +176,13 @@ def import_bra(session: Session, stream: IO[bytes], year: int | None = None, sou
 
 
 def import_population(session: Session, stream: IO[bytes], source: str = "SCB") -> StatisticsReport:
-    """SCB's population per region, one column per year (or a year column and a population column)."""
+    """SCB's population per region, one column per year (or a year column and a population column), written
+    under the owner's role as Brå's figures are."""
+    with as_owner(session):
+        return _import_population(session, stream, source)
+
+
+def _import_population(session: Session, stream: IO[bytes], source: str) -> StatisticsReport:
     rows = _rows(stream)
     report = StatisticsReport(kind="population")
     header = next((i for i, r in enumerate(rows[:10]) if any(normalise(c) == "region" for c in r)), None)

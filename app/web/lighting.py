@@ -21,7 +21,15 @@ from app.errors import DomainError, InvalidInput
 from app.i18n import labels
 from app.lighting import service as lighting
 from app.places.lookup import resolve_where, where_names
-from app.web.deps import csrf_refused, map_centre, page_language, page_user, refuse, render_page
+from app.web.deps import (
+    csrf_refused,
+    map_centre,
+    page_language,
+    page_user,
+    public_municipality,
+    refuse,
+    render_page,
+)
 
 router = APIRouter(include_in_schema=False)
 CASES = "/belysning/arenden"
@@ -83,8 +91,12 @@ def _move(request: Request, session: SessionDep, principal: Principal, report_id
 
 @router.get(PUBLIC_FORM, response_class=HTMLResponse)
 def public_form(request: Request, session: SessionDep) -> Response:
-    """Report a dark place or a broken lamp, no account needed."""
-    return render_page(request, "public_report.html", page_user(request, session),
+    """Report a dark place or a broken lamp, no account needed: the public view of one municipality (its
+    places listed, its area accepted), the install's default unless another is chosen."""
+    principal = page_user(request, session)
+    if principal is None:
+        public_municipality(request, session)
+    return render_page(request, "public_report.html", principal,
                        map_centre=map_centre(session), values={}, errors=[],
                        where_names=where_names(session), tile_url=get_settings().tile_url,
                        kinds=labels("lighting_kind", page_language(request)), saved=None)
@@ -106,6 +118,8 @@ def _same_site(request: Request) -> bool:
 
 def _public_report(request: Request, session: SessionDep, form: Any) -> Response:
     principal = page_user(request, session)
+    if principal is None:
+        public_municipality(request, session)
     values = {k: str(form.get(k) or "").strip() for k in ("kind", "where", "lon", "lat", "description")}
     language = page_language(request)
     errors: list[str] = []
