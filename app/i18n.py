@@ -54,6 +54,11 @@ TEXTS: dict[str, tuple[str, str]] = {
                    'de senaste cirka 8 dygnen, så händelser kan ha gått förlorade. Senaste försöket: {last}.',
                    "The police's events were last fetched {when}, more than {days} days ago. The feed shows only "
                    'about the last 8 days, so events may have been lost. Last attempt: {last}.'),
+    "feed_gap": ('Polisens händelser publicerade mellan {from} och {to} passerade flödet utan att hämtas (det håller '
+                 'bara de senaste cirka 500 händelserna i hela landet); be polisen om dem.',
+                 'Police events published between {from} and {to} passed through the feed unfetched (it holds only '
+                 'the latest 500 or so events for the whole country); ask the police for them.'),
+    "feed_gap_acknowledge": ('Kvittera luckorna', 'Acknowledge the gaps'),
     "feed_never": ('Polisens händelser har aldrig hämtats utan fel. Senaste försöket: {last}.',
                    "The police's events have never been fetched without an error. Last attempt: {last}."),
     "ur_summary": ('Sammanfattning', 'Summary'),

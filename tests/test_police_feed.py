@@ -273,3 +273,87 @@ def test_the_background_job_fetches_on_its_interval_and_stops(session: Session, 
     job.stop()
     assert not job.thread.is_alive()
     assert _count(session) == 3 and feed.requests >= 2
+
+
+def test_a_gap_is_recorded_shown_until_acknowledged_and_an_empty_answer_warns(
+        client: TestClient, people: dict[str, str], session: Session, feed: Feed) -> None:
+    """Issue #34: a gap (every event of an answer published after the newest of the answer before: the
+    ones in between passed through the feed's ~500-event window unseen) is kept and shown on the start page
+    until an admin acknowledges it; an empty answer is a warning, not a good fetch; every left-out event's
+    reason is in the fetch log."""
+    from app.policefeed.service import sync_once
+
+    feed.answer(200, _events(1, 2, 3))
+    first = sync_once(session, feed.url)
+    assert first.ok and "gap" not in first.message
+    later = [event(50 + k, "2026-12-01 12:00:00 +01:00", f"1 december 11.0{k}, Misshandel, Mjölby", "Misshandel")
+             for k in range(2)]
+    later.append(event(60, "2026-12-01 12:30:00 +01:00", "1 december 11.10, Stöld, Boxholm", "Stöld", "Boxholm",
+                       "58.1976,15.0546"))
+    feed.answer(200, later)
+    second = sync_once(session, feed.url)
+    assert second.ok and "a gap: events published between" in second.message, second.message
+    assert "left out 1: in Boxholm kommun, which this install does not serve" in second.message
+    [(start, end)] = status(session).gaps
+    assert start == datetime(2026, 11, 23, 11, 3, tzinfo=UTC) and end == datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
+    analyst = sign_in(client, people["analyst"])
+    page = client.get("/", headers=analyst).text
+    assert 'data-testid="feed-gaps"' in page and "2026-11-23 12:03" in page and "2026-12-01 12:00" in page
+    assert 'action="/polisflode/kvittera"' not in page  # shown to staff, acknowledged by an admin
+    refused = client.post("/polisflode/kvittera", data={"csrf": analyst["X-CSRF-Token"]}, headers=analyst,
+                          follow_redirects=False)
+    assert refused.status_code != 303 and status(session).gaps
+    client.cookies.clear()
+    headers = sign_in(client, people["admin"])
+    assert 'action="/polisflode/kvittera"' in client.get("/", headers=headers).text
+    done = client.post("/polisflode/kvittera", data={"csrf": headers["X-CSRF-Token"]}, headers=headers,
+                       follow_redirects=False)
+    assert done.status_code == 303 and status(session).gaps == ()
+    assert 'data-testid="feed-gaps"' not in client.get("/", headers=headers).text
+
+    feed.answer(200, [])
+    empty = sync_once(session, feed.url)
+    assert not empty.ok and "holds no events" in empty.message
+
+
+def test_a_trickling_feed_ends_by_its_deadline_with_its_log_row_closed(session: Session) -> None:
+    """A server that sends a byte every 0.2 s never trips a per-read timeout; the fetch's total deadline
+    ends it, and the fetch's log row is finished, not left open."""
+    import time as clock
+
+    from app.policefeed.service import fetch
+
+    class Trickle(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            try:
+                for _ in range(100):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    clock.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/events"
+    try:
+        began = clock.monotonic()
+        result = sync_once_with(session, url, lambda u: fetch(u, timeout=1.5))
+        assert clock.monotonic() - began < 6
+        assert not result.ok and "no complete answer" in result.message
+        row = session.execute(text("SELECT ok, finished_at FROM police_feed_fetches ORDER BY id DESC LIMIT 1")).one()
+        assert row.ok is False and row.finished_at is not None
+    finally:
+        server.shutdown()
+
+
+def sync_once_with(session: Session, url: str, fetcher: Any) -> Any:
+    from app.policefeed.service import sync_once
+
+    return sync_once(session, url, fetcher)

@@ -25,3 +25,9 @@ class PoliceFeedFetch(Base):
     skipped: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
+    newest: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the answer's newest publication
+    # events published in (gap_from, gap_to) passed through the feed's window unseen (migration 0029)
+    gap_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    gap_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    gap_acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    gap_acknowledged_by: Mapped[str | None] = mapped_column(Text)

@@ -48,10 +48,13 @@ class FetchResult:
 
 
 def fetch(url: str, *, timeout: float | None = None, max_bytes: int | None = None) -> bytes:
-    """The feed's body, bounded in time and size; FeedUnavailable when the source is down or odd."""
+    """The feed's body, bounded in time and size; FeedUnavailable when the source is down or odd. `timeout`
+    bounds each wait for a byte and the whole answer: a server that trickles a byte every few seconds is cut
+    off when the answer has taken `timeout` in all, so a sync never holds its lock for long."""
     settings = get_settings()
     timeout = settings.police_feed_timeout_seconds if timeout is None else timeout
     max_bytes = settings.police_feed_max_bytes if max_bytes is None else max_bytes
+    deadline = time.monotonic() + timeout
     try:
         with httpx.stream("GET", url, timeout=timeout, follow_redirects=True,
                           headers={"Accept": "application/json", "User-Agent": "Lagesbild police-feed sync"}) as reply:
@@ -62,6 +65,8 @@ def fetch(url: str, *, timeout: float | None = None, max_bytes: int | None = Non
                 body.extend(chunk)
                 if len(body) > max_bytes:
                     raise FeedUnavailable(f"the answer from {url} is larger than {max_bytes:,} bytes")
+                if time.monotonic() > deadline:
+                    raise FeedUnavailable(f"no complete answer from {url} within {timeout:.0f} s")
             return bytes(body)
     except httpx.HTTPError as exc:
         raise FeedUnavailable(f"{type(exc).__name__} fetching {url}: {exc}") from None
@@ -83,6 +88,57 @@ def feed_url(session: Session) -> str:
     return f"{FEED}?locationname={quote(';'.join(names + counties), safe=';')}"
 
 
+def _events(body: bytes) -> list[object]:
+    """The answer's events (InvalidInput when it is no JSON list; the import names what is wrong inside)."""
+    import orjson
+
+    try:
+        events = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"not JSON: {exc}") from None
+    if not isinstance(events, list):
+        raise InvalidInput("not a JSON list of events")
+    return events
+
+
+def _gap(session: Session, events: list[object]) -> tuple[datetime | None, datetime | None]:
+    """(newest seen before, oldest now) when the oldest event of this answer was published after the newest
+    event of any earlier answer: the feed holds only its ~500 latest events for the whole country, so the
+    events published in between passed through it unseen. (None, None) when the answers overlap."""
+    from app.imports.values import ValueProblem, parse_when
+
+    published = []
+    for event in events:
+        if isinstance(event, dict) and event.get("datetime"):
+            try:
+                published.append(parse_when(str(event["datetime"]), None, UTC))
+            except ValueProblem:
+                continue
+    before = session.scalar(select(PoliceFeedFetch.newest).where(PoliceFeedFetch.ok)
+                            .order_by(PoliceFeedFetch.started_at.desc()).limit(1))
+    if not published:
+        return None, None
+    oldest, newest = min(published), max(published)
+    session.info["police_feed_newest"] = newest
+    if before is not None and oldest > before:
+        return before, oldest
+    return None, None
+
+
+def acknowledge_gaps(session: Session, by: str) -> int:
+    """An admin has seen the gaps the start page shows (and knows which events to ask the police for)."""
+    from sqlalchemy import update
+
+    from app.db import as_owner
+
+    with as_owner(session):
+        done = session.execute(update(PoliceFeedFetch).where(PoliceFeedFetch.gap_from.is_not(None),
+                                                             PoliceFeedFetch.gap_acknowledged_at.is_(None))
+                               .values(gap_acknowledged_at=datetime.now(UTC), gap_acknowledged_by=by[:200]))
+        session.commit()
+    return int(done.rowcount)  # type: ignore[attr-defined]
+
+
 def sync_once(session: Session, url: str | None = None,
               fetcher: Callable[[str], bytes] | None = None) -> FetchResult:
     """One fetch and import, logged in police_feed_fetches; nothing of a failed fetch is stored."""
@@ -92,19 +148,33 @@ def sync_once(session: Session, url: str | None = None,
     session.commit()
     try:
         body = (fetcher or fetch)(url)
+        events = _events(body)
+        if not events:  # a working feed always holds its ~500 latest events: an empty one is a fault upstream
+            raise FeedUnavailable(f"the answer from {url} holds no events (an empty list): a warning, not a good "
+                                  "fetch")
+        record.gap_from, record.gap_to = _gap(session, events)
         report = run_import(session, io.BytesIO(body), ImportOptions(
             filename="polisen-api-events.json", format="police", source="polisen", skip_invalid=True,
             imported_by="police-feed sync"))
     except (FeedUnavailable, InvalidInput, ImportRejected) as exc:
         session.rollback()
+        record.gap_from = record.gap_to = None
         message = str(exc) if isinstance(exc, FeedUnavailable) else f"the answer from {url} is no events feed: {exc}"
         result = FetchResult(ok=False, message=message)
     else:
         result = FetchResult(ok=True, message=f"{report.rows_read} events: {report.inserted} new, "
                              f"{report.duplicates} already stored, {report.skipped} left out, "
-                             f"{report.rejected} unreadable", events=report.rows_read, inserted=report.inserted,
+                             f"{report.rejected} unreadable" + "".join(
+                                 f"; left out {n}: {why}" for why, n in sorted(report.skipped_reasons.items())),
+                             events=report.rows_read, inserted=report.inserted,
                              duplicates=report.duplicates, skipped=report.skipped)
         record.batch_id = report.batch_id
+        record.newest = session.info.pop("police_feed_newest", None)
+        if record.gap_from is not None:
+            result = FetchResult(ok=True, message=f"{result.message}; a gap: events published between "
+                                 f"{record.gap_from.isoformat()} and {record.gap_to.isoformat()} passed "  # type: ignore[union-attr]
+                                 "through the feed unseen", events=result.events, inserted=result.inserted,
+                                 duplicates=result.duplicates, skipped=result.skipped)
     record.ok, record.message, record.finished_at = result.ok, result.message[:2000], datetime.now(UTC)
     record.events, record.inserted = result.events, result.inserted
     record.duplicates, record.skipped = result.duplicates, result.skipped
@@ -144,6 +214,7 @@ class FeedStatus:
     last_attempt: datetime | None
     last_message: str | None
     stale: bool  # events may have been lost: the last good fetch is older than the feed's window
+    gaps: tuple[tuple[datetime, datetime], ...] = ()  # spans that passed unseen, not yet acknowledged
 
 
 def status(session: Session, now: datetime | None = None) -> FeedStatus:
@@ -156,8 +227,12 @@ def status(session: Session, now: datetime | None = None) -> FeedStatus:
                            .order_by(PoliceFeedFetch.started_at.desc()).limit(1)).first()
     in_use = get_settings().police_feed_interval_minutes > 0 or last is not None
     stale = in_use and (last_ok is None or now - last_ok > FEED_WINDOW)
+    gaps = tuple((a, b) for a, b in session.execute(
+        select(PoliceFeedFetch.gap_from, PoliceFeedFetch.gap_to).where(
+            PoliceFeedFetch.gap_from.is_not(None), PoliceFeedFetch.gap_acknowledged_at.is_(None))
+        .order_by(PoliceFeedFetch.gap_from)).all() if a is not None and b is not None)
     return FeedStatus(last_ok=last_ok, last_attempt=last[0] if last else None, last_message=last[1] if last else None,
-                      stale=stale)
+                      stale=stale, gaps=gaps)
 
 
 class SyncJob:

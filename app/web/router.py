@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 from app.analysis import service as analysis
 from app.analysis.schemas import HOTSPOT_DAYS, ClusterParams, Scope, scope_from_text
@@ -75,6 +76,8 @@ def start_page(request: Request, session: SessionDep) -> HTMLResponse:
     if principal:
         context["map_period"] = _period_text(scope_from_text(None, None, None, HOTSPOT_DAYS))
         context["feed_warning"] = _feed_warning(session, page_language(request))
+        context["feed_gaps"] = _feed_gaps(session, page_language(request))
+        context["can_acknowledge_gaps"] = allowed(principal.role, "users:admin")
     else:
         context.update(_public_context(session))
     return render_page(request, "index.html", principal, **context)
@@ -112,6 +115,35 @@ def _feed_warning(session: SessionDep, language: Language) -> str | None:
         return translate("feed_never", language).replace("{last}", last)
     return (translate("feed_stale", language).replace("{when}", local_text(state.last_ok))
             .replace("{days}", str(FEED_WINDOW.days)).replace("{last}", last))
+
+
+def _feed_gaps(session: SessionDep, language: Language) -> list[str]:
+    """A line per gap in the police feed that no admin has acknowledged yet."""
+    from zoneinfo import ZoneInfo
+
+    from app.config import get_settings
+    from app.i18n import text as translate
+    from app.policefeed.service import status
+
+    zone = ZoneInfo(get_settings().timezone)
+    return [translate("feed_gap", language).replace("{from}", start.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+            .replace("{to}", end.astimezone(zone).strftime("%Y-%m-%d %H:%M")) for start, end in status(session).gaps]
+
+
+@router.post("/polisflode/kvittera")
+async def acknowledge_feed_gaps(request: Request, session: SessionDep) -> Response:
+    """An admin has seen the police feed's gaps (and will ask the police for what passed unseen): the start
+    page stops showing them. The feed serves the whole install; its log is written under the owner's role."""
+    from app.policefeed.service import acknowledge_gaps
+
+    form = await request.form()
+    principal = staff(request, session, "users:admin")
+    if principal is None:
+        return refuse(request, "/")
+    if not csrf_matches(principal, str(form.get("csrf") or "")):
+        return csrf_refused()
+    await run_in_threadpool(acknowledge_gaps, session, principal.name)
+    return RedirectResponse("/", status_code=303)
 
 
 PUBLIC_FEWEST = 5  # counts below this are not shown to the public (as the public map's cells)
