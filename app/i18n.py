@@ -46,9 +46,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rates_title": ('Anmälda brott per 100 000 invånare', 'Reported crimes per 100,000 inhabitants'),
     "rates_year": ('År', 'Year'),
     "rates_country": ('Riket', 'Sweden'),
-    "rates_note": ('Brå:s anmälda brott delat med SCB:s folkmängd (annars Brå:s egen siffra, markerad *). '
-                   'Anmälda brott speglar också anmälningsbenägenhet och polisens arbete, inte bara brottsligheten.',
-                   "Brå's reported crimes over SCB's population (else Brå's own figure, marked *). Reported "
+    "rates_note": ('Brå:s anmälda brott delat med SCB:s folkmängd (annars Brå:s egen siffra, markerad *; länet '
+                   'och riket summerade från kommunerna där filen saknar dem, markerade Σ). Anmälda brott speglar '
+                   'också anmälningsbenägenhet och polisens arbete, inte bara brottsligheten.',
+                   "Brå's reported crimes over SCB's population (else Brå's own figure, marked *; the county and "
+                   "the country summed from the municipalities where the file lacks them, marked Σ). Reported "
                    "crimes also reflect willingness to report and police work, not crime alone."),
     "feed_stale": ('Polisens händelser hämtades senast {when}, för mer än {days} dygn sedan. Flödet visar bara '
                    'de senaste cirka 8 dygnen, så händelser kan ha gått förlorade. Senaste försöket: {last}.',

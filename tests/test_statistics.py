@@ -127,3 +127,35 @@ def test_the_police_survey_goes_to_the_places_it_names(client: TestClient, peopl
         import_survey(session, io.BytesIO("Område;Problem;Index;År\nResecentrum;Nedskräpning;7;2026\n".encode()))
     assert caught.value.sv and "utanför 0–6" in caught.value.sv
     assert session.execute(text("SELECT count(*) FROM survey_indices WHERE year = 2026")).scalar_one() == 0
+
+
+def test_a_population_split_by_sex_is_summed_and_a_county_missing_from_bra_is_summed(session: Session) -> None:
+    """Issue #34, files as really downloaded: SCB's table split by sex stored the women's count alone (every
+    rate doubled); summed now, or the total row taken where the table has one. Brå's per-municipality file has
+    no county or country rows: the county's rate is summed from its municipalities, marked."""
+    import io
+
+    from app.municipalities import reference
+
+    split = "region;kön;2024\n0586 Mjölby;män;16 000\n0586 Mjölby;kvinnor;15 000\n"
+    assert import_population(session, io.BytesIO(split.encode())).areas == 1
+    with_total = "region;kön;2024\n0583 Motala;män;22 000\n0583 Motala;kvinnor;21 000\n0583 Motala;totalt;43 000\n"
+    import_population(session, io.BytesIO(with_total.encode()))
+    stored = dict(session.execute(text("SELECT area_key, population FROM area_statistics WHERE year = 2024")).all())
+    assert stored == {"0586": 31_000, "0583": 43_000}
+    with pytest.raises(InvalidInput, match="appears a second time"):
+        import_population(session, io.BytesIO(b"region;2024\n0586 Mjolby;16000\n0586 Mjolby;15000\n"))
+
+    county = [m for m in reference.every() if m.county_code == "05"]
+    bra = "Kommun;Antal;Per 100 000 inv\n" + "".join(f"{m.name};{1000 + k};\n" for k, m in enumerate(county))
+    import_bra(session, io.BytesIO(bra.encode()), 2024)
+    scb = "region;2024\n" + "".join(f"{m.code} {m.name};{20_000 + 1000 * k}\n" for k, m in enumerate(county))
+    import_population(session, io.BytesIO(scb.encode()))
+    (year, by), = local_rates(session, "0586")
+    assert year == 2024
+    mjolby = next(k for k, m in enumerate(county) if m.code == "0586")
+    assert by["municipality"].per_100k == round((1000 + mjolby) / (20_000 + 1000 * mjolby) * 100_000, 1)
+    crimes = sum(1000 + k for k in range(len(county)))
+    people = sum(20_000 + 1000 * k for k in range(len(county)))
+    assert by["county"].basis == "summed" and by["county"].per_100k == round(crimes / people * 100_000, 1)
+    assert "country" not in by  # 277 municipalities missing: not summed

@@ -25,7 +25,7 @@ class Rate(BaseModel):
     reported_crimes: int | None
     population: int | None
     per_100k: float | None
-    basis: str  # 'SCB population' (computed) or 'Brå' (as the file states) or '' (no figure)
+    basis: str  # 'SCB population' (computed), 'Brå' (as the file states), 'summed' (from the municipalities), ''
 
 
 class YearRatesOut(BaseModel):

@@ -200,12 +200,20 @@ def _import_population(session: Session, stream: IO[bytes], source: str) -> Stat
     if not year_columns and (long_year is None or value_at is None):
         raise InvalidInput("no year columns (such as 2024) and no year + population columns were found",
                            loc=("file",), sv="Inga årskolumner (som 2024) och ingen kolumn för år och folkmängd.")
+    # SCB's tables are often split by sex or age (a row per region, year and group): the groups are summed, or
+    # where the file has a total row ("totalt", "män och kvinnor") that one is taken; the last row must never
+    # silently stand for the region (the women's count alone halved every population, doubling every rate).
+    split_at = [i for i, c in enumerate(columns) if c in SPLIT_COLUMNS]
+    groups = {_group(row, split_at) for row in rows[header + 1:]} if split_at else set()
+    totals = any(_is_total(g) for g in groups)
     figures: dict[tuple[int, str], tuple[Area, int]] = {}
     for line, row in enumerate(rows[header + 1:], start=header + 2):
         if len(row) <= region_at:
             continue
         place = area(row[region_at])
         if place is None:
+            continue
+        if totals and not _is_total(_group(row, split_at)):
             continue
         if year_columns:
             pairs = [(y, row[i]) for i, y in year_columns.items() if i < len(row)]
@@ -222,7 +230,14 @@ def _import_population(session: Session, stream: IO[bytes], source: str) -> Stat
                 if value <= 0:
                     raise InvalidInput(f"line {line}: a population of {cell!r}", loc=("file", line),
                                        sv=f"Rad {line}: folkmängden {cell!r} går inte att räkna med.")
-                figures[(y, place.key)] = (place, round(value))
+                if (y, place.key) in figures and not split_at:
+                    raise InvalidInput(
+                        f"line {line}: {place.name} {y} appears a second time; a table split by sex or age needs "
+                        "that column (kön, ålder) to be summed", loc=("file", line),
+                        sv=f"Rad {line}: {place.name} {y} förekommer en andra gång; en tabell uppdelad på kön eller "
+                           "ålder behöver den kolumnen (kön, ålder) för att summeras.")
+                before = figures[(y, place.key)][1] if (y, place.key) in figures and not totals else 0
+                figures[(y, place.key)] = (place, before + round(value))
     if not figures:
         raise InvalidInput("no region with a population was found", loc=("file",),
                            sv="Ingen region med folkmängd hittades.")
@@ -232,6 +247,18 @@ def _import_population(session: Session, stream: IO[bytes], source: str) -> Stat
     report.rows, report.areas = len(figures), len({k for _, k in figures})
     report.years = sorted({y for y, _ in figures})
     return report
+
+
+SPLIT_COLUMNS = {"kon", "sex", "alder", "age", "aldersgrupp", "alder ar"}
+
+
+def _group(row: list[str], split_at: list[int]) -> str:
+    return normalise(" ".join(row[i] for i in split_at if i < len(row)))
+
+
+def _is_total(group: str) -> bool:
+    return any(word in group.split() for word in ("totalt", "total", "samtliga")) or group in (
+        "man och kvinnor", "kvinnor och man", "bada konen", "alla aldrar")
 
 
 def _upsert(session: Session, year: int, place: Area, values: dict[str, object]) -> None:
@@ -255,7 +282,10 @@ def rate_of(row: AreaStatistic) -> Rate:
 
 
 def local_rates(session: Session, municipality: str) -> list[tuple[int, dict[str, Rate]]]:
-    """Year by year (newest first), the municipality's (SCB code), its county's and the country's rates."""
+    """Year by year (newest first), the municipality's (SCB code), its county's and the country's rates. Brå's
+    per-municipality file has no county or country rows: where they are missing and every municipality of the
+    county (of the country) has its reported crimes and population, the rate is their sum's, marked
+    basis='summed'."""
     keys = {"municipality": municipality, "county": municipality[:2], "country": "00"}
     rows = session.scalars(select(AreaStatistic).where(AreaStatistic.area_key.in_(keys.values()))
                            .order_by(AreaStatistic.year.desc())).all()
@@ -263,7 +293,27 @@ def local_rates(session: Session, municipality: str) -> list[tuple[int, dict[str
     for row in rows:
         level = next(k for k, v in keys.items() if v == row.area_key)
         years.setdefault(row.year, {})[level] = rate_of(row)
-    return [(y, v) for y, v in years.items() if any(r.per_100k is not None for r in v.values())]
+    everyone = [m.code for m in reference.every()]
+    members = {"county": [c for c in everyone if c[:2] == keys["county"]], "country": everyone}
+    known: dict[int, dict[str, tuple[int, int]]] = {}
+    for year, key, crimes, population in session.execute(text("""
+            SELECT year, area_key, reported_crimes, population FROM area_statistics
+            WHERE area_key = ANY(:codes) AND reported_crimes IS NOT NULL AND population > 0"""),
+            {"codes": everyone}).all():
+        known.setdefault(year, {})[key] = (crimes, population)
+    for year, by_code in known.items():
+        for level in ("county", "country"):
+            have = years.get(year, {}).get(level)
+            if (have is not None and have.per_100k is not None) or not all(c in by_code for c in members[level]):
+                continue
+            crimes = sum(by_code[c][0] for c in members[level])
+            population = sum(by_code[c][1] for c in members[level])
+            name = reference.COUNTIES.get(keys["county"], keys["county"]) if level == "county" else "Riket"
+            years.setdefault(year, {})[level] = Rate(
+                year=year, area_key=keys[level], area_name=name, level=level, reported_crimes=crimes,
+                population=population, per_100k=round(crimes / population * 100_000, 1), basis="summed")
+    return [(y, years[y]) for y in sorted(years, reverse=True)
+            if any(r.per_100k is not None for r in years[y].values())]
 
 
 def import_survey(session: Session, stream: IO[bytes], year: int | None = None,

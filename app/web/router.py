@@ -90,7 +90,7 @@ def _rate_text(rate: Rate | None, language: Language) -> str:
     figure = f"{rate.per_100k:,.1f}"
     if language == "sv":
         figure = figure.replace(",", "\u00a0").replace(".", ",")
-    return figure + ("*" if rate.basis == "Brå" else "")
+    return figure + {"Brå": "*", "summed": "\u2009Σ"}.get(rate.basis, "")
 
 
 def _feed_warning(session: SessionDep, language: Language) -> str | None:
