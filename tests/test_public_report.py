@@ -17,7 +17,7 @@ def test_a_public_report_is_stored_and_bad_ones_are_refused_in_swedish(client: T
     for data, words in (({"where": "Resecentrum"}, "trasig lampa eller en mörk plats"),
                         ({"kind": "dark_spot"}, "Ange var"),
                         ({"kind": "dark_spot", "where": "Ingenstansgatan"}, "Hittar ingen plats eller gata"),
-                        ({"kind": "dark_spot", "lon": "18.07", "lat": "59.33"}, "utanför kommunen")):
+                        ({"kind": "dark_spot", "lon": "18.07", "lat": "59.33"}, "ligger i Stockholm kommun")):
         bad = client.post("/felanmalan", data=data)
         assert bad.status_code == 422 and words in bad.text, (data, bad.text[-600:])
         assert 'value="' + data.get("where", "") + '"' in bad.text  # what was typed stays

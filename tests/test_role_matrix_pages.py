@@ -81,6 +81,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/logga-ut"): ("/logga-ut", SPECIAL),
     ("GET", "/logga-in/oidc"): ("/logga-in/oidc", SPECIAL),
     ("GET", "/logga-in/oidc/callback"): ("/logga-in/oidc/callback", SPECIAL),
+    ("POST", "/polisflode/kvittera"): ("/polisflode/kvittera", "users:admin"),
     ("GET", "/health"): ("/health", PUBLIC),
     ("GET", "/ready"): ("/ready", PUBLIC),
 }
@@ -162,6 +163,8 @@ def test_role_matrix_outside_the_api(client: TestClient, tokens: dict[str, str],
         data = {"csrf": headers.get("X-CSRF-Token", ""), "status": "confirmed"}
     elif path == "/felanmalan" and method == "POST":
         data = {"kind": "dark_spot", "lon": "15.13", "lat": "58.323"}
+    elif path == "/polisflode/kvittera":
+        data = {"csrf": headers.get("X-CSRF-Token", "")}
     elif path == "/lagesbild/orsak":  # no hotspot in an empty database: refused in Swedish, still allowed
         data = {"csrf": headers.get("X-CSRF-Token", ""), "hotspot": "1", "cause": "Mörkt"}
     elif path == "/lagesbild/medborgarlofte":

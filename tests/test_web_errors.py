@@ -40,7 +40,7 @@ BAD_FORMS = [
     ("/rapporter", {"event_time_0": "", "event_category_0": "vald", "event_where_0": "Resecentrum"},
      422, "Tidpunkt"),
     ("/rapporter", {"event_time_0": "2026-01-01T12:00", "event_category_0": "vald", "event_where_0": "",
-                    "event_lon_0": "18.07", "event_lat_0": "59.33"}, 422, "utanför kommunen"),
+                    "event_lon_0": "2.35", "event_lat_0": "48.85"}, 422, "utanför kommunen"),
     ("/lagesbild/beslut", {"title": "", "target": "place:1"}, 422, "Skriv vad som ska göras"),
     ("/lagesbild/beslut", {"title": "Patrull", "target": ""}, 422, "Välj en hotspot eller en plats"),
     ("/lagesbild/beslut/999999/status", {"status": "completed"}, 404, "finns inte"),

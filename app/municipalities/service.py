@@ -220,9 +220,8 @@ def municipality_at(session: Session, lon: float, lat: float, loc: tuple[str, ..
             return str(fallback)
     if code is not None:
         name = reference.get(code).name  # type: ignore[union-attr]
-        raise InvalidInput(f"the position lon={lon}, lat={lat} lies in {name} kommun, which is not one you report for",
-                           loc=loc,
-                           sv=f"Positionen lon={lon}, lat={lat} ligger i {name} kommun, som du inte rapporterar för.")
+        raise InvalidInput(f"the position lon={lon}, lat={lat} lies in {name} kommun, which is not served here",
+                           loc=loc, sv=f"Positionen lon={lon}, lat={lat} ligger i {name} kommun, som inte ingår här.")
     raise InvalidInput(f"the position lon={lon}, lat={lat} lies in none of the municipalities you see",
                        loc=loc,
                        sv=f"Positionen lon={lon}, lat={lat} ligger inte i någon av kommunerna du ser.")
