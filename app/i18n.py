@@ -28,6 +28,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav_login": ("Logga in", "Sign in"),
     "nav_logout": ("Logga ut", "Sign out"),
     "ur_title": ('Enheternas rapporter', 'Unit reports'),
+    "ur_period_choice": ("Rapportera för perioden", "Report for the period"),
+    "ur_period_ended": ("just avslutad, till mötet", "just ended, until the meeting"),
     "ur_intro": (
         'Rapportperiod {start} – {end}. Varje enhet rapporterar händelser och iakttagelser inför lägesbilden;'
         ' en ny rapport för samma period ersätter den tidigare.',

@@ -206,3 +206,37 @@ def test_a_reporter_token_without_a_unit_cannot_be_made(session: Session) -> Non
     else:
         raise AssertionError("a reporter token without a unit was made")
     assert create_token(session, role="reporter", name="fältet", organisation="polisen").startswith("lgb_")
+
+
+def test_on_the_first_day_of_a_period_a_unit_files_for_the_period_just_ended(
+        client: TestClient, people: dict[str, str], session: Session) -> None:
+    """Issue #35: on the first day of a period the reporter could not file for the period that had just
+    ended ("utanför rapportperioden"), and the page offered no other. The page now offers the period just
+    ended beside the current one; a report filed for it is counted for that period. The clock is set to
+    the first day of the next period (ahead, never back: sign-in expiry is the database's clock)."""
+    import time_machine
+
+    from app.config import get_settings
+    from app.reports.service import status
+
+    days = get_settings().report_period_days
+    first_day = period_for(datetime.now(TZ).date())[0] + timedelta(days=days)
+    ended_start, ended_end = period_for(first_day - timedelta(days=1))
+    with time_machine.travel(datetime.combine(first_day, datetime.min.time(), TZ) + timedelta(hours=9), tick=True):
+        headers = sign_in(client, people["reporter"])
+        cookie = {"Cookie": headers["Cookie"]}
+        page = client.get("/rapporter", headers=cookie).text
+        assert f'href="/rapporter?dag={ended_start.isoformat()}"' in page and "just avslutad" in page
+        assert f"Rapportperiod {first_day.isoformat()}" in page  # the current period by default
+        ended = client.get("/rapporter", headers=cookie, params={"dag": ended_start.isoformat()}).text
+        assert f'name="period_start" value="{ended_start.isoformat()}"' in ended
+        form = {"csrf": _csrf(headers), "period_start": ended_start.isoformat(), "summary": "Lugn helg",
+                "event_time_0": f"{(ended_end - timedelta(days=1)).isoformat()}T22:15",
+                "event_category_0": "ordningsstorning", "event_where_0": "Resecentrum"}
+        saved = client.post("/rapporter", headers=cookie, data=form)
+        assert saved.status_code == 200 and "Rapporten är sparad" in saved.text, re.findall(r"<li>[^<]*</li>",
+                                                                                          saved.text)[:5]
+        counted = status(session, ended_start)
+        assert "kultur_fritid" not in counted["missing"]
+        assert "kultur_fritid" in status(session, first_day)["missing"]  # the new period is still to come
+    client.cookies.clear()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,7 +51,15 @@ def _form_context(session: SessionDep, principal: Principal, day: date,
     own_name = next((name for code, name in units if code == own), own)
     if values is None:
         values = _values_from_report(existing, {pid: name for pid, name in places})
-    return {"status": status, "period": period, "own": own, "own_name": own_name, "existing": existing, "units": units,
+    # the period just ended stays open until the meeting that reads it: a unit files for it on the day a new
+    # period begins (#35); the current one is open too
+    today = date.today()
+    ended_start, ended_end = reports.period_for(reports.period_for(today)[0] - timedelta(days=1))
+    current_start, current_end = reports.period_for(today)
+    choices = [{"start": ended_start, "end": ended_end, "ended": True},
+               {"start": current_start, "end": current_end, "ended": False}]
+    return {"status": status, "period": period, "own": own, "period_choices": choices,
+            "own_name": own_name, "existing": existing, "units": units,
             "places": places, "categories": list_categories(session), "values": values,
             "where_names": where_names(session), "tile_url": get_settings().tile_url,
             "can_write": allowed(principal.role, "reports:write") and not (principal.role is Role.reporter and not own),
