@@ -302,9 +302,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "username": ("Användarnamn (e-post)", "Username (e-mail)"),
     "password": ("Lösenord", "Password"),
     "login_with_token": ("Logga in med API-nyckel i stället", "Sign in with an API token instead"),
-    "login_help": ("Konton skapas av en administratör: lagesbild user create --username namn@mjolby.se "
-                   "--role analyst", "An administrator creates accounts: lagesbild user create "
-                   "--username name@mjolby.se --role analyst"),
+    "login_help": ("Saknar du konto? Kontakta kommunens administratör för Lägesbild.",
+                   "No account yet? Ask the municipality's Lägesbild administrator."),
     "token": ("API-nyckel", "API token"),
     "login_failed": ("Fel användarnamn eller lösenord. Efter fem felaktiga försök i rad låses kontot i 15 minuter.",
                      "Wrong username or password. After five wrong attempts in a row the account is locked for "

@@ -76,8 +76,10 @@ class Dosage:
     text_sv: str
 
 
-def koper_dosage(expected_per_shift_per_day: float) -> Dosage:
-    """Short repeated visits: more of them where more is expected, each about 10–15 minutes."""
+def koper_dosage(expected_per_shift_per_day: float, when: str = "under passet") -> Dosage:
+    """Short repeated visits: more of them where more is expected, each about 10–15 minutes (Koper 1995, "Just
+    enough police presence", Justice Quarterly 12:649–672). `when`: the hours and days of the shift that hold
+    most of its events ("kl. 19–22, främst fre–lör"), so the visits go where the shift's own events are."""
     if expected_per_shift_per_day >= 1.0:
         visits = 3
     elif expected_per_shift_per_day >= 0.3:
@@ -85,7 +87,53 @@ def koper_dosage(expected_per_shift_per_day: float) -> Dosage:
     else:
         visits = 1
     return Dosage(visits, "10–15",
-                  f"{visits} besök à 10–15 min per pass, på oregelbundna tider inom de aktiva timmarna")
+                  f"{visits} besök à 10–15 min per pass, på oregelbundna tider {when}")
+
+
+WEEKDAYS_SV = ("mån", "tis", "ons", "tors", "fre", "lör", "sön")
+MIN_TO_NAME_HOURS = 5   # events in the shift's history before its busiest hours are named
+MIN_TO_NAME_DAYS = 10   # … and before its busiest weekdays are
+
+
+def busiest_when(matrix: NDArray[np.int64], hours: list[int], share: float = 0.5) -> str:
+    """The hours and weekdays of a shift that hold most of its events, in words: "kl. 22–02, främst fre–lör".
+    `matrix` is weekday × hour counts (Monday first); `hours` the shift's hours. The hours: the shortest
+    window within the shift holding `share` of its events; the days: the fewest holding `share`, named when
+    three or fewer do (else every day is busy enough to leave unnamed). A handful of events names nothing:
+    fewer than MIN_TO_NAME_HOURS leave the visits to the whole shift, fewer than MIN_TO_NAME_DAYS name no day."""
+    sub = np.asarray(matrix)[:, hours]
+    total = int(sub.sum())
+    if total < MIN_TO_NAME_HOURS:
+        return "under passet"
+    by_hour = sub.sum(axis=0)
+    window = 1
+    best = (0, 0)
+    for window in range(1, len(hours) + 1):
+        sums = [int(by_hour[s:s + window].sum()) for s in range(len(hours) - window + 1)]
+        best = (int(np.argmax(sums)), window)
+        if max(sums) >= share * total:
+            break
+    first, length = best
+    span = f"kl. {hours[first]:02d}–{(hours[first + length - 1] + 1) % 24:02d}"
+    by_day = sub.sum(axis=1)
+    order = np.argsort(-by_day, kind="stable")
+    days, held = [], 0
+    for day in order:
+        days.append(int(day))
+        held += int(by_day[day])
+        if held >= share * total:
+            break
+    if len(days) > 3 or total < MIN_TO_NAME_DAYS:
+        return span
+    days.sort()
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    named = ", ".join(WEEKDAYS_SV[r[0]] if len(r) == 1 else f"{WEEKDAYS_SV[r[0]]}–{WEEKDAYS_SV[r[-1]]}" for r in runs)
+    return f"{span}, främst {named}"
 
 
 def poisson_interval(observed: int, expected: float, level: float = 0.95) -> tuple[float, float]:

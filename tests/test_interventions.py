@@ -82,6 +82,10 @@ def test_bad_interventions(client: TestClient, tokens: dict[str, str]) -> None:
                           ({"place_id": None, "target": {"type": "Point", "coordinates": [15.1, 58.3]}}, "target")):
         r = client.post("/api/v1/interventions", headers=headers, json={**base, **change})
         assert r.status_code == 422 and field in r.json()["detail"][0]["loc"], (change, r.text)
+    # a deadline before the start is refused, in Swedish too (#35)
+    early = client.post("/api/v1/interventions", headers=headers, json={**base, "due_date": "2024-12-31"})
+    assert early.status_code == 422 and "due_date" in early.json()["detail"][0]["loc"]
+    assert "ligger före start" in early.json()["detail"][0]["msg_sv"], early.text
     assert client.post("/api/v1/interventions", headers=auth(tokens["reporter"]), json=base).status_code == 403
     ok = client.post("/api/v1/interventions", headers=headers, json=base)
     assert ok.status_code == 201 and ok.json()["geometry"]["type"] == "MultiPolygon"

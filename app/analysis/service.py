@@ -507,11 +507,14 @@ def _not_yet_hot(session: Session, grid: Grid, index: NDArray[np.intp], risk: ND
         members = tree.query(part, predicate="intersects")
         scored.append((float(np.max(risk[quiet[members]])), int(counts[index[quiet[members]]].sum()), part))
     scored.sort(key=lambda s: (-s[0], s[1]))
-    top = scored[:NOT_YET_HOT]
+    top = scored[:NOT_YET_HOT * 3]
     names = naming.name_areas(session, [p for _, _, p in top])
-    return [{"name": name, "relative_risk": round(r, 2), "incidents": n,
-             "geometry": geometry_json(p)}
-            for (r, n, p), name in zip(top, names, strict=True)]
+    out: list[dict[str, Any]] = []
+    for (r, n, p), name in zip(top, names, strict=True):
+        if any(o["name"] == name for o in out):  # pieces of one area under one name: listed once (#35)
+            continue
+        out.append({"name": name, "relative_risk": round(r, 2), "incidents": n, "geometry": geometry_json(p)})
+    return out[:NOT_YET_HOT]
 
 
 # -- density -----------------------------------------------------------------------------------------

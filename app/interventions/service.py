@@ -67,6 +67,9 @@ def create(session: Session, body: dict[str, Any], created_by: str, *, commit: b
                               "place": place_id, "control": None, "responsible": _short(body.get("responsible")),
                               "due": _optional_date(body.get("due_date"), "due_date"),
                               "decided": _optional_date(body.get("decided_on"), "decided_on")}
+    if params["due"] is not None and params["due"] < start:
+        raise InvalidInput("due_date is before start_date", loc=("body", "due_date"),
+                           sv=f"Klart senast ({params['due']}) ligger före start ({start}); ändra något av datumen.")
     if body.get("target") is not None:
         params["target"] = _polygon(body["target"], "target")
         target_sql = _MULTI.format(name="target")

@@ -16,7 +16,15 @@ from app.analysis.schemas import HOTSPOT_DAYS, ClusterParams, NearRepeatParams, 
 from app.config import get_settings
 from app.errors import InvalidInput
 from geo.crs import to_sweref, to_wgs84
-from geo.patrol import DEFAULT_SHIFTS, Shift, expected_per_shift, koper_dosage, parse_shifts, poisson_interval
+from geo.patrol import (
+    DEFAULT_SHIFTS,
+    Shift,
+    busiest_when,
+    expected_per_shift,
+    koper_dosage,
+    parse_shifts,
+    poisson_interval,
+)
 
 
 def shifts_from(text_value: str | None) -> tuple[Shift, ...]:
@@ -62,7 +70,7 @@ def patrol_plan(session: Session, *, start: date | None = None, days: int = 14, 
             if value <= 0:
                 continue
             per_day = value / days
-            dosage = koper_dosage(per_day)
+            dosage = koper_dosage(per_day, busiest_when(matrix, list(shift.hours)))
             low, high = poisson_interval(int(matrix[:, list(shift.hours)].sum()), value)
             why = (f"{props.count} händelser senaste {covered:.0f} dagarna med data "
                    f"({props.share * 100:.1f} % av alla)".replace(".", ","))

@@ -39,6 +39,8 @@ def _context(request: Request, session: SessionDep, principal: Principal) -> dic
             "priorities": labels("priority", language),
             "statuses": labels("finding_status", language), "today": date.today().isoformat(),
             "organisations": organisation_choices(session, "units"),
+            # a finding's owner by its unit's name, not its code (service_teknik), #35
+            "unit_names": dict(session.execute(text("SELECT code, name FROM organisations")).all()),
             "places": session.execute(text("SELECT id, name FROM places ORDER BY name")).all(),
             "can_write": allowed(principal.role, "walks:write"),
             "can_intervene": allowed(principal.role, "interventions:write"),
