@@ -595,3 +595,26 @@ def test_unit_reports_of_two_municipalities_do_not_clash(client: TestClient, mot
     assert [tuple(r) for r in rows] == [("0583", "Lugnt i 0583"), ("0586", "Lugnt i 0586")]
     session.execute(text("DELETE FROM unit_reports WHERE municipality_code = '0583'"))
     session.commit()
+
+
+def test_municipality_add_by_code_alone_and_an_update_keeps_the_public_grid(session: Session) -> None:
+    """`municipality add --code 0583` is enough (name, county, boundary, localities from data/); adding the
+    default again to set its population keeps its stored extent, over which the public figures' grid is
+    laid (a new box would move every released cell)."""
+    before = session.execute(text("SELECT ST_AsText(extent) FROM municipalities WHERE code = '0586'")).scalar_one()
+    add_municipality(session, code="0586", population=27_000)
+    after = session.execute(text("SELECT ST_AsText(extent), population FROM municipalities WHERE code = '0586'")).one()
+    assert after == (before, 27_000)
+    try:
+        added = add_municipality(session, code="0583")
+        assert (added.name, added.county_code) == ("Motala kommun", "05")
+        row = session.execute(text("SELECT boundary IS NOT NULL, localities->0->>'name' FROM municipalities "
+                                   "WHERE code = '0583'")).one()
+        assert tuple(row) == (True, "Motala")
+        with pytest.raises(InvalidInput, match="not a Swedish municipality"):
+            add_municipality(session, code="0999")
+    finally:
+        session.rollback()
+        session.execute(text("UPDATE municipalities SET population = NULL WHERE code = '0586'"))
+        session.execute(text("DELETE FROM municipalities WHERE code = '0583'"))
+        session.commit()

@@ -55,6 +55,7 @@ def add_municipality(session: Session, *, code: str, name: str | None = None,
     if county_code is not None and not re.fullmatch(r"[0-9]{2}", county_code):
         raise InvalidInput(f"a county code is two digits (05), not {county_code!r}", loc=("county_code",),
                            sv=f"En länskod är två siffror (05), inte {county_code!r}.")
+    keep_extent = extent is None  # an update keeps the stored extent: the public figures' grid is laid over it
     if extent is None:
         if known is None:
             raise InvalidInput("the extent is needed for a municipality with no shipped boundary", loc=("extent",),
@@ -87,11 +88,12 @@ def add_municipality(session: Session, *, code: str, name: str | None = None,
         VALUES (:code, :name, :county, :tz, ST_MakeEnvelope(:w, :s, :e, :n, 4326), :pop,
                 coalesce(CAST(:loc AS jsonb), '[]'), ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:boundary), 4326)))
         ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, county_code = EXCLUDED.county_code,
-            timezone = EXCLUDED.timezone, extent = EXCLUDED.extent, boundary = EXCLUDED.boundary,
+            timezone = EXCLUDED.timezone, boundary = EXCLUDED.boundary,
+            extent = CASE WHEN :keep THEN municipalities.extent ELSE EXCLUDED.extent END,
             population = COALESCE(EXCLUDED.population, municipalities.population),
             localities = coalesce(CAST(:loc AS jsonb), municipalities.localities)"""),
         {"code": code, "name": name.strip(), "county": county_code, "tz": timezone, "w": west, "s": south,
-         "e": east, "n": north, "pop": population, "loc": located, "boundary": boundary})
+         "e": east, "n": north, "pop": population, "loc": located, "boundary": boundary, "keep": keep_extent})
     session.commit()
     return get_municipality(session, code)
 
