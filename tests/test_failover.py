@@ -89,6 +89,11 @@ def test_failover_drill_loses_no_acknowledged_write() -> None:
     from deploy.failover_drill import run_drill
 
     result = run_drill(before=4.0, after=3.0, writers=3, readers=3)
+    if result["reads_while_primary_down"] == 0:
+        # No read fell inside the outage (a fresh clone's run, 1 of 4: the window between the kill and the
+        # first write back held none of the readers' requests), so the standby path went untried: drill again.
+        # Reads that fell inside and failed still fail below.
+        result = run_drill(before=4.0, after=3.0, writers=3, readers=3)
     assert result["writes_acknowledged"] > 20, result
     assert result["writes_lost"] == 0, result
     assert result["writes_back_after_seconds"] is not None and result["writes_back_after_seconds"] <= 30, result
